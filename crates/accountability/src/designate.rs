@@ -1,0 +1,469 @@
+//! Cuts and designations for every school and band of one year.
+
+use crate::index::{
+    group_result, indicators, populations, school_index, GroupResult, IndicatorResult, Populations,
+};
+use crate::input::SchoolData;
+use empower_model::{Band, Designation, Group, Rcdts};
+use empower_rules::{AccountabilityRules, Cut, Pool};
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoDesignation {
+    /// Serves only PK and/or K.
+    NoBand,
+    /// In a band, no index, and no school to pair with.
+    NoTestData,
+}
+
+/// Why a school has its designation, in the output contract's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", content = "detail", rename_all = "kebab-case")]
+pub enum Reason {
+    AllStudentsBottom5,
+    LowGraduationRate,
+    UnderperformingGroups(Vec<Group>),
+    Top10,
+    PairedWith(Rcdts),
+    NoDesignation(NoDesignation),
+}
+
+impl Reason {
+    fn order(&self) -> u8 {
+        match self {
+            Reason::AllStudentsBottom5 => 0,
+            Reason::LowGraduationRate => 1,
+            Reason::UnderperformingGroups(_) => 2,
+            Reason::Top10 => 3,
+            Reason::PairedWith(_) => 4,
+            Reason::NoDesignation(_) => 5,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::AllStudentsBottom5 => f.write_str("all-students-bottom-5"),
+            Reason::LowGraduationRate => f.write_str("low-graduation-rate"),
+            Reason::UnderperformingGroups(gs) => {
+                let slugs: Vec<&str> = gs.iter().map(|g| g.slug()).collect();
+                write!(f, "underperforming-groups:{}", slugs.join(","))
+            }
+            Reason::Top10 => f.write_str("top-10"),
+            Reason::PairedWith(r) => write!(f, "paired-with:{r}"),
+            Reason::NoDesignation(NoDesignation::NoBand) => f.write_str("no-designation:no-band"),
+            Reason::NoDesignation(NoDesignation::NoTestData) => {
+                f.write_str("no-designation:no-test-data")
+            }
+        }
+    }
+}
+
+/// The cuts of one band and the pools they were taken from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandCuts {
+    pub band: Band,
+    /// All-students index at or below which a Title I school is Comprehensive.
+    pub comprehensive: Option<f64>,
+    /// Index at or below which a student group underperforms (Targeted).
+    pub targeted: Option<f64>,
+    /// Index at or above which a school is in the top 10% (Exemplary).
+    pub top: Option<f64>,
+    /// Pool the Comprehensive cut was actually taken from.
+    pub comprehensive_pool: Pool,
+    pub comprehensive_pool_size: usize,
+    pub schools_with_index: usize,
+    /// Sorted all-students indices of the band, for percentiles.
+    #[serde(skip)]
+    pub(crate) sorted_indices: Vec<f64>,
+}
+
+impl BandCuts {
+    /// Share (0..100) of the band's schools with an index at or below `index`.
+    pub fn percentile(&self, index: f64) -> f64 {
+        let n = self.sorted_indices.len();
+        if n == 0 {
+            return 0.0;
+        }
+        100.0 * self.sorted_indices.partition_point(|x| *x <= index) as f64 / n as f64
+    }
+}
+
+/// One school in one band (or in none).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandResult {
+    pub rcdts: Rcdts,
+    pub school_name: String,
+    pub band: Option<Band>,
+    pub index: Option<f64>,
+    pub designation: Option<Designation>,
+    pub official_designation: Option<Designation>,
+    pub reasons: Vec<Reason>,
+    pub title1: bool,
+    pub graduation_rate: Option<f64>,
+    pub indicators: Vec<IndicatorResult>,
+    pub groups: Vec<GroupResult>,
+}
+
+impl BandResult {
+    pub fn reasons_code(&self) -> String {
+        self.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    pub fn underperforming_groups(&self) -> &[Group] {
+        self.reasons
+            .iter()
+            .find_map(|r| match r {
+                Reason::UnderperformingGroups(g) => Some(g.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
+    }
+}
+
+/// The designations of one year.
+#[derive(Clone, Debug, Serialize)]
+pub struct Designations {
+    pub year: u16,
+    pub rules_name: String,
+    pub rules_version: String,
+    /// True when the input carried Title I status for some school.
+    pub title1_data: bool,
+    pub cuts: IndexMap<Band, BandCuts>,
+    /// Sorted by RCDTS, then band (no-band rows first).
+    pub rows: Vec<BandResult>,
+}
+
+impl Designations {
+    /// The row that stands for a school when one value per school is
+    /// compared: the rules' official band if the school has it, else its
+    /// other band.
+    pub fn representative_rows<'a>(&'a self, rules: &AccountabilityRules) -> Vec<&'a BandResult> {
+        let mut out: Vec<&BandResult> = Vec::new();
+        for r in &self.rows {
+            match out.last_mut() {
+                Some(prev) if prev.rcdts == r.rcdts => {
+                    if r.band == Some(rules.official_band) {
+                        *prev = r;
+                    }
+                }
+                _ => out.push(r),
+            }
+        }
+        out
+    }
+
+    pub fn row(&self, rcdts: &Rcdts, band: Option<Band>) -> Option<&BandResult> {
+        self.rows
+            .iter()
+            .find(|r| &r.rcdts == rcdts && (band.is_none() || r.band == band))
+    }
+}
+
+/// The `ceil(share × n)`-th value of `sorted` (ascending), 1-based.
+fn bottom_cut(sorted: &[f64], share: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let k = ((share * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[k - 1])
+}
+
+/// The `ceil(share × n)`-th value counted from the top.
+fn top_cut(sorted: &[f64], share: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let k = ((share * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[sorted.len() - k])
+}
+
+struct Scored<'a> {
+    school: &'a SchoolData,
+    band: Band,
+    indicators: Vec<IndicatorResult>,
+    index: Option<f64>,
+}
+
+/// Designates every school for one year.
+pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16) -> Designations {
+    let title1_data = schools.iter().any(|s| s.title1_status.is_some());
+    let is_title1 = |s: &SchoolData| {
+        s.title1_status
+            .as_deref()
+            .is_some_and(|t| rules.title1.counts_as_title1(t))
+    };
+
+    // All-students indicators and index of every school in every band.
+    let mut scored: Vec<Scored> = Vec::new();
+    let mut pops: HashMap<Band, Populations> = HashMap::new();
+    for &band in rules.bands.keys() {
+        let members: Vec<&SchoolData> = schools
+            .iter()
+            .filter(|s| rules.bands_for(&s.grades).contains(&band))
+            .collect();
+        let p = populations(rules, band, &members);
+        for s in members {
+            let inds = indicators(rules, band, s, Group::All, &p);
+            let index = school_index(rules, band, &inds);
+            scored.push(Scored {
+                school: s,
+                band,
+                indicators: inds,
+                index,
+            });
+        }
+        pops.insert(band, p);
+    }
+
+    // Cuts per band.
+    let mut cuts: IndexMap<Band, BandCuts> = IndexMap::new();
+    for &band in rules.bands.keys() {
+        let pool_values = |cut: &Cut| -> (Vec<f64>, Pool) {
+            let pool = if cut.pool == Pool::Title1 && title1_data {
+                Pool::Title1
+            } else {
+                Pool::All
+            };
+            let mut v: Vec<f64> = scored
+                .iter()
+                .filter(|x| x.band == band && (pool == Pool::All || is_title1(x.school)))
+                .filter_map(|x| x.index)
+                .collect();
+            v.sort_by(f64::total_cmp);
+            (v, pool)
+        };
+        let (all, _) = pool_values(&Cut {
+            share: 0.0,
+            pool: Pool::All,
+        });
+        let (comp_pool, comp_kind) = pool_values(&rules.cuts.comprehensive);
+        let (targ_pool, _) = pool_values(&rules.cuts.targeted);
+        let (top_pool, _) = pool_values(&rules.cuts.top);
+        cuts.insert(
+            band,
+            BandCuts {
+                band,
+                comprehensive: bottom_cut(&comp_pool, rules.cuts.comprehensive.share),
+                targeted: bottom_cut(&targ_pool, rules.cuts.targeted.share),
+                top: top_cut(&top_pool, rules.cuts.top.share),
+                comprehensive_pool: comp_kind,
+                comprehensive_pool_size: comp_pool.len(),
+                schools_with_index: all.len(),
+                sorted_indices: all,
+            },
+        );
+    }
+
+    let mut rows: Vec<BandResult> = Vec::with_capacity(scored.len() + 16);
+    for x in &scored {
+        let s = x.school;
+        let c = &cuts[&x.band];
+        let title1 = is_title1(s);
+        let grad = if x.band == rules.graduation.band {
+            s.value(&rules.graduation.measure, Group::All, None)
+                .filter(|v| !(rules.graduation.zero_is_missing && *v == 0.0))
+        } else {
+            None
+        };
+        let mut row = BandResult {
+            rcdts: s.rcdts().clone(),
+            school_name: s.name.clone(),
+            band: Some(x.band),
+            index: x.index,
+            designation: None,
+            official_designation: s.official,
+            reasons: Vec::new(),
+            title1,
+            graduation_rate: grad,
+            indicators: x.indicators.clone(),
+            groups: Vec::new(),
+        };
+        if let Some(index) = x.index {
+            let p = &pops[&x.band];
+            row.groups = rules
+                .groups
+                .eligible
+                .iter()
+                .map(|&g| group_result(rules, x.band, s, g, p))
+                .collect();
+            let (designation, reasons) = decide(rules, c, index, title1, grad, &row.groups);
+            row.designation = Some(designation);
+            row.reasons = reasons;
+        }
+        rows.push(row);
+    }
+
+    // Schools in no band: one row with an empty band.
+    for s in schools {
+        if rules.bands_for(&s.grades).is_empty() {
+            rows.push(BandResult {
+                rcdts: s.rcdts().clone(),
+                school_name: s.name.clone(),
+                band: None,
+                index: None,
+                designation: None,
+                official_designation: s.official,
+                reasons: vec![Reason::NoDesignation(NoDesignation::NoBand)],
+                title1: is_title1(s),
+                graduation_rate: None,
+                indicators: Vec::new(),
+                groups: Vec::new(),
+            });
+        }
+    }
+
+    rows.sort_by(|a, b| a.rcdts.cmp(&b.rcdts).then(a.band.cmp(&b.band)));
+    pair_untested(rules, schools, &mut rows);
+
+    Designations {
+        year,
+        rules_name: rules.name.clone(),
+        rules_version: rules.version.clone(),
+        title1_data,
+        cuts,
+        rows,
+    }
+}
+
+/// The designation rules of `spec/accountability.md` for a school with an
+/// index. Every rule that holds is reported; the worst designation wins.
+pub(crate) fn decide(
+    rules: &AccountabilityRules,
+    cuts: &BandCuts,
+    index: f64,
+    title1: bool,
+    graduation_rate: Option<f64>,
+    groups: &[GroupResult],
+) -> (Designation, Vec<Reason>) {
+    let mut reasons = Vec::new();
+    let mut worst: Option<Designation> = None;
+    let hold = |d: Designation, worst: &mut Option<Designation>| {
+        if worst.is_none_or(|w| d > w) {
+            *worst = Some(d);
+        }
+    };
+    let in_comprehensive_pool = title1 || cuts.comprehensive_pool == Pool::All;
+    if in_comprehensive_pool && cuts.comprehensive.is_some_and(|c| index <= c) {
+        reasons.push(Reason::AllStudentsBottom5);
+        hold(Designation::Comprehensive, &mut worst);
+    } else if !in_comprehensive_pool {
+        if let (Some(d), Some(t)) = (rules.cuts.outside_pool_bottom, cuts.targeted) {
+            if index <= t {
+                reasons.push(Reason::AllStudentsBottom5);
+                hold(d, &mut worst);
+            }
+        }
+    }
+    if graduation_rate.is_some_and(|g| g <= rules.graduation.threshold) {
+        reasons.push(Reason::LowGraduationRate);
+        hold(Designation::Comprehensive, &mut worst);
+    }
+    let under: Vec<Group> = match cuts.targeted {
+        Some(t) => groups
+            .iter()
+            .filter(|g| g.qualifies && g.index.is_some_and(|i| i <= t))
+            .map(|g| g.group)
+            .collect(),
+        None => Vec::new(),
+    };
+    if !under.is_empty() {
+        reasons.push(Reason::UnderperformingGroups(under));
+        hold(Designation::Targeted, &mut worst);
+    }
+    let top = cuts.top.is_some_and(|t| index >= t);
+    if top {
+        reasons.push(Reason::Top10);
+    }
+    let designation = worst.unwrap_or(if top {
+        Designation::Exemplary
+    } else {
+        Designation::Commendable
+    });
+    reasons.sort_by_key(Reason::order);
+    (designation, reasons)
+}
+
+/// Untested schools (in a band, no index) take the designation of a school
+/// of the same district whose lowest grade is just above their highest.
+fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut [BandResult]) {
+    let grades: HashMap<&Rcdts, &[u8]> = schools
+        .iter()
+        .map(|s| (s.rcdts(), s.grades.as_slice()))
+        .collect();
+    // Designation standing for each school with an index: its HS row's if
+    // it has one, else its ES row's (rows are sorted ES before HS).
+    let mut tested: Vec<(Rcdts, Designation)> = Vec::new();
+    for r in rows.iter() {
+        if let (Some(d), Some(_)) = (r.designation, r.index) {
+            match tested.last_mut() {
+                Some(last) if last.0 == r.rcdts => last.1 = d,
+                _ => tested.push((r.rcdts.clone(), d)),
+            }
+        }
+    }
+    for row in rows.iter_mut() {
+        if row.band.is_none() || row.index.is_some() {
+            continue;
+        }
+        let mut partner: Option<(u8, &Rcdts, Designation)> = None;
+        if rules.pairing.enabled {
+            let highest = grades
+                .get(&row.rcdts)
+                .and_then(|g| g.last().copied())
+                .unwrap_or(0);
+            for (id, d) in &tested {
+                if id.district_prefix() != row.rcdts.district_prefix() || *id == row.rcdts {
+                    continue;
+                }
+                let Some(&lowest) = grades.get(id).and_then(|g| g.first()) else {
+                    continue;
+                };
+                let gap = lowest.saturating_sub(highest);
+                if lowest <= highest
+                    || gap < rules.pairing.min_grade_gap
+                    || gap > rules.pairing.max_grade_gap
+                {
+                    continue;
+                }
+                // `tested` is in RCDTS order, so the first of equal gaps wins.
+                if partner.is_none_or(|(g, _, _)| gap < g) {
+                    partner = Some((gap, id, *d));
+                }
+            }
+        }
+        match partner {
+            Some((_, id, d)) => {
+                row.designation = Some(d);
+                row.reasons = vec![Reason::PairedWith(id.clone())];
+            }
+            None => row.reasons = vec![Reason::NoDesignation(NoDesignation::NoTestData)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_take_the_ceiling_rank() {
+        let v: Vec<f64> = (1..=40).map(f64::from).collect();
+        // ceil(0.05 × 40) = 2nd lowest; ceil(0.10 × 40) = 4th highest.
+        assert_eq!(bottom_cut(&v, 0.05), Some(2.0));
+        assert_eq!(top_cut(&v, 0.10), Some(37.0));
+        let v: Vec<f64> = (1..=41).map(f64::from).collect();
+        assert_eq!(bottom_cut(&v, 0.05), Some(3.0));
+        assert_eq!(top_cut(&v, 0.10), Some(37.0));
+        assert_eq!(bottom_cut(&[], 0.05), None);
+    }
+}

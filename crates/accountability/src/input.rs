@@ -1,0 +1,160 @@
+use empower_model::{Designation, Grade, Group, Level, Rcdts, Record, Subject, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A value and the count of students behind it, where known.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Observation {
+    pub value: f64,
+    pub n: Option<f64>,
+}
+
+/// Everything the engine needs about one school in one year.
+#[derive(Clone, Debug, Default)]
+pub struct SchoolData {
+    pub rcdts: Option<Rcdts>,
+    pub name: String,
+    /// Numbered grades served (PK and K dropped).
+    pub grades: Vec<u8>,
+    /// Title I status text as published, when the data has it.
+    pub title1_status: Option<String>,
+    /// The published designation, when present (blank = withheld or none).
+    pub official: Option<Designation>,
+    values: HashMap<String, Vec<(Group, Option<Subject>, Observation)>>,
+}
+
+impl SchoolData {
+    pub fn new(rcdts: Rcdts, name: impl Into<String>, grades: Vec<u8>) -> Self {
+        SchoolData {
+            rcdts: Some(rcdts),
+            name: name.into(),
+            grades,
+            ..Default::default()
+        }
+    }
+
+    pub fn rcdts(&self) -> &Rcdts {
+        self.rcdts
+            .as_ref()
+            .expect("school data always carries an RCDTS")
+    }
+
+    /// Sets a school-wide (all grades) value.
+    pub fn set(
+        &mut self,
+        measure: &str,
+        group: Group,
+        subject: Option<Subject>,
+        value: f64,
+        n: Option<f64>,
+    ) -> &mut Self {
+        let obs = Observation { value, n };
+        let slot = self.values.entry(measure.to_string()).or_default();
+        match slot
+            .iter_mut()
+            .find(|(g, s, _)| *g == group && *s == subject)
+        {
+            Some(existing) => existing.2 = obs,
+            None => slot.push((group, subject, obs)),
+        }
+        self
+    }
+
+    pub fn get(
+        &self,
+        measure: &str,
+        group: Group,
+        subject: Option<Subject>,
+    ) -> Option<Observation> {
+        self.values
+            .get(measure)?
+            .iter()
+            .find(|(g, s, _)| *g == group && *s == subject)
+            .map(|(_, _, o)| *o)
+    }
+
+    pub fn value(&self, measure: &str, group: Group, subject: Option<Subject>) -> Option<f64> {
+        self.get(measure, group, subject).map(|o| o.value)
+    }
+
+    /// Groups this school's data has any value for.
+    pub fn groups_present(&self) -> Vec<Group> {
+        let mut gs: Vec<Group> = self
+            .values
+            .values()
+            .flat_map(|v| v.iter().map(|(g, _, _)| *g))
+            .collect();
+        gs.sort();
+        gs.dedup();
+        gs
+    }
+
+    /// Groups a year's canonical records into one `SchoolData` per school
+    /// (district and state rows are skipped), sorted by RCDTS. Identity comes
+    /// from the text measures `school_name`, `grades_served`,
+    /// `official_designation` and the Title I measure named by the rules.
+    /// Values of later records replace earlier ones. Schools that only a
+    /// supplementary list names (Title I status and nothing else) are left out.
+    pub fn from_records<'a>(
+        records: impl IntoIterator<Item = &'a Record>,
+        year: u16,
+        title1_measure: &str,
+    ) -> Vec<SchoolData> {
+        let mut schools: BTreeMap<Rcdts, SchoolData> = BTreeMap::new();
+        for r in records {
+            if r.year != year || r.level != Level::School || r.grade != Grade::All {
+                continue;
+            }
+            let Some(id) = &r.entity else { continue };
+            let s = schools.entry(id.clone()).or_insert_with(|| SchoolData {
+                rcdts: Some(id.clone()),
+                ..Default::default()
+            });
+            match (&r.value, r.measure.as_str()) {
+                (Value::Text(t), "school_name") => s.name = t.clone(),
+                (Value::Text(t), "grades_served") => s.grades = parse_grades(t),
+                (Value::Text(t), "official_designation") => s.official = t.parse().ok(),
+                (Value::Text(t), m) if m == title1_measure => s.title1_status = Some(t.clone()),
+                (Value::Number(x), m) => {
+                    s.set(m, r.group, r.subject, *x, r.n);
+                }
+                _ => {}
+            }
+        }
+        // A school known only from a supplementary list (a Title I list of
+        // another year) is not in this year's report card.
+        schools
+            .into_values()
+            .filter(|s| {
+                !(s.name.is_empty()
+                    && s.grades.is_empty()
+                    && s.values.is_empty()
+                    && s.official.is_none())
+            })
+            .collect()
+    }
+}
+
+/// Numbered grades in a `Grades Served` list (`' K 1 2 3'`, `'PK'`, `'9'`).
+pub fn parse_grades(text: &str) -> Vec<u8> {
+    let mut g: Vec<u8> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter_map(|t| t.parse::<u8>().ok())
+        .filter(|n| (1..=12).contains(n))
+        .collect();
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_served_lists() {
+        assert_eq!(parse_grades(" K 1 2 3 4 5"), vec![1, 2, 3, 4, 5]);
+        assert_eq!(parse_grades("PK K"), Vec::<u8>::new());
+        assert_eq!(parse_grades("9"), vec![9]);
+        assert_eq!(parse_grades(" 7 8 9 10 11 12"), vec![7, 8, 9, 10, 11, 12]);
+    }
+}

@@ -1,0 +1,25 @@
+//! The accountability engine: report-card values in, designations and their
+//! explanations out. Pure: no files, no database, no HTTP. Rules come in as
+//! [`empower_rules::AccountabilityRules`]; data as [`SchoolData`], usually
+//! built from canonical records with [`SchoolData::from_records`].
+
+mod calibrate;
+mod designate;
+mod explain;
+mod fidelity;
+mod improved;
+mod index;
+mod input;
+mod status;
+
+#[cfg(test)]
+mod rule_tests;
+
+pub use calibrate::{calibrate, CalibrationGrid, CalibrationResult, GridChoice, GridDimension};
+pub use designate::{designate, BandCuts, BandResult, Designations, NoDesignation, Reason};
+pub use explain::{explain, Explanation, NextStep};
+pub use fidelity::{fidelity, Disagreement, Fidelity, Tally};
+pub use improved::{improved, ImprovedReport, Improvement};
+pub use index::{GroupResult, IndicatorResult, IndicatorStatus};
+pub use input::{Observation, SchoolData};
+pub use status::{support_status, StatusEvent, StatusYear, YearDesignation};

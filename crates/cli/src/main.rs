@@ -1,0 +1,359 @@
+//! `empower`: the command line of the Statewide System of Support.
+
+mod output;
+mod progress;
+mod state;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use empower_accountability as acc;
+use empower_ingest::{import_files, Import};
+use empower_model::{Designation, Rcdts};
+use progress::DelayedBar;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "empower",
+    version,
+    about = "Designate Illinois schools from report-card data, explain each designation, and check it against the official one",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TextFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct Inputs {
+    /// Report-card files: an .xlsx workbook or CSV exports of its sheets
+    /// (recognised by their headers), a Title I list, or canonical CSV.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Extra column map (TOML) for a layout the built-in maps do not know.
+    #[arg(long = "columns", value_name = "FILE")]
+    columns: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Designate every school (one row per school and band).
+    Designate {
+        /// Report-card year (2018 = school year 2017-18).
+        #[arg(long)]
+        year: u16,
+        /// Accountability rules file (default: the built-in file for the year).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Also list every school whose computed designation differs from
+        /// the official one.
+        #[arg(long)]
+        disagreements: bool,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Explain one school's designation: indicators, points, index, cuts,
+    /// groups, the deciding rule and the distance to the next level up.
+    Explain {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: TextFormat,
+        /// The school's RCDTS (hyphens allowed).
+        rcdts: String,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Schools whose official designation moved up between two years.
+    Improved {
+        #[arg(long)]
+        from: u16,
+        #[arg(long)]
+        to: u16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Try the alternative scoring choices of a grid file and report the
+    /// agreement of each combination with the official designations.
+    Calibrate {
+        #[arg(long)]
+        year: u16,
+        /// Calibration grid (TOML): dimensions of alternative rules settings.
+        #[arg(long, value_name = "FILE")]
+        grid: PathBuf,
+        /// Base rules the grid changes (default: built-in rules for the year).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// How many of the best combinations to print.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Support status (cohort, term, exit or escalation) from the official
+    /// designations of several years.
+    Status {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Rules whose status cycle to use (default: built-in for the last year).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Only this school.
+        #[arg(long)]
+        school: Option<String>,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// Write the imported data in the canonical long format.
+    Export {
+        #[arg(long)]
+        year: u16,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
+    let layouts = state::layouts(&inputs.columns)?;
+    let bar = DelayedBar::new();
+    let import = import_files(&inputs.files, &layouts, year, &bar);
+    bar.done();
+    let import = import?;
+    for w in &import.warnings {
+        eprintln!("warning: {w}");
+    }
+    for n in &import.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(import)
+}
+
+fn designations(
+    year: u16,
+    rules: &empower_rules::AccountabilityRules,
+    inputs: &Inputs,
+) -> Result<(Vec<acc::SchoolData>, acc::Designations)> {
+    let import = load(inputs, Some(year))?;
+    let schools = acc::SchoolData::from_records(&import.records, year, &rules.title1.measure);
+    if schools.is_empty() {
+        bail!("the files hold no school rows for report-card year {year}");
+    }
+    let d = acc::designate(&schools, rules, year);
+    Ok((schools, d))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Designate {
+            year,
+            rules,
+            format,
+            disagreements,
+            inputs,
+        } => {
+            let rules = state::rules(year, rules.as_deref())?;
+            let (_, d) = designations(year, &rules, &inputs)?;
+            let f = acc::fidelity(&d, &rules);
+            match format {
+                Format::Csv => output::designations_csv(&d, &mut out)?,
+                Format::Json => {
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &serde_json::json!({
+                            "designations": &d,
+                            "fidelity": &f,
+                        }),
+                    )?;
+                    writeln!(out)?;
+                }
+                Format::Table => output::designations_table(&d, &rules, &mut out)?,
+            }
+            out.flush()?;
+            // The fidelity summary goes to stderr for CSV and JSON so that
+            // standard output stays a clean file.
+            if format == Format::Table {
+                output::fidelity_report(&f, &d, disagreements, &mut out)?;
+            } else if f.overall.compared > 0 || disagreements {
+                output::fidelity_report(&f, &d, disagreements, &mut std::io::stderr())?;
+            }
+        }
+        Command::Explain {
+            year,
+            rules,
+            format,
+            rcdts,
+            inputs,
+        } => {
+            let rules = state::rules(year, rules.as_deref())?;
+            let id = Rcdts::parse(&rcdts)?;
+            let (_, d) = designations(year, &rules, &inputs)?;
+            let ex = acc::explain(&d, &rules, &id);
+            if ex.is_empty() {
+                bail!("school {id} is not in the files for report-card year {year}");
+            }
+            match format {
+                TextFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &ex)?;
+                    writeln!(out)?;
+                }
+                TextFormat::Text => {
+                    for e in &ex {
+                        output::explanation_text(e, &rules, &mut out)?;
+                    }
+                }
+            }
+        }
+        Command::Improved {
+            from,
+            to,
+            format,
+            inputs,
+        } => {
+            let import = load(&inputs, None)?;
+            let official = output::official_by_year(&import.records);
+            let get = |y: u16| -> Result<&BTreeMap<Rcdts, Designation>> {
+                official.get(&y).with_context(|| {
+                    format!(
+                        "the files hold no official designations for {y} (years found: {})",
+                        official
+                            .keys()
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            };
+            let report = acc::improved(get(from)?, get(to)?);
+            output::improved(
+                &report,
+                from,
+                to,
+                format == Format::Csv,
+                format == Format::Json,
+                &mut out,
+            )?;
+        }
+        Command::Calibrate {
+            year,
+            grid,
+            rules,
+            top,
+            inputs,
+        } => {
+            let (text, name) = state::rules_text(year, rules.as_deref())?;
+            let base: toml::Value =
+                toml::from_str(&text).with_context(|| format!("{name} is not valid TOML"))?;
+            let grid_text = std::fs::read_to_string(&grid)
+                .with_context(|| format!("cannot read the grid file {}", grid.display()))?;
+            let g = acc::CalibrationGrid::from_toml(&grid_text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", grid.display()))?;
+            let base_rules = state::rules(year, rules.as_deref())?;
+            let import = load(&inputs, Some(year))?;
+            let schools =
+                acc::SchoolData::from_records(&import.records, year, &base_rules.title1.measure);
+            let with_official = schools.iter().filter(|s| s.official.is_some()).count();
+            if with_official == 0 {
+                bail!("no school in the files has an official designation to calibrate against");
+            }
+            let bar = DelayedBar::new();
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            let results = acc::calibrate(&base, &g, &schools, year, threads, &|done, total| {
+                bar.set(done as u64, total as u64, "calibrating")
+            })
+            .map_err(anyhow::Error::msg)?;
+            bar.done();
+            output::calibration(&results, &g, &name, with_official, top, &mut out)?;
+        }
+        Command::Status {
+            format,
+            rules,
+            school,
+            inputs,
+        } => {
+            let import = load(&inputs, None)?;
+            let official = output::official_by_year(&import.records);
+            let last = *official
+                .keys()
+                .last()
+                .context("the files hold no official designations")?;
+            let rules = state::rules(last, rules.as_deref())?;
+            let only = school.as_deref().map(Rcdts::parse).transpose()?;
+            output::status(
+                &official,
+                &rules.status,
+                only.as_ref(),
+                format == Format::Csv,
+                &mut out,
+            )?;
+        }
+        Command::Export {
+            year,
+            format: ExportFormat::Csv,
+            output,
+            inputs,
+        } => {
+            let import = load(&inputs, Some(year))?;
+            match output {
+                Some(path) => {
+                    let f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    empower_ingest::write_canonical_csv(
+                        &import.records,
+                        std::io::BufWriter::new(f),
+                    )?;
+                    eprintln!(
+                        "wrote {} records to {}",
+                        import.records.len(),
+                        path.display()
+                    );
+                }
+                None => empower_ingest::write_canonical_csv(&import.records, &mut out)?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,566 @@
+//! Rendering for people (terminal tables, explanations) and machines (CSV).
+
+use anyhow::Result;
+use empower_accountability::{
+    support_status, CalibrationGrid, CalibrationResult, Designations, Explanation, Fidelity,
+    ImprovedReport, IndicatorStatus, YearDesignation,
+};
+use empower_model::{Designation, Level, Rcdts, Record, Value};
+use empower_rules::{AccountabilityRules, StatusRules};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+pub const DESIGNATION_COLUMNS: [&str; 9] = [
+    "rcdts",
+    "school_name",
+    "band",
+    "index",
+    "designation",
+    "official_designation",
+    "reasons",
+    "cut_pool",
+    "title1",
+];
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The designation CSV of `spec/accountability.md` (output contract).
+pub fn designations_csv(d: &Designations, out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(DESIGNATION_COLUMNS)?;
+    for r in &d.rows {
+        let pool = r
+            .band
+            .and_then(|b| d.cuts.get(&b))
+            .map(|c| c.comprehensive_pool.as_str())
+            .unwrap_or("");
+        w.write_record([
+            r.rcdts.as_str(),
+            &r.school_name,
+            &opt(r.band),
+            &opt(r.index),
+            &opt(r.designation),
+            &opt(r.official_designation),
+            &r.reasons_code(),
+            pool,
+            if r.title1 { "1" } else { "0" },
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn f1(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+}
+
+pub fn designations_table(
+    d: &Designations,
+    rules: &AccountabilityRules,
+    out: &mut dyn Write,
+) -> Result<()> {
+    writeln!(
+        out,
+        "{} (rules {}), report-card year {}",
+        d.rules_name, d.rules_version, d.year
+    )?;
+    for c in d.cuts.values() {
+        writeln!(
+            out,
+            "  {}: {} schools with an index; Comprehensive cut {} ({} pool of {}), Targeted cut {}, top-10% cut {}",
+            c.band,
+            c.schools_with_index,
+            f1(c.comprehensive),
+            c.comprehensive_pool.as_str(),
+            c.comprehensive_pool_size,
+            f1(c.targeted),
+            f1(c.top)
+        )?;
+    }
+    if !d.title1_data {
+        writeln!(
+            out,
+            "  No Title I status in the input: the Comprehensive cut is taken over all schools."
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<15}  {:<36}  {:<4}  {:>6}  {:<13}  {:<13}  reasons",
+        "rcdts", "school", "band", "index", "designation", "official"
+    )?;
+    for r in &d.rows {
+        writeln!(
+            out,
+            "{:<15}  {:<36}  {:<4}  {:>6}  {:<13}  {:<13}  {}",
+            r.rcdts.as_str(),
+            truncate(&r.school_name, 36),
+            opt(r.band),
+            f1(r.index),
+            r.designation
+                .map(|x| rules.label(x).to_string())
+                .unwrap_or_default(),
+            opt(r.official_designation),
+            r.reasons_code()
+        )?;
+    }
+    let mut counts: BTreeMap<(String, Designation), usize> = BTreeMap::new();
+    for r in &d.rows {
+        if let (Some(b), Some(x)) = (r.band, r.designation) {
+            *counts.entry((b.to_string(), x)).or_default() += 1;
+        }
+    }
+    writeln!(out)?;
+    for band in d.cuts.keys() {
+        let parts: Vec<String> = Designation::ALL
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    counts.get(&(band.to_string(), *x)).unwrap_or(&0),
+                    rules.label(*x)
+                )
+            })
+            .collect();
+        writeln!(out, "{band}: {}", parts.join(", "))?;
+    }
+    Ok(())
+}
+
+pub fn fidelity_report(
+    f: &Fidelity,
+    d: &Designations,
+    list: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if f.overall.compared == 0 {
+        writeln!(
+            out,
+            "No official designations in the input: nothing to compare."
+        )?;
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Agreement with official designations: {}/{} = {:.1}%",
+        f.overall.agreed,
+        f.overall.compared,
+        100.0 * f.overall.rate()
+    )?;
+    for (band, t) in &f.per_band {
+        if t.compared > 0 {
+            writeln!(
+                out,
+                "  {band}: {}/{} = {:.1}%",
+                t.agreed,
+                t.compared,
+                100.0 * t.rate()
+            )?;
+        }
+    }
+    writeln!(out, "Confusion matrix (rows official, columns computed):")?;
+    let cols = [
+        "Exemplary",
+        "Commendable",
+        "Targeted",
+        "Comprehensive",
+        "Intensive",
+        "none",
+    ];
+    write!(out, "  {:<14}", "")?;
+    for c in cols {
+        write!(out, "{:>14}", c)?;
+    }
+    writeln!(out)?;
+    for (i, row) in f.matrix.iter().enumerate() {
+        if row.iter().sum::<usize>() == 0 {
+            continue;
+        }
+        write!(out, "  {:<14}", Designation::ALL[i].as_str())?;
+        for v in row {
+            write!(out, "{v:>14}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{} disagreements{}",
+        f.disagreements.len(),
+        if list {
+            ":"
+        } else {
+            " (list them with --disagreements)"
+        }
+    )?;
+    if list {
+        for x in &f.disagreements {
+            let near = x
+                .band
+                .and_then(|b| d.cuts.get(&b))
+                .zip(x.index)
+                .map(|(c, i)| {
+                    let mut v = Vec::new();
+                    if let Some(t) = c.targeted {
+                        v.push(format!("{:+.1} from the Targeted cut", i - t));
+                    }
+                    if let Some(t) = c.top {
+                        v.push(format!("{:+.1} from the top-10% cut", i - t));
+                    }
+                    v.join(", ")
+                })
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {}  {:<4} official {:<13} computed {:<13} index {:>5}  {}  [{}]  {}",
+                x.rcdts.as_str(),
+                opt(x.band),
+                x.official.as_str(),
+                opt(x.computed),
+                f1(x.index),
+                truncate(&x.school_name, 30),
+                x.reasons,
+                near
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn explanation_text(
+    e: &Explanation,
+    rules: &AccountabilityRules,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let label = |d: Option<Designation>| {
+        d.map(|x| rules.label(x).to_string())
+            .unwrap_or_else(|| "none".into())
+    };
+    writeln!(out, "{} — {} ({})", e.rcdts.as_str(), e.school_name, e.year)?;
+    writeln!(
+        out,
+        "Band {}: {}{}",
+        opt(e.band),
+        label(e.designation),
+        match e.official_designation {
+            Some(o) => format!("   (official: {})", rules.label(o)),
+            None => String::new(),
+        }
+    )?;
+    writeln!(out, "Rules: {}", e.rules)?;
+    writeln!(out, "Title I: {}", if e.title1 { "yes" } else { "no" })?;
+    writeln!(out)?;
+    writeln!(out, "Why: {}", e.deciding_rule)?;
+    if let Some(next) = e.next_designation {
+        writeln!(out, "Next level up: {}", rules.label(next))?;
+        for s in &e.next_steps {
+            writeln!(out, "  - {}", s.sentence)?;
+        }
+    } else if e.designation == Some(Designation::Exemplary) {
+        writeln!(out, "Already at the top designation.")?;
+    }
+    if e.indicators.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "All students")?;
+    writeln!(
+        out,
+        "  {:<38} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "indicator", "value", "n", "score", "weight", "points"
+    )?;
+    for i in &e.indicators {
+        let note = match i.status {
+            IndicatorStatus::Used => String::new(),
+            IndicatorStatus::Missing => "  not in the data: weight rescaled".into(),
+            IndicatorStatus::TooFewStudents => "  too few students: weight rescaled".into(),
+            IndicatorStatus::NotWeighted => "  weight 0".into(),
+        };
+        let src = if i.source.len() > 1 {
+            format!("  (mean of {})", i.source.join(", "))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {:<38} {:>7} {:>7} {:>7} {:>7} {:>7}{}{}",
+            truncate(&i.label, 38),
+            f1(i.value),
+            i.n.map(|n| format!("{n:.0}")).unwrap_or_else(|| "—".into()),
+            f1(i.score),
+            format!("{}", i.weight),
+            f1(i.points),
+            note,
+            src
+        )?;
+    }
+    let used: f64 = e
+        .indicators
+        .iter()
+        .filter(|i| i.status == IndicatorStatus::Used)
+        .map(|i| i.weight)
+        .sum();
+    writeln!(
+        out,
+        "  Index: {} = points ÷ {} weight present × 100{}",
+        e.index
+            .map(|x| format!("{x:.2}"))
+            .unwrap_or_else(|| "none".into()),
+        used,
+        e.percentile
+            .map(|p| format!("; statewide percentile {p:.1} in the band"))
+            .unwrap_or_default()
+    )?;
+    if let Some(c) = &e.cuts {
+        writeln!(
+            out,
+            "  Cuts: Comprehensive {} ({} pool, {} schools), Targeted {} (all {} schools), top-10% {}",
+            f1(c.comprehensive),
+            c.comprehensive_pool.as_str(),
+            c.comprehensive_pool_size,
+            f1(c.targeted),
+            c.schools_with_index,
+            f1(c.top)
+        )?;
+    }
+    if !e.groups.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Student groups (underperforming: index at or below the Targeted cut {})",
+            f1(e.cuts.as_ref().and_then(|c| c.targeted))
+        )?;
+        let cut = e.cuts.as_ref().and_then(|c| c.targeted);
+        for g in &e.groups {
+            let verdict = match (g.qualifies, g.index, cut) {
+                (true, Some(i), Some(t)) if i <= t => {
+                    format!("UNDERPERFORMING ({:+.1} to the cut)", t - i)
+                }
+                (true, Some(i), Some(t)) => format!("above the cut by {:.1}", i - t),
+                (true, _, _) => "qualifies".into(),
+                (false, _, _) => format!(
+                    "does not qualify: {}",
+                    g.why_not.clone().unwrap_or_default()
+                ),
+            };
+            writeln!(
+                out,
+                "  {:<42} index {:>6}   {}",
+                g.group.label(),
+                f1(g.index),
+                verdict
+            )?;
+        }
+        for (g, why) in &e.groups_not_computable {
+            writeln!(out, "  {:<42} not computable: {}", g.label(), why)?;
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Official designations per year and school, from the imported records.
+pub fn official_by_year(records: &[Record]) -> BTreeMap<u16, BTreeMap<Rcdts, Designation>> {
+    let mut m: BTreeMap<u16, BTreeMap<Rcdts, Designation>> = BTreeMap::new();
+    for r in records {
+        if r.measure != "official_designation" || r.level != Level::School {
+            continue;
+        }
+        if let (Some(id), Value::Text(t)) = (&r.entity, &r.value) {
+            if let Ok(d) = t.parse::<Designation>() {
+                m.entry(r.year).or_default().insert(id.clone(), d);
+            }
+        }
+    }
+    m
+}
+
+pub fn improved(
+    report: &ImprovedReport,
+    from: u16,
+    to: u16,
+    csv: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "from": from,
+                "to": to,
+                "compared": report.compared,
+                "improved": &report.improved,
+                "transitions": report.transitions.iter().map(|((a, b), n)| serde_json::json!({"from": a, "to": b, "schools": n})).collect::<Vec<_>>(),
+            }),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(["rcdts", "from", "to", "from_support"])?;
+        for i in &report.improved {
+            w.write_record([
+                i.rcdts.as_str(),
+                i.from.as_str(),
+                i.to.as_str(),
+                if i.from_support { "1" } else { "0" },
+            ])?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    writeln!(out, "Designation moves {from} → {to}: {} schools designated in both years, {} moved up ({} of them from Targeted or Comprehensive)", report.compared, report.improved.len(), report.improved_from_support())?;
+    writeln!(out)?;
+    writeln!(out, "Moves up:")?;
+    for ((a, b), n) in &report.transitions {
+        if b.is_better_than(*a) {
+            writeln!(out, "  {:<13} → {:<13} {n:>5}", a.as_str(), b.as_str())?;
+        }
+    }
+    writeln!(out, "All transitions (rows {from}, columns {to}):")?;
+    write!(out, "  {:<14}", "")?;
+    for d in Designation::ALL {
+        write!(out, "{:>14}", d.as_str())?;
+    }
+    writeln!(out)?;
+    for a in Designation::ALL {
+        let row: Vec<usize> = Designation::ALL
+            .iter()
+            .map(|b| *report.transitions.get(&(a, *b)).unwrap_or(&0))
+            .collect();
+        if row.iter().sum::<usize>() == 0 {
+            continue;
+        }
+        write!(out, "  {:<14}", a.as_str())?;
+        for v in row {
+            write!(out, "{v:>14}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Schools that moved up:")?;
+    for i in &report.improved {
+        writeln!(
+            out,
+            "  {}  {:<13} → {}",
+            i.rcdts.as_str(),
+            i.from.as_str(),
+            i.to.as_str()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn calibration(
+    results: &[CalibrationResult],
+    grid: &CalibrationGrid,
+    rules_name: &str,
+    compared: usize,
+    top: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    writeln!(
+        out,
+        "Calibration of {rules_name} against {compared} official designations: {} combinations",
+        results.len()
+    )?;
+    let names: Vec<&str> = grid.dimension.iter().map(|d| d.name.as_str()).collect();
+    writeln!(out, "Dimensions: {}", names.join(" | "))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:>4}  {:>7}  {:>7}  {:>7}  choices",
+        "rank", "overall", "ES", "HS"
+    )?;
+    for (k, r) in results.iter().take(top).enumerate() {
+        let band = |b: &str| {
+            r.per_band
+                .get(b)
+                .filter(|t| t.compared > 0)
+                .map(|t| format!("{:.1}%", 100.0 * t.rate()))
+                .unwrap_or_else(|| "—".into())
+        };
+        writeln!(
+            out,
+            "{:>4}  {:>6.1}%  {:>7}  {:>7}  {}",
+            k + 1,
+            100.0 * r.overall.rate(),
+            band("ES"),
+            band("HS"),
+            r.choices.join(" | ")
+        )?;
+    }
+    if let Some(worst) = results.last() {
+        writeln!(
+            out,
+            "Worst: {:.1}% ({})",
+            100.0 * worst.overall.rate(),
+            worst.choices.join(" | ")
+        )?;
+    }
+    Ok(())
+}
+
+pub fn status(
+    official: &BTreeMap<u16, BTreeMap<Rcdts, Designation>>,
+    rules: &StatusRules,
+    only: Option<&Rcdts>,
+    csv: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut schools: Vec<&Rcdts> = official.values().flat_map(|m| m.keys()).collect();
+    schools.sort();
+    schools.dedup();
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(if csv { b',' } else { b'\t' })
+        .from_writer(out);
+    w.write_record([
+        "rcdts",
+        "year",
+        "designation",
+        "status",
+        "cohort",
+        "term",
+        "event",
+    ])?;
+    for id in schools
+        .into_iter()
+        .filter(|id| only.is_none_or(|o| o == *id))
+    {
+        let history: Vec<YearDesignation> = official
+            .iter()
+            .map(|(y, m)| YearDesignation {
+                year: *y,
+                designation: m.get(id).copied(),
+                groups: Vec::new(),
+            })
+            .collect();
+        for (h, s) in history.iter().zip(support_status(&history, rules)) {
+            w.write_record([
+                id.as_str(),
+                &s.year.to_string(),
+                &opt(h.designation),
+                &opt(s.status),
+                &opt(s.cohort),
+                &s.term.unwrap_or_default(),
+                s.event.as_str(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The state data compiled into the binary: rules files and column maps of
+//! `states/illinois/`. A user's own files (`--rules`, `--columns`) are read
+//! from disk instead or in addition.
+
+use anyhow::{bail, Context, Result};
+use empower_ingest::Layout;
+use empower_rules::AccountabilityRules;
+use std::path::Path;
+
+const RULES: &[(&str, &str)] = &[
+    (
+        "states/illinois/accountability/2018.toml",
+        include_str!("../../../states/illinois/accountability/2018.toml"),
+    ),
+    (
+        "states/illinois/accountability/2019.toml",
+        include_str!("../../../states/illinois/accountability/2019.toml"),
+    ),
+];
+
+const LAYOUTS: &[(&str, &str)] = &[
+    (
+        "states/illinois/columns/rc2018.toml",
+        include_str!("../../../states/illinois/columns/rc2018.toml"),
+    ),
+    (
+        "states/illinois/columns/rc2019.toml",
+        include_str!("../../../states/illinois/columns/rc2019.toml"),
+    ),
+    (
+        "states/illinois/columns/title1-2019.toml",
+        include_str!("../../../states/illinois/columns/title1-2019.toml"),
+    ),
+    (
+        "states/illinois/columns/k8-panel.toml",
+        include_str!("../../../states/illinois/columns/k8-panel.toml"),
+    ),
+];
+
+/// Rules text and the name to show for it: the user's file, or the built-in
+/// file whose years cover `year`.
+pub fn rules_text(year: u16, file: Option<&Path>) -> Result<(String, String)> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the rules file {}", f.display()))?;
+        return Ok((text, f.display().to_string()));
+    }
+    for (name, text) in RULES {
+        let r = AccountabilityRules::from_toml(text, name)?;
+        if r.applies_to(year) {
+            return Ok((text.to_string(), name.to_string()));
+        }
+    }
+    bail!("no built-in accountability rules cover report-card year {year}; pass a rules file with --rules")
+}
+
+pub fn rules(year: u16, file: Option<&Path>) -> Result<AccountabilityRules> {
+    let (text, name) = rules_text(year, file)?;
+    let r = AccountabilityRules::from_toml(&text, &name)?;
+    if !r.applies_to(year) {
+        bail!(
+            "{name} covers report-card years {}-{}, not {year}",
+            r.first_year,
+            r.last_year.map(|y| y.to_string()).unwrap_or_default()
+        );
+    }
+    Ok(r)
+}
+
+/// Built-in column maps plus the user's.
+pub fn layouts(extra: &[std::path::PathBuf]) -> Result<Vec<Layout>> {
+    let mut out = Vec::new();
+    for (name, text) in LAYOUTS {
+        out.push(Layout::from_toml(text, name).map_err(anyhow::Error::msg)?);
+    }
+    for f in extra {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the column map {}", f.display()))?;
+        out.push(Layout::from_toml(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_data_parses() {
+        assert!(layouts(&[]).unwrap().len() >= 4);
+        assert_eq!(rules(2018, None).unwrap().first_year, 2018);
+        assert_eq!(rules(2019, None).unwrap().first_year, 2019);
+        assert!(rules(2017, None).is_err());
+    }
+}

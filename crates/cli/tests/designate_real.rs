@@ -1,0 +1,250 @@
+//! End-to-end: designations from the real 2018 Illinois report card.
+
+mod common;
+use common::*;
+
+fn agreement(stderr: &str, label: &str) -> (usize, usize) {
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no `{label}` line in:\n{stderr}"));
+    let frac = line
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .split('=')
+        .next()
+        .unwrap()
+        .trim();
+    let (a, b) = frac.split_once('/').unwrap();
+    (a.trim().parse().unwrap(), b.trim().parse().unwrap())
+}
+
+#[test]
+fn designates_every_school_and_agrees_with_official_designations() {
+    let out = empower(
+        &["designate", "--year", "2018", "--format", "csv"],
+        &rc2018(),
+    );
+    let text = ok(&out);
+    let (header, rows) = parse_csv(&text);
+    assert_eq!(
+        header[..8],
+        [
+            "rcdts",
+            "school_name",
+            "band",
+            "index",
+            "designation",
+            "official_designation",
+            "reasons",
+            "cut_pool"
+        ]
+    );
+    // Sorted by rcdts then band; every RCDTS 15 characters.
+    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[2].clone())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(rows.iter().all(|r| r[0].len() == 15));
+    // Every school row of the General sheet appears.
+    let general = std::fs::read_to_string(data("isbe_rc2018_general.csv")).unwrap();
+    let (gh, grows) = parse_csv(&general);
+    let type_col = gh.iter().position(|h| h == "Type").unwrap();
+    let mut schools: Vec<&str> = grows
+        .iter()
+        .filter(|r| r[type_col] == "School")
+        .map(|r| r[0].as_str())
+        .collect();
+    schools.sort();
+    let mut seen: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    seen.dedup();
+    assert_eq!(seen, schools);
+    // Vocabularies.
+    for r in &rows {
+        assert!(["", "ES", "HS"].contains(&r[2].as_str()));
+        assert!([
+            "",
+            "Exemplary",
+            "Commendable",
+            "Targeted",
+            "Comprehensive",
+            "Intensive"
+        ]
+        .contains(&r[4].as_str()));
+        assert!(["", "title1", "all"].contains(&r[7].as_str()));
+        if !r[3].is_empty() {
+            let v: f64 = r[3].parse().unwrap();
+            assert!((0.0..=100.0).contains(&v) && !r[3].contains('e'));
+        }
+        if r[2].is_empty() {
+            assert_eq!(r[6], "no-designation:no-band");
+        }
+    }
+    // The published designation is matched for at least 85% of schools.
+    let err = stderr(&out);
+    let (agreed, compared) = agreement(&err, "Agreement with official designations");
+    assert!(compared > 1800, "{compared} schools compared");
+    let rate = agreed as f64 / compared as f64;
+    assert!(rate >= 0.85, "agreement {rate:.3} below 85%:\n{err}");
+    for band in ["ES:", "HS:"] {
+        let (a, c) = agreement(&err, band);
+        assert!(a as f64 / c as f64 > 0.8, "{band} {a}/{c}");
+    }
+}
+
+#[test]
+fn without_title1_data_the_comprehensive_pool_is_all_schools() {
+    let files: Vec<_> = rc2018().into_iter().take(3).collect();
+    let text = ok(&empower(
+        &["designate", "--year", "2018", "--format", "csv"],
+        &files,
+    ));
+    let (_, rows) = parse_csv(&text);
+    assert!(rows
+        .iter()
+        .filter(|r| !r[2].is_empty())
+        .all(|r| r[7] == "all"));
+    let with = ok(&empower(
+        &["designate", "--year", "2018", "--format", "csv"],
+        &rc2018(),
+    ));
+    let (_, rows) = parse_csv(&with);
+    assert!(rows
+        .iter()
+        .filter(|r| !r[2].is_empty())
+        .all(|r| r[7] == "title1"));
+}
+
+fn first_row_with(rows: &[Vec<String>], designation: &str, reason_prefix: &str) -> Vec<String> {
+    rows.iter()
+        .find(|r| r[4] == designation && r[6].starts_with(reason_prefix) && !r[3].is_empty())
+        .unwrap_or_else(|| panic!("no {designation} row with reason {reason_prefix}"))
+        .clone()
+}
+
+#[test]
+fn explain_names_underperforming_groups_and_distance_to_exemplary() {
+    let (_, rows) = parse_csv(&ok(&empower(
+        &["designate", "--year", "2018", "--format", "csv"],
+        &rc2018(),
+    )));
+
+    let targeted = first_row_with(&rows, "Targeted", "underperforming-groups:");
+    let text = ok(&empower(
+        &["explain", "--year", "2018", &targeted[0]],
+        &rc2018(),
+    ));
+    assert!(
+        text.contains("Why: Student group index at or below the Targeted cut"),
+        "{text}"
+    );
+    assert!(text.contains("UNDERPERFORMING"), "{text}");
+    assert!(
+        text.contains("Next level up: Commendable") || text.contains("Next level up: Exemplary"),
+        "{text}"
+    );
+    let slug = targeted[6]
+        .trim_start_matches("underperforming-groups:")
+        .split([',', ';'])
+        .next()
+        .unwrap()
+        .to_string();
+    let json = ok(&empower(
+        &[
+            "explain",
+            "--year",
+            "2018",
+            "--format",
+            "json",
+            &targeted[0],
+        ],
+        &rc2018(),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let band_row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["band"] == targeted[2].as_str())
+        .unwrap();
+    let cut = band_row["cuts"]["targeted"].as_f64().unwrap();
+    let group = band_row["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == slug.as_str())
+        .unwrap();
+    assert!(group["qualifies"].as_bool().unwrap());
+    assert!(group["index"].as_f64().unwrap() <= cut);
+    let step = band_row["next_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["measure"] == slug.as_str())
+        .unwrap();
+    assert!(
+        (step["gap"].as_f64().unwrap() - (cut - group["index"].as_f64().unwrap())).abs() < 1e-9
+    );
+
+    let commendable = first_row_with(&rows, "Commendable", "");
+    let text = ok(&empower(
+        &["explain", "--year", "2018", &commendable[0]],
+        &rc2018(),
+    ));
+    assert!(text.contains("Next level up: Exemplary"), "{text}");
+    assert!(text.contains("index points to Exemplary"), "{text}");
+    // Every indicator line shows value, n, score, weight and points.
+    assert!(text.contains("Chronic absenteeism"), "{text}");
+    assert!(text.contains("Index:"), "{text}");
+}
+
+#[test]
+fn explain_an_unknown_school_says_so() {
+    let out = empower(&["explain", "--year", "2018", "999999999999999"], &rc2018());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("999999999999999 is not in the files"));
+}
+
+#[test]
+fn improved_lists_k8_moves_up_with_counts_per_transition() {
+    let panel = data("capstone_k8_panel_2018_2020.csv");
+    let text = ok(&empower(
+        &["improved", "--from", "2018", "--to", "2019"],
+        std::slice::from_ref(&panel),
+    ));
+    assert!(text.contains("Moves up:"), "{text}");
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("designated in both years"), "{first}");
+    let csv = ok(&empower(
+        &[
+            "improved", "--from", "2018", "--to", "2019", "--format", "csv",
+        ],
+        &[panel],
+    ));
+    let (h, rows) = parse_csv(&csv);
+    assert_eq!(h, ["rcdts", "from", "to", "from_support"]);
+    assert!(rows.len() > 50, "{} schools moved up", rows.len());
+    let rank = |d: &str| {
+        ["Exemplary", "Commendable", "Targeted", "Comprehensive"]
+            .iter()
+            .position(|x| *x == d)
+            .unwrap()
+    };
+    assert!(rows.iter().all(|r| rank(&r[2]) < rank(&r[1])));
+    // The per-transition counts add up to the list.
+    let counted: usize = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Moves up:"))
+        .skip(1)
+        .take_while(|l| l.contains('→'))
+        .map(|l| {
+            l.split_whitespace()
+                .last()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counted, rows.len());
+}

@@ -1,0 +1,15 @@
+//! The vocabulary every other empower crate speaks: school identifiers,
+//! accountability bands, student groups, designations and the canonical
+//! long-format record that importers produce and engines consume.
+//!
+//! Nothing here does I/O; everything is plain data with `serde` support.
+
+mod designation;
+mod group;
+mod rcdts;
+mod record;
+
+pub use designation::{Band, Designation};
+pub use group::Group;
+pub use rcdts::{Rcdts, RcdtsError};
+pub use record::{Grade, Level, Record, Subject, Value};

@@ -1,0 +1,125 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Illinois' 15-character school id: region (2), county (3), district (4),
+/// type (2), school (4). Stored without hyphens; may contain letters.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Rcdts(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{input}` is not an RCDTS code: expected 15 letters or digits (hyphens allowed), found {found}")]
+pub struct RcdtsError {
+    pub input: String,
+    pub found: usize,
+}
+
+impl Rcdts {
+    /// Normalises an id as printed in any year's files: hyphens and spaces
+    /// are dropped (2025 prints `01-001-0010-26-0001`), letters upper-cased.
+    /// Ids that lost leading zeros in a spreadsheet (14 characters) are
+    /// padded back, since every region code is two digits.
+    pub fn parse(input: &str) -> Result<Self, RcdtsError> {
+        let mut s: String = input
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' ' | '\u{a0}'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if s.len() == 14 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+            s.insert(0, '0');
+        }
+        if s.len() != 15 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(RcdtsError {
+                input: input.to_string(),
+                found: s.chars().count(),
+            });
+        }
+        Ok(Rcdts(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Region (ROE / ISC) code: the first two characters.
+    pub fn region(&self) -> &str {
+        &self.0[..2]
+    }
+
+    /// Region, county, district and type: schools of one district share it.
+    pub fn district_prefix(&self) -> &str {
+        &self.0[..11]
+    }
+
+    /// District rows end in `0000`.
+    pub fn is_district(&self) -> bool {
+        self.0.ends_with("0000")
+    }
+}
+
+impl TryFrom<String> for Rcdts {
+    type Error = RcdtsError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Rcdts::parse(&s)
+    }
+}
+
+impl From<Rcdts> for String {
+    fn from(r: Rcdts) -> String {
+        r.0
+    }
+}
+
+impl fmt::Display for Rcdts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Rcdts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Rcdts({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyphenated_ids_normalise_to_fifteen_characters() {
+        let r = Rcdts::parse("01-001-0010-26-0001").unwrap();
+        assert_eq!(r.as_str(), "010010010260001");
+        assert_eq!(r.region(), "01");
+        assert_eq!(r.district_prefix(), "01001001026");
+    }
+
+    #[test]
+    fn letters_are_kept_and_upper_cased() {
+        assert_eq!(
+            Rcdts::parse("15016299025200c").unwrap().as_str(),
+            "15016299025200C"
+        );
+    }
+
+    #[test]
+    fn lost_leading_zero_is_restored() {
+        assert_eq!(
+            Rcdts::parse("10010010260001").unwrap().as_str(),
+            "010010010260001"
+        );
+    }
+
+    #[test]
+    fn wrong_length_is_an_error() {
+        let e = Rcdts::parse("15016299025006CAF11").unwrap_err();
+        assert_eq!(e.found, 19);
+        assert!(Rcdts::parse("").is_err());
+    }
+
+    #[test]
+    fn district_rows_are_recognised() {
+        assert!(Rcdts::parse("010010010260000").unwrap().is_district());
+        assert!(!Rcdts::parse("010010010260001").unwrap().is_district());
+    }
+}

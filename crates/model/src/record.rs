@@ -1,0 +1,180 @@
+use crate::{Group, Rcdts};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Kind of entity a report-card row describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    School,
+    District,
+    State,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::School => "school",
+            Level::District => "district",
+            Level::State => "state",
+        }
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "school" => Ok(Level::School),
+            "district" => Ok(Level::District),
+            "state" | "statewide" => Ok(Level::State),
+            _ => Err(format!("`{s}` is not a level (school, district or state)")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    Ela,
+    Math,
+    Science,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Ela => "ela",
+            Subject::Math => "math",
+            Subject::Science => "science",
+        }
+    }
+}
+
+impl FromStr for Subject {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "ela" => Ok(Subject::Ela),
+            "math" => Ok(Subject::Math),
+            "science" => Ok(Subject::Science),
+            _ => Err(format!("`{s}` is not a subject (ela, math or science)")),
+        }
+    }
+}
+
+/// `all`, `PK`, `K` or a numbered grade 1..12.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    All,
+    PreK,
+    K,
+    N(u8),
+}
+
+impl Grade {
+    pub fn number(self) -> Option<u8> {
+        match self {
+            Grade::N(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Grade::All => f.write_str("all"),
+            Grade::PreK => f.write_str("PK"),
+            Grade::K => f.write_str("K"),
+            Grade::N(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl FromStr for Grade {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "all" | "" => Ok(Grade::All),
+            "PK" | "pk" => Ok(Grade::PreK),
+            "K" | "k" => Ok(Grade::K),
+            t => match t.parse::<u8>() {
+                Ok(n) if (1..=12).contains(&n) => Ok(Grade::N(n)),
+                _ => Err(format!("`{s}` is not a grade (all, PK, K or 1-12)")),
+            },
+        }
+    }
+}
+
+/// A measured value: most are numbers; identity fields (name, grades
+/// served, official designation, Title I status) are text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(x) => Some(*x),
+            Value::Text(_) => None,
+        }
+    }
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            Value::Number(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // `{}` on f64 is the shortest round-trip decimal without exponent.
+            Value::Number(x) => write!(f, "{x}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One row of the canonical long format (`spec/data.md`):
+/// `year, entity, level, measure, group, grade, subject, value, n`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub year: u16,
+    /// `None` only for the statewide row, which has no RCDTS.
+    pub entity: Option<Rcdts>,
+    pub level: Level,
+    pub measure: String,
+    pub group: Group,
+    pub grade: Grade,
+    pub subject: Option<Subject>,
+    pub value: Value,
+    /// Count behind the value, where known.
+    pub n: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_round_trip() {
+        for s in ["all", "PK", "K", "1", "12"] {
+            assert_eq!(s.parse::<Grade>().unwrap().to_string(), s);
+        }
+        assert!("13".parse::<Grade>().is_err());
+    }
+
+    #[test]
+    fn numbers_print_shortest_without_exponent() {
+        assert_eq!(Value::Number(0.1 + 0.2).to_string(), "0.30000000000000004");
+        assert_eq!(Value::Number(1e-7).to_string(), "0.0000001");
+        assert_eq!(Value::Number(67.0).to_string(), "67");
+    }
+}
