@@ -1,5 +1,5 @@
 use empower_model::{Designation, Grade, Group, Level, Rcdts, Record, Subject, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A value and the count of students behind it, where known.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,7 +48,12 @@ impl SchoolData {
         n: Option<f64>,
     ) -> &mut Self {
         let obs = Observation { value, n };
-        let slot = self.values.entry(measure.to_string()).or_default();
+        // Look up before inserting: most measures already have a slot, and
+        // `entry` would allocate the key every time.
+        let slot = match self.values.get_mut(measure) {
+            Some(slot) => slot,
+            None => self.values.entry(measure.to_string()).or_default(),
+        };
         match slot
             .iter_mut()
             .find(|(g, s, _)| *g == group && *s == subject)
@@ -99,16 +104,27 @@ impl SchoolData {
         year: u16,
         title1_measure: &str,
     ) -> Vec<SchoolData> {
-        let mut schools: BTreeMap<Rcdts, SchoolData> = BTreeMap::new();
+        let mut schools: Vec<SchoolData> = Vec::new();
+        let mut position: HashMap<Rcdts, usize> = HashMap::new();
+        // Importers emit a school's records together: remember the last one.
+        let mut last: Option<usize> = None;
         for r in records {
             if r.year != year || r.level != Level::School || r.grade != Grade::All {
                 continue;
             }
             let Some(id) = &r.entity else { continue };
-            let s = schools.entry(id.clone()).or_insert_with(|| SchoolData {
-                rcdts: Some(id.clone()),
-                ..Default::default()
-            });
+            let k = match last {
+                Some(k) if schools[k].rcdts.as_ref() == Some(id) => k,
+                _ => *position.entry(id.clone()).or_insert_with(|| {
+                    schools.push(SchoolData {
+                        rcdts: Some(id.clone()),
+                        ..Default::default()
+                    });
+                    schools.len() - 1
+                }),
+            };
+            last = Some(k);
+            let s = &mut schools[k];
             match (&r.value, r.measure.as_str()) {
                 (Value::Text(t), "school_name") => s.name = t.clone(),
                 (Value::Text(t), "grades_served") => s.grades = parse_grades(t),
@@ -122,8 +138,9 @@ impl SchoolData {
         }
         // A school known only from a supplementary list (a Title I list of
         // another year) is not in this year's report card.
+        schools.sort_by(|a, b| a.rcdts.cmp(&b.rcdts));
         schools
-            .into_values()
+            .into_iter()
             .filter(|s| {
                 !(s.name.is_empty()
                     && s.grades.is_empty()

@@ -384,27 +384,37 @@ fn graduation_at_exactly_67_is_comprehensive_and_zero_is_missing() {
     assert!((zero.index.unwrap() - 75.2).abs() < 1e-12);
 }
 
-#[test]
-fn every_rule_that_holds_is_reported_and_the_worst_wins() {
-    let r = rules();
-    let cuts = BandCuts {
-        band: Band::HS,
-        comprehensive: Some(40.0),
-        targeted: Some(45.0),
-        top: Some(80.0),
+/// Cuts held fixed, for rules tested without a field of schools.
+fn fixed_cuts(band: Band, comprehensive: f64, targeted: f64, top: f64) -> BandCuts {
+    BandCuts {
+        band,
+        comprehensive: Some(comprehensive),
+        targeted: Some(targeted),
+        top: Some(top),
         comprehensive_pool: Pool::Title1,
-        comprehensive_pool_size: 10,
-        schools_with_index: 100,
+        comprehensive_pool_size: 100,
+        schools_with_index: 1000,
         sorted_indices: vec![],
-    };
-    let low_group = crate::index::GroupResult {
-        group: Group::Iep,
-        index: Some(30.0),
+    }
+}
+
+/// A qualifying group with the given index.
+fn qualifying(group: Group, index: f64) -> crate::index::GroupResult {
+    crate::index::GroupResult {
+        group,
+        index: Some(index),
         qualifies: true,
         counted_indicators: 2,
         why_not: None,
         indicators: vec![],
-    };
+    }
+}
+
+#[test]
+fn every_rule_that_holds_is_reported_and_the_worst_wins() {
+    let r = rules();
+    let cuts = fixed_cuts(Band::HS, 40.0, 45.0, 80.0);
+    let low_group = qualifying(Group::Iep, 30.0);
     let (d, reasons) = decide(
         &r,
         &cuts,
@@ -568,20 +578,8 @@ proptest! {
         top in 60.0f64..95.0,
     ) {
         let r = rules();
-        let cuts = BandCuts {
-            band: Band::ES,
-            comprehensive: Some(cut_c),
-            targeted: Some(cut_c + gap_t),
-            top: Some(top),
-            comprehensive_pool: Pool::Title1,
-            comprehensive_pool_size: 100,
-            schools_with_index: 1000,
-            sorted_indices: vec![],
-        };
-        let group = crate::index::GroupResult {
-            group: Group::Black, index: Some(group_index), qualifies: true,
-            counted_indicators: 2, why_not: None, indicators: vec![],
-        };
+        let cuts = fixed_cuts(Band::ES, cut_c, cut_c + gap_t, top);
+        let group = qualifying(Group::Black, group_index);
         let designation = |prof: f64, growth: f64, absent: f64| {
             let s = es(1, prof, Some(growth), Some(absent));
             let inds = indicators(&r, Band::ES, &s, Group::All, &Populations::new());

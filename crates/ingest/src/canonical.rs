@@ -31,8 +31,10 @@ pub(crate) fn is_canonical_header(headers: &[String]) -> bool {
 }
 
 /// Parses one canonical row; an error names the column.
-pub(crate) fn read_canonical_row(cells: &[String]) -> Result<Record, (&'static str, String)> {
-    let c = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+pub(crate) fn read_canonical_row(
+    cells: &csv::StringRecord,
+) -> Result<Record, (&'static str, String)> {
+    let c = |i: usize| cells.get(i).map(str::trim).unwrap_or("");
     let year = c(0)
         .parse::<u16>()
         .map_err(|_| ("year", format!("`{}` is not a year", c(0))))?;
@@ -147,10 +149,7 @@ mod tests {
         let mut buf = Vec::new();
         write_canonical_csv([&r, &t], &mut buf).unwrap();
         let mut rdr = csv::Reader::from_reader(buf.as_slice());
-        let rows: Vec<Vec<String>> = rdr
-            .records()
-            .map(|x| x.unwrap().iter().map(str::to_string).collect())
-            .collect();
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
         assert_eq!(read_canonical_row(&rows[0]).unwrap(), r);
         assert_eq!(read_canonical_row(&rows[1]).unwrap(), t);
     }

@@ -61,8 +61,13 @@ pub fn import_files(
     year: Option<u16>,
     progress: &dyn Progress,
 ) -> Result<Import, IngestError> {
-    let mut import = Import::default();
-    let mut seen_text: HashSet<(Option<Rcdts>, u16, String)> = HashSet::new();
+    let mut run = ImportRun {
+        layouts,
+        year,
+        progress,
+        import: Import::default(),
+        seen_text: HashSet::new(),
+    };
     for path in paths {
         let ext = path
             .extension()
@@ -70,151 +75,141 @@ pub fn import_files(
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods") {
-            read_workbook(path, layouts, year, progress, &mut import, &mut seen_text)?;
+            run.read_workbook(path)?;
         } else {
-            read_csv(path, layouts, year, progress, &mut import, &mut seen_text)?;
+            run.read_csv(path)?;
         }
     }
-    Ok(import)
+    Ok(run.import)
 }
 
-fn read_csv(
-    path: &Path,
-    layouts: &[Layout],
+/// State of one import: the layouts and year asked for, and what has been
+/// read so far (text identity fields are kept once per school and year even
+/// when several sheets repeat them).
+struct ImportRun<'a> {
+    layouts: &'a [Layout],
     year: Option<u16>,
-    progress: &dyn Progress,
-    import: &mut Import,
-    seen_text: &mut HashSet<(Option<Rcdts>, u16, String)>,
-) -> Result<(), IngestError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| csv_error(path, e))?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if i == 0 {
-                h.trim_start_matches('\u{feff}').to_string()
-            } else {
-                h.to_string()
-            }
-        })
-        .collect();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(IngestError::file(
-            path,
-            "the file is empty or has no header row",
-        ));
-    }
-    progress.start(path, total);
-    // Rows are counted as a spreadsheet shows them: the header is row 1.
-    let mut rows = rdr.records().enumerate().map(|(i, r)| {
-        if i % 512 == 0 {
-            progress.advance(
-                r.as_ref()
-                    .ok()
-                    .and_then(|r| r.position())
-                    .map(|p| p.byte())
-                    .unwrap_or(0),
-            );
-        }
-        match r {
-            Ok(rec) => Ok((i + 2, rec.iter().map(str::to_string).collect::<Vec<_>>())),
-            Err(e) => Err(IngestError {
-                row: Some(i + 2),
-                ..csv_error(path, e)
-            }),
-        }
-    });
-    let result = read_table(
-        path, None, &headers, &mut rows, layouts, year, import, seen_text,
-    );
-    progress.finish();
-    match result {
-        Ok(()) => Ok(()),
-        Err(TableError::NoLayout) => Err(no_layout_error(path, None, &headers, layouts)),
-        Err(TableError::Wrong(e)) => Err(e),
-    }
+    progress: &'a dyn Progress,
+    import: Import,
+    seen_text: HashSet<(Option<Rcdts>, u16, String)>,
 }
 
-fn read_workbook(
-    path: &Path,
-    layouts: &[Layout],
-    year: Option<u16>,
-    progress: &dyn Progress,
-    import: &mut Import,
-    seen_text: &mut HashSet<(Option<Rcdts>, u16, String)>,
-) -> Result<(), IngestError> {
-    use calamine::{open_workbook_auto, Data, Reader};
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| IngestError::file(path, format!("not a readable workbook: {e}")))?;
-    let names = wb.sheet_names().to_vec();
-    let mut used = 0;
-    for name in names {
-        let range = wb.worksheet_range(&name).map_err(|e| IngestError {
-            sheet: Some(name.clone()),
-            ..IngestError::file(path, format!("cannot read the sheet: {e}"))
-        })?;
-        let mut it = range.rows();
-        let Some(header_row) = it.next() else {
-            continue;
-        };
-        let cell = |d: &Data| -> String {
-            match d {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                Data::Float(f) => format!("{f}"),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(d) => format!("{}", d.as_f64()),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                Data::Error(_) => String::new(),
-            }
-        };
-        let headers: Vec<String> = header_row.iter().map(cell).collect();
-        let total = range.height() as u64;
+impl ImportRun<'_> {
+    fn read_csv(&mut self, path: &Path) -> Result<(), IngestError> {
+        let progress = self.progress;
+        let file = std::fs::File::open(path)
+            .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                if i == 0 {
+                    h.trim_start_matches('\u{feff}').to_string()
+                } else {
+                    h.to_string()
+                }
+            })
+            .collect();
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(IngestError::file(
+                path,
+                "the file is empty or has no header row",
+            ));
+        }
         progress.start(path, total);
-        let mut rows = it.enumerate().map(|(i, r)| {
+        // Rows are counted as a spreadsheet shows them: the header is row 1.
+        let mut rows = rdr.records().enumerate().map(|(i, r)| {
             if i % 512 == 0 {
-                progress.advance(i as u64);
+                progress.advance(
+                    r.as_ref()
+                        .ok()
+                        .and_then(|r| r.position())
+                        .map(|p| p.byte())
+                        .unwrap_or(0),
+                );
             }
-            Ok((i + 2, r.iter().map(cell).collect::<Vec<_>>()))
+            match r {
+                Ok(rec) => Ok((i + 2, rec)),
+                Err(e) => Err(IngestError {
+                    row: Some(i + 2),
+                    ..csv_error(path, e)
+                }),
+            }
         });
-        let result = read_table(
-            path,
-            Some(&name),
-            &headers,
-            &mut rows,
-            layouts,
-            year,
-            import,
-            seen_text,
-        );
+        let result = self.read_table(path, None, &headers, &mut rows);
         progress.finish();
         match result {
-            Ok(()) => used += 1,
-            // Workbooks carry sheets no layout needs (Finance, Discipline...).
-            Err(TableError::NoLayout) => import.warnings.push(Warning {
-                file: path.to_path_buf(),
-                sheet: Some(name.clone()),
-                message: "skipped: no column map recognises its headers".into(),
-            }),
-            Err(TableError::Wrong(e)) => return Err(e),
+            Ok(()) => Ok(()),
+            Err(TableError::NoLayout) => Err(no_layout_error(path, None, &headers, self.layouts)),
+            Err(TableError::Wrong(e)) => Err(e),
         }
     }
-    if used == 0 {
-        return Err(IngestError::file(
-            path,
-            "no sheet of this workbook matches a known report-card layout",
-        ));
+
+    fn read_workbook(&mut self, path: &Path) -> Result<(), IngestError> {
+        let progress = self.progress;
+        use calamine::{open_workbook_auto, Data, Reader};
+        let mut wb = open_workbook_auto(path)
+            .map_err(|e| IngestError::file(path, format!("not a readable workbook: {e}")))?;
+        let names = wb.sheet_names().to_vec();
+        let mut used = 0;
+        for name in names {
+            let range = wb.worksheet_range(&name).map_err(|e| IngestError {
+                sheet: Some(name.clone()),
+                ..IngestError::file(path, format!("cannot read the sheet: {e}"))
+            })?;
+            let mut it = range.rows();
+            let Some(header_row) = it.next() else {
+                continue;
+            };
+            let cell = |d: &Data| -> String {
+                match d {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => format!("{f}"),
+                    Data::Int(i) => i.to_string(),
+                    Data::Bool(b) => b.to_string(),
+                    Data::DateTime(d) => format!("{}", d.as_f64()),
+                    Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                    Data::Error(_) => String::new(),
+                }
+            };
+            let headers: Vec<String> = header_row.iter().map(cell).collect();
+            let total = range.height() as u64;
+            progress.start(path, total);
+            let mut rows = it.enumerate().map(|(i, r)| {
+                if i % 512 == 0 {
+                    progress.advance(i as u64);
+                }
+                Ok((i + 2, r.iter().map(cell).collect::<csv::StringRecord>()))
+            });
+            let result = self.read_table(path, Some(&name), &headers, &mut rows);
+            progress.finish();
+            match result {
+                Ok(()) => used += 1,
+                // Workbooks carry sheets no layout needs (Finance, Discipline...).
+                Err(TableError::NoLayout) => self.import.warnings.push(Warning {
+                    file: path.to_path_buf(),
+                    sheet: Some(name.clone()),
+                    message: "skipped: no column map recognises its headers".into(),
+                }),
+                Err(TableError::Wrong(e)) => return Err(e),
+            }
+        }
+        if used == 0 {
+            return Err(IngestError::file(
+                path,
+                "no sheet of this workbook matches a known report-card layout",
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 enum TableError {
@@ -272,7 +267,7 @@ fn no_layout_error(
     }
 }
 
-type Rows<'a> = dyn Iterator<Item = Result<(usize, Vec<String>), IngestError>> + 'a;
+type Rows<'a> = dyn Iterator<Item = Result<(usize, csv::StringRecord), IngestError>> + 'a;
 
 struct Resolved<'a> {
     spec: &'a ColumnSpec,
@@ -289,63 +284,64 @@ fn find(headers: &[String], header: &str, occurrence: usize) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_table(
-    path: &Path,
-    sheet: Option<&str>,
-    headers: &[String],
-    rows: &mut Rows,
-    layouts: &[Layout],
-    year: Option<u16>,
-    import: &mut Import,
-    seen_text: &mut HashSet<(Option<Rcdts>, u16, String)>,
-) -> Result<(), TableError> {
-    let err = |row: Option<usize>, column: Option<&str>, message: String| IngestError {
-        file: path.to_path_buf(),
-        sheet: sheet.map(str::to_string),
-        row,
-        column: column.map(str::to_string),
-        message,
-    };
-    if is_canonical_header(headers) {
-        let mut n = 0;
-        for r in rows {
-            let (line, cells) = r?;
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            import.records.push(
-                read_canonical_row(&cells).map_err(|(col, m)| err(Some(line), Some(col), m))?,
-            );
-            n += 1;
-        }
-        import.sheets.push(SheetRead {
+impl ImportRun<'_> {
+    fn read_table(
+        &mut self,
+        path: &Path,
+        sheet: Option<&str>,
+        headers: &[String],
+        rows: &mut Rows,
+    ) -> Result<(), TableError> {
+        let (layouts, year) = (self.layouts, self.year);
+        let import = &mut self.import;
+        let seen_text = &mut self.seen_text;
+        let err = |row: Option<usize>, column: Option<&str>, message: String| IngestError {
             file: path.to_path_buf(),
             sheet: sheet.map(str::to_string),
-            layout: "canonical long format".into(),
-            sheet_name: "canonical".into(),
-            rows: n,
-        });
-        return Ok(());
-    }
+            row,
+            column: column.map(str::to_string),
+            message,
+        };
+        if is_canonical_header(headers) {
+            let mut n = 0;
+            for r in rows {
+                let (line, cells) = r?;
+                if cells.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                import.records.push(
+                    read_canonical_row(&cells).map_err(|(col, m)| err(Some(line), Some(col), m))?,
+                );
+                n += 1;
+            }
+            import.sheets.push(SheetRead {
+                file: path.to_path_buf(),
+                sheet: sheet.map(str::to_string),
+                layout: "canonical long format".into(),
+                sheet_name: "canonical".into(),
+                rows: n,
+            });
+            return Ok(());
+        }
 
-    let matching: Vec<(&Layout, &SheetSpec)> = layouts
-        .iter()
-        .flat_map(|l| l.sheet.iter().map(move |s| (l, s)))
-        .filter(|(_, s)| s.matches(headers))
-        .collect();
-    if matching.is_empty() {
-        return Err(TableError::NoLayout);
-    }
-    let fits =
-        |l: &Layout, s: &SheetSpec| s.year_column.is_some() || year.is_none_or(|y| l.valid_for(y));
-    let Some(&(layout, spec)) = matching
-        .iter()
-        .filter(|(l, s)| fits(l, s))
-        .max_by_key(|(_, s)| s.signature.len())
-    else {
-        let (l, s) = matching[0];
-        return Err(err(
+        let matching: Vec<(&Layout, &SheetSpec)> = layouts
+            .iter()
+            .flat_map(|l| l.sheet.iter().map(move |s| (l, s)))
+            .filter(|(_, s)| s.matches(headers))
+            .collect();
+        if matching.is_empty() {
+            return Err(TableError::NoLayout);
+        }
+        let fits = |l: &Layout, s: &SheetSpec| {
+            s.year_column.is_some() || year.is_none_or(|y| l.valid_for(y))
+        };
+        let Some(&(layout, spec)) = matching
+            .iter()
+            .filter(|(l, s)| fits(l, s))
+            .max_by_key(|(_, s)| s.signature.len())
+        else {
+            let (l, s) = matching[0];
+            return Err(err(
             Some(1),
             None,
             format!(
@@ -357,228 +353,229 @@ fn read_table(
             ),
         )
         .into());
-    };
-    let fixed_year = match (&spec.year_column, year) {
-        (Some(_), _) => None,
-        (None, Some(y)) => Some(y),
-        (None, None) => match (layout.first_year, layout.last_year) {
-            (Some(f), Some(l)) if f == l => Some(f),
-            _ => {
+        };
+        let fixed_year = match (&spec.year_column, year) {
+            (Some(_), _) => None,
+            (None, Some(y)) => Some(y),
+            (None, None) => match (layout.first_year, layout.last_year) {
+                (Some(f), Some(l)) if f == l => Some(f),
+                _ => {
+                    return Err(err(
+                        None,
+                        None,
+                        format!(
+                            "the {} covers {}: say which report-card year this file is with --year",
+                            layout.name,
+                            layout.years()
+                        ),
+                    )
+                    .into())
+                }
+            },
+        };
+        if let Some(n) = &layout.note {
+            if !import.notes.contains(n) {
+                import.notes.push(n.clone());
+            }
+        }
+
+        let col = |h: &str| find(headers, h, 1);
+        let id_index = col(&spec.id)
+            .ok_or_else(|| err(Some(1), Some(&spec.id), "the id column is missing".into()))?;
+        let level_index = match spec.level.iter().find_map(|h| col(h)) {
+            Some(i) => Some(i),
+            None if spec.level.is_empty() => None,
+            None => {
                 return Err(err(
-                    None,
+                    Some(1),
                     None,
                     format!(
-                        "the {} covers {}: say which report-card year this file is with --year",
-                        layout.name,
-                        layout.years()
+                        "no level column (one of {}) to tell schools from districts",
+                        quote_list(&spec.level.iter().map(String::as_str).collect::<Vec<_>>())
                     ),
                 )
                 .into())
             }
-        },
-    };
-    if let Some(n) = &layout.note {
-        if !import.notes.contains(n) {
-            import.notes.push(n.clone());
+        };
+        let year_index = match &spec.year_column {
+            Some(h) => Some(
+                col(h).ok_or_else(|| err(Some(1), Some(h), "the year column is missing".into()))?,
+            ),
+            None => None,
+        };
+        let mut resolved = Vec::with_capacity(spec.columns.len());
+        let mut missing = Vec::new();
+        for c in &spec.columns {
+            match find(headers, &c.header, c.occurrence) {
+                Some(index) => resolved.push(Resolved {
+                    spec: c,
+                    index,
+                    n_index: c.n_header.as_deref().and_then(|h| find(headers, h, 1)),
+                }),
+                None => missing.push(if c.occurrence > 1 {
+                    format!("{} (#{})", c.header, c.occurrence)
+                } else {
+                    c.header.clone()
+                }),
+            }
         }
-    }
-
-    let col = |h: &str| find(headers, h, 1);
-    let id_index = col(&spec.id)
-        .ok_or_else(|| err(Some(1), Some(&spec.id), "the id column is missing".into()))?;
-    let level_index = match spec.level.iter().find_map(|h| col(h)) {
-        Some(i) => Some(i),
-        None if spec.level.is_empty() => None,
-        None => {
-            return Err(err(
-                Some(1),
-                None,
+        let mut known: HashSet<&str> = spec.columns.iter().map(|c| c.header.as_str()).collect();
+        known.extend(spec.ignore.iter().map(String::as_str));
+        known.insert(spec.id.as_str());
+        known.extend(spec.level.iter().map(String::as_str));
+        known.extend(spec.year_column.iter().map(String::as_str));
+        let unknown: Vec<&str> = headers
+            .iter()
+            .map(String::as_str)
+            .filter(|h| !h.trim().is_empty() && !known.contains(h))
+            .collect();
+        let warn = |import: &mut Import, message: String| {
+            import.warnings.push(Warning {
+                file: path.to_path_buf(),
+                sheet: sheet.map(str::to_string),
+                message,
+            })
+        };
+        if !unknown.is_empty() {
+            warn(
+                import,
                 format!(
-                    "no level column (one of {}) to tell schools from districts",
-                    quote_list(&spec.level.iter().map(String::as_str).collect::<Vec<_>>())
+                    "{} column(s) not in the {} column map, not imported: {}",
+                    unknown.len(),
+                    layout.name,
+                    quote_list(&unknown)
                 ),
-            )
-            .into())
+            );
         }
-    };
-    let year_index = match &spec.year_column {
-        Some(h) => {
-            Some(col(h).ok_or_else(|| err(Some(1), Some(h), "the year column is missing".into()))?)
+        if !missing.is_empty() {
+            let m: Vec<&str> = missing.iter().map(String::as_str).collect();
+            warn(
+                import,
+                format!(
+                    "{} column(s) of the {} column map are absent from this sheet: {}",
+                    m.len(),
+                    layout.name,
+                    quote_list(&m)
+                ),
+            );
         }
-        None => None,
-    };
-    let mut resolved = Vec::with_capacity(spec.columns.len());
-    let mut missing = Vec::new();
-    for c in &spec.columns {
-        match find(headers, &c.header, c.occurrence) {
-            Some(index) => resolved.push(Resolved {
-                spec: c,
-                index,
-                n_index: c.n_header.as_deref().and_then(|h| find(headers, h, 1)),
-            }),
-            None => missing.push(if c.occurrence > 1 {
-                format!("{} (#{})", c.header, c.occurrence)
-            } else {
-                c.header.clone()
-            }),
-        }
-    }
-    let mut known: HashSet<&str> = spec.columns.iter().map(|c| c.header.as_str()).collect();
-    known.extend(spec.ignore.iter().map(String::as_str));
-    known.insert(spec.id.as_str());
-    known.extend(spec.level.iter().map(String::as_str));
-    known.extend(spec.year_column.iter().map(String::as_str));
-    let unknown: Vec<&str> = headers
-        .iter()
-        .map(String::as_str)
-        .filter(|h| !h.trim().is_empty() && !known.contains(h))
-        .collect();
-    let warn = |import: &mut Import, message: String| {
-        import.warnings.push(Warning {
-            file: path.to_path_buf(),
-            sheet: sheet.map(str::to_string),
-            message,
-        })
-    };
-    if !unknown.is_empty() {
-        warn(
-            import,
-            format!(
-                "{} column(s) not in the {} column map, not imported: {}",
-                unknown.len(),
-                layout.name,
-                quote_list(&unknown)
-            ),
-        );
-    }
-    if !missing.is_empty() {
-        let m: Vec<&str> = missing.iter().map(String::as_str).collect();
-        warn(
-            import,
-            format!(
-                "{} column(s) of the {} column map are absent from this sheet: {}",
-                m.len(),
-                layout.name,
-                quote_list(&m)
-            ),
-        );
-    }
 
-    let missing_tokens: Vec<&str> = layout.missing.iter().map(|s| s.trim()).collect();
-    let is_missing = |s: &str| missing_tokens.contains(&s);
-    let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
-    let mut count = 0usize;
-    for r in rows {
-        let (line, cells) = r?;
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
-        let level = match level_index {
-            Some(i) => {
-                let v = cell(i);
-                *layout.levels.get(v).ok_or_else(|| {
-                    err(
-                        Some(line),
-                        Some(header_of(i)),
-                        format!(
-                            "`{v}` is not a known level (expected one of {})",
-                            layout
-                                .levels
-                                .keys()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )
-                })?
-            }
-            None => Level::School,
-        };
-        let raw_id = cell(id_index);
-        let entity = if raw_id.is_empty() && level == Level::State {
-            None
-        } else {
-            Some(
-                Rcdts::parse(raw_id)
-                    .map_err(|e| err(Some(line), Some(header_of(id_index)), e.to_string()))?,
-            )
-        };
-        let row_year = match (fixed_year, year_index) {
-            (Some(y), _) => y,
-            (None, Some(i)) => {
-                let v = cell(i);
-                match spec.year_values.get(v) {
-                    Some(y) => *y,
-                    None => v.parse::<u16>().map_err(|_| {
-                        err(
-                            Some(line),
-                            Some(header_of(i)),
-                            format!("`{v}` is not a known year"),
-                        )
-                    })?,
-                }
-            }
-            (None, None) => unreachable!("a layout without a year column has a fixed year"),
-        };
-        for c in &resolved {
-            let raw = cell(c.index);
-            if is_missing(raw) {
+        let missing_tokens: Vec<&str> = layout.missing.iter().map(|s| s.trim()).collect();
+        let is_missing = |s: &str| missing_tokens.contains(&s);
+        let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
+        let mut count = 0usize;
+        for r in rows {
+            let (line, cells) = r?;
+            if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            let value = if c.spec.text {
-                let t = c.spec.values.get(raw).map(String::as_str).unwrap_or(raw);
-                if t.is_empty() {
-                    continue;
-                }
-                let key = (entity.clone(), row_year, c.spec.measure.clone());
-                if !seen_text.insert(key) {
-                    continue;
-                }
-                Value::Text(t.to_string())
-            } else {
-                Value::Number(parse_number(raw).ok_or_else(|| {
-                    err(
-                        Some(line),
-                        Some(&c.spec.header),
-                        format!("`{raw}` is not a number"),
-                    )
-                })?)
-            };
-            let n = match c.n_index {
-                Some(i) if !is_missing(cell(i)) => {
-                    Some(parse_number(cell(i)).ok_or_else(|| {
+            let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+            let level = match level_index {
+                Some(i) => {
+                    let v = cell(i);
+                    *layout.levels.get(v).ok_or_else(|| {
                         err(
                             Some(line),
                             Some(header_of(i)),
-                            format!("`{}` is not a number", cell(i)),
+                            format!(
+                                "`{v}` is not a known level (expected one of {})",
+                                layout
+                                    .levels
+                                    .keys()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?
+                }
+                None => Level::School,
+            };
+            let raw_id = cell(id_index);
+            let entity = if raw_id.is_empty() && level == Level::State {
+                None
+            } else {
+                Some(
+                    Rcdts::parse(raw_id)
+                        .map_err(|e| err(Some(line), Some(header_of(id_index)), e.to_string()))?,
+                )
+            };
+            let row_year = match (fixed_year, year_index) {
+                (Some(y), _) => y,
+                (None, Some(i)) => {
+                    let v = cell(i);
+                    match spec.year_values.get(v) {
+                        Some(y) => *y,
+                        None => v.parse::<u16>().map_err(|_| {
+                            err(
+                                Some(line),
+                                Some(header_of(i)),
+                                format!("`{v}` is not a known year"),
+                            )
+                        })?,
+                    }
+                }
+                (None, None) => unreachable!("a layout without a year column has a fixed year"),
+            };
+            for c in &resolved {
+                let raw = cell(c.index);
+                if is_missing(raw) {
+                    continue;
+                }
+                let value = if c.spec.text {
+                    let t = c.spec.values.get(raw).map(String::as_str).unwrap_or(raw);
+                    if t.is_empty() {
+                        continue;
+                    }
+                    let key = (entity.clone(), row_year, c.spec.measure.clone());
+                    if !seen_text.insert(key) {
+                        continue;
+                    }
+                    Value::Text(t.to_string())
+                } else {
+                    Value::Number(parse_number(raw).ok_or_else(|| {
+                        err(
+                            Some(line),
+                            Some(&c.spec.header),
+                            format!("`{raw}` is not a number"),
                         )
                     })?)
-                }
-                _ => None,
-            };
-            import.records.push(Record {
-                year: row_year,
-                entity: entity.clone(),
-                level,
-                measure: c.spec.measure.clone(),
-                group: c.spec.group,
-                grade: c.spec.grade,
-                subject: c.spec.subject,
-                value,
-                n,
-            });
+                };
+                let n = match c.n_index {
+                    Some(i) if !is_missing(cell(i)) => {
+                        Some(parse_number(cell(i)).ok_or_else(|| {
+                            err(
+                                Some(line),
+                                Some(header_of(i)),
+                                format!("`{}` is not a number", cell(i)),
+                            )
+                        })?)
+                    }
+                    _ => None,
+                };
+                import.records.push(Record {
+                    year: row_year,
+                    entity: entity.clone(),
+                    level,
+                    measure: c.spec.measure.clone(),
+                    group: c.spec.group,
+                    grade: c.spec.grade,
+                    subject: c.spec.subject,
+                    value,
+                    n,
+                });
+            }
+            count += 1;
         }
-        count += 1;
+        import.sheets.push(SheetRead {
+            file: path.to_path_buf(),
+            sheet: sheet.map(str::to_string),
+            layout: layout.name.clone(),
+            sheet_name: spec.name.clone(),
+            rows: count,
+        });
+        Ok(())
     }
-    import.sheets.push(SheetRead {
-        file: path.to_path_buf(),
-        sheet: sheet.map(str::to_string),
-        layout: layout.name.clone(),
-        sheet_name: spec.name.clone(),
-        rows: count,
-    });
-    Ok(())
 }
 
 fn quote_list(items: &[&str]) -> String {
