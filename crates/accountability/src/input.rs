@@ -1,4 +1,6 @@
-use empower_model::{Designation, Grade, Group, Level, Rcdts, Record, Subject, Value};
+use empower_model::{
+    parse_grades, Designation, Grade, Group, Level, Rcdts, Record, Subject, Value,
+};
 use std::collections::HashMap;
 
 /// A value and the count of students behind it, where known.
@@ -148,30 +150,5 @@ impl SchoolData {
                     && s.official.is_none())
             })
             .collect()
-    }
-}
-
-/// Numbered grades in a `Grades Served` list (`' K 1 2 3'`, `'PK'`, `'9'`).
-pub fn parse_grades(text: &str) -> Vec<u8> {
-    let mut g: Vec<u8> = text
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter_map(|t| t.parse::<u8>().ok())
-        .filter(|n| (1..=12).contains(n))
-        .collect();
-    g.sort_unstable();
-    g.dedup();
-    g
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grades_served_lists() {
-        assert_eq!(parse_grades(" K 1 2 3 4 5"), vec![1, 2, 3, 4, 5]);
-        assert_eq!(parse_grades("PK K"), Vec::<u8>::new());
-        assert_eq!(parse_grades("9"), vec![9]);
-        assert_eq!(parse_grades(" 7 8 9 10 11 12"), vec![7, 8, 9, 10, 11, 12]);
     }
 }

@@ -1,6 +1,7 @@
 //! `empower`: the command line of the Statewide System of Support.
 
 mod output;
+mod peers_cmd;
 mod progress;
 mod state;
 
@@ -125,6 +126,47 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
+    /// Find higher-performing schools (NCEA / Just for the Kids model):
+    /// per school and subject the ranks, overall rank, exceptions, gaps and
+    /// verdict.
+    HigherPerforming {
+        #[command(flatten)]
+        input: CellsInput,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Also write per cell: rcdts, year, grade, subject, n, residual, rank band, rank.
+        #[arg(long, value_name = "FILE")]
+        detail: Option<PathBuf>,
+        /// Also write per cell the regression: coefficients, R², schools.
+        #[arg(long, value_name = "FILE")]
+        regressions: Option<PathBuf>,
+    },
+    /// A school's opportunity gaps in the most recent year.
+    Gaps {
+        #[command(flatten)]
+        input: CellsInput,
+        rcdts: String,
+    },
+    /// The schools most similar to one school (nearest neighbours on the
+    /// standardised demographics, same band and school type).
+    Similar {
+        #[command(flatten)]
+        input: CellsInput,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        rcdts: String,
+    },
+    /// Build the cells CSV of the higher-performing analysis from
+    /// report-card files of one or more years.
+    Cells {
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
     /// Write the imported data in the canonical long format.
     Export {
         #[arg(long)]
@@ -137,6 +179,16 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
+}
+
+#[derive(clap::Args)]
+struct CellsInput {
+    /// Cells CSV: one row per school × year × grade × subject (see README).
+    #[arg(long, value_name = "FILE")]
+    cells: PathBuf,
+    /// Higher-performing rules (default: the built-in Illinois 2005 criteria).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -328,6 +380,96 @@ fn run(cli: Cli) -> Result<()> {
                 format == Format::Csv,
                 &mut out,
             )?;
+        }
+        Command::HigherPerforming {
+            input,
+            format,
+            detail,
+            regressions,
+        } => {
+            let rules = state::hp_rules(input.rules.as_deref())?;
+            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
+            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            match format {
+                Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+                Format::Table => peers_cmd::table(&report, &mut out)?,
+            }
+            if let Some(p) = detail {
+                peers_cmd::detail_csv(&report, &p)?;
+            }
+            if let Some(p) = regressions {
+                peers_cmd::regressions_csv(&report, &p)?;
+            }
+        }
+        Command::Gaps { input, rcdts } => {
+            let rules = state::hp_rules(input.rules.as_deref())?;
+            let id = Rcdts::parse(&rcdts)?;
+            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
+            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            peers_cmd::gaps(&report, &id, &mut out)?;
+        }
+        Command::Similar {
+            input,
+            format,
+            rcdts,
+        } => {
+            let rules = state::hp_rules(input.rules.as_deref())?;
+            let id = Rcdts::parse(&rcdts)?;
+            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
+            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            let list = empower_peers::similar_schools(&rows, &rules, &id)
+                .with_context(|| format!("school {id} has no rows in {}", input.cells.display()))?;
+            peers_cmd::similar(
+                &report,
+                &list,
+                &rules,
+                &id,
+                format == Format::Csv,
+                format == Format::Json,
+                &mut out,
+            )?;
+        }
+        Command::Cells {
+            rules,
+            output,
+            inputs,
+        } => {
+            let rules = state::hp_rules(rules.as_deref())?;
+            let import = load(&inputs, None)?;
+            let (rows, build) = empower_peers::cells_from_records(&import.records, &rules)
+                .map_err(anyhow::Error::msg)?;
+            let sources: Vec<String> = build
+                .n_sources
+                .iter()
+                .map(|(m, k)| format!("{m} for {k}"))
+                .collect();
+            eprintln!(
+                "{} cells; n taken from {}",
+                rows.len(),
+                if sources.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    sources.join(", ")
+                }
+            );
+            if build.untested_year_rows > 0 {
+                eprintln!(
+                    "note: {} rows of years without a state test left out",
+                    build.untested_year_rows
+                );
+            }
+            match output {
+                Some(path) => {
+                    let f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    peers_cmd::write_cells(&rows, &rules, &mut std::io::BufWriter::new(f))?;
+                }
+                None => peers_cmd::write_cells(&rows, &rules, &mut out)?,
+            }
         }
         Command::Export {
             year,

@@ -35,7 +35,32 @@ const LAYOUTS: &[(&str, &str)] = &[
         "states/illinois/columns/k8-panel.toml",
         include_str!("../../../states/illinois/columns/k8-panel.toml"),
     ),
+    (
+        "states/illinois/columns/explorer-2025.toml",
+        include_str!("../../../states/illinois/columns/explorer-2025.toml"),
+    ),
 ];
+
+const HIGHER_PERFORMING: (&str, &str) = (
+    "states/illinois/higher-performing.toml",
+    include_str!("../../../states/illinois/higher-performing.toml"),
+);
+
+/// Higher-performing rules: the user's file or the built-in Illinois one.
+pub fn hp_rules(file: Option<&Path>) -> Result<empower_peers::HpRules> {
+    let (text, name) = match file {
+        Some(f) => (
+            std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read the rules file {}", f.display()))?,
+            f.display().to_string(),
+        ),
+        None => (
+            HIGHER_PERFORMING.1.to_string(),
+            HIGHER_PERFORMING.0.to_string(),
+        ),
+    };
+    empower_peers::HpRules::from_toml(&text, &name).map_err(anyhow::Error::msg)
+}
 
 /// Rules text and the name to show for it: the user's file, or the built-in
 /// file whose years cover `year`.
@@ -91,5 +116,7 @@ mod tests {
         assert_eq!(rules(2018, None).unwrap().first_year, 2018);
         assert_eq!(rules(2019, None).unwrap().first_year, 2019);
         assert!(rules(2017, None).is_err());
+        assert_eq!(hp_rules(None).unwrap().window_years, 3);
+        assert_eq!(hp_rules(None).unwrap().window_years, 3);
     }
 }

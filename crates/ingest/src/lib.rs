@@ -8,11 +8,13 @@
 //! the row and the column.
 
 mod canonical;
+mod cells;
 mod error;
 mod layout;
 mod read;
 
 pub use canonical::{write_canonical_csv, CANONICAL_HEADER};
+pub use cells::{read_cells, write_cells_csv, CellsFile};
 pub use error::IngestError;
 pub use layout::{ColumnSpec, Layout, SheetSpec};
 pub use read::{import_files, Import, Progress, Warning};

@@ -12,4 +12,4 @@ mod record;
 pub use designation::{Band, Designation};
 pub use group::Group;
 pub use rcdts::{Rcdts, RcdtsError};
-pub use record::{Grade, Level, Record, Subject, Value};
+pub use record::{parse_grades, Grade, Level, Record, Subject, Value};

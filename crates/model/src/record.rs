@@ -108,6 +108,36 @@ impl FromStr for Grade {
     }
 }
 
+/// Numbered grades in a `Grades Served` list: ISBE's `' K 1 2 3'`, `'PK'`,
+/// `'9'`, or a range as later files print it (`'7 - 12'`, `'K-5'`).
+pub fn parse_grades(text: &str) -> Vec<u8> {
+    let grade = |t: &str| -> Option<i32> {
+        match t.trim() {
+            "PK" | "pk" | "K" | "k" | "KG" => Some(0),
+            n => n.parse::<i32>().ok(),
+        }
+    };
+    let compact = text
+        .replace(" - ", "-")
+        .replace(" -", "-")
+        .replace("- ", "-");
+    let mut g: Vec<u8> = Vec::new();
+    for token in compact.split(|c: char| c.is_whitespace() || c == ',') {
+        if let Some((lo, hi)) = token.split_once('-') {
+            if let (Some(lo), Some(hi)) = (grade(lo), grade(hi)) {
+                g.extend((lo.max(1)..=hi.min(12)).map(|x| x as u8));
+            }
+        } else if let Some(n) = grade(token) {
+            if (1..=12).contains(&n) {
+                g.push(n as u8);
+            }
+        }
+    }
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
 /// A measured value: most are numbers; identity fields (name, grades
 /// served, official designation, Title I status) are text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +199,17 @@ mod tests {
             assert_eq!(s.parse::<Grade>().unwrap().to_string(), s);
         }
         assert!("13".parse::<Grade>().is_err());
+    }
+
+    #[test]
+    fn grades_served_lists() {
+        assert_eq!(parse_grades(" K 1 2 3 4 5"), vec![1, 2, 3, 4, 5]);
+        assert_eq!(parse_grades("PK K"), Vec::<u8>::new());
+        assert_eq!(parse_grades("9"), vec![9]);
+        assert_eq!(parse_grades(" 7 8 9 10 11 12"), vec![7, 8, 9, 10, 11, 12]);
+        assert_eq!(parse_grades("7 - 12"), vec![7, 8, 9, 10, 11, 12]);
+        assert_eq!(parse_grades("PK - 2"), vec![1, 2]);
+        assert_eq!(parse_grades("K-5"), vec![1, 2, 3, 4, 5]);
     }
 
     #[test]

@@ -1,0 +1,377 @@
+//! The higher-performing commands: loading cells and rendering results.
+
+use anyhow::{bail, Context, Result};
+use empower_ingest::{read_cells, write_cells_csv};
+use empower_model::Rcdts;
+use empower_peers::{higher_performing, CellRow, HpReport, HpRules, SubjectResult};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Reads a cells file, telling the user about absent and unknown columns.
+pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
+    let f = read_cells(path, &rules.predictors)?;
+    if !f.absent_predictors.is_empty() {
+        eprintln!(
+            "note: {} has no column for {}: dropped from the model",
+            path.display(),
+            f.absent_predictors.join(", ")
+        );
+    }
+    if !f.unknown_columns.is_empty() {
+        eprintln!(
+            "warning: {}: columns not used: {}",
+            path.display(),
+            f.unknown_columns.join(", ")
+        );
+    }
+    if f.rows.is_empty() {
+        bail!("{} has no rows", path.display());
+    }
+    Ok(f.rows)
+}
+
+pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpReport> {
+    let report =
+        higher_performing(rows, rules).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    eprintln!(
+        "window: {} ({} most recent tested years); predictors: {}{}",
+        report
+            .window
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        report.window.len(),
+        report.predictors_used.join(", "),
+        if report.predictors_dropped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; dropped (empty on every row): {}",
+                report.predictors_dropped.join(", ")
+            )
+        }
+    );
+    Ok(report)
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+pub const MAIN_COLUMNS: [&str; 10] = [
+    "rcdts",
+    "subject",
+    "ranks",
+    "overall_rank",
+    "required_overall_rank",
+    "exceptions_allowed",
+    "exceptions_used",
+    "min_gap",
+    "higher_performing",
+    "failed",
+];
+
+pub fn main_csv(report: &HpReport, out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = MAIN_COLUMNS.to_vec();
+    header.extend(["overall_residual", "overall_band", "recent_failing"]);
+    w.write_record(&header)?;
+    for s in &report.subjects {
+        w.write_record([
+            s.rcdts.to_string(),
+            s.subject.clone(),
+            s.ranks.to_string(),
+            num(s.overall_rank),
+            s.required_overall_rank.to_string(),
+            s.exceptions_allowed.to_string(),
+            s.exceptions_used.to_string(),
+            num(s.min_gap),
+            s.higher_performing.to_string(),
+            s.failed_codes(),
+            num(s.overall_residual),
+            s.overall_band.map(|b| b.to_string()).unwrap_or_default(),
+            s.recent_failing.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn detail_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
+    let f =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+    w.write_record([
+        "rcdts",
+        "year",
+        "grade",
+        "subject",
+        "n",
+        "residual",
+        "rank_band",
+        "rank",
+        "group",
+        "missing",
+    ])?;
+    for c in &report.cell_results {
+        w.write_record([
+            c.rcdts.to_string(),
+            c.key.year.to_string(),
+            c.key.grade.to_string(),
+            c.key.subject.clone(),
+            num(c.n),
+            num(c.residual),
+            c.rank_band.map(|b| b.to_string()).unwrap_or_default(),
+            num(c.rank),
+            c.key.group.as_str().to_string(),
+            c.missing.unwrap_or("").to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn regressions_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
+    let f =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+    let mut header = vec![
+        "year".to_string(),
+        "grade".into(),
+        "subject".into(),
+        "group".into(),
+        "schools".into(),
+        "regression".into(),
+        "r2".into(),
+        "intercept".into(),
+    ];
+    header.extend(report.predictors_used.iter().map(|p| format!("coef_{p}")));
+    w.write_record(&header)?;
+    for c in &report.cells {
+        let mut rec = vec![
+            c.key.year.to_string(),
+            c.key.grade.to_string(),
+            c.key.subject.clone(),
+            c.key.group.as_str().to_string(),
+            c.schools.to_string(),
+            c.regression.to_string(),
+            num(c.r2),
+            num(c.intercept),
+        ];
+        if c.coefficients.is_empty() {
+            rec.extend(report.predictors_used.iter().map(|_| String::new()));
+        } else {
+            rec.extend(c.coefficients.iter().map(|v| v.to_string()));
+        }
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub fn table(report: &HpReport, out: &mut dyn Write) -> Result<()> {
+    let mut by_subject: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for s in &report.subjects {
+        let e = by_subject.entry(s.subject.as_str()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(s.higher_performing);
+    }
+    writeln!(
+        out,
+        "Higher-performing schools, window {}",
+        report
+            .window
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join("-")
+    )?;
+    for (subject, (n, hp)) in &by_subject {
+        writeln!(out, "  {subject}: {hp} of {n} schools higher-performing")?;
+    }
+    let regressions = report.cells.iter().filter(|c| c.regression).count();
+    writeln!(
+        out,
+        "  {} cells, {} with a regression",
+        report.cells.len(),
+        regressions
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<15}  {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  verdict",
+        "rcdts", "subject", "ranks", "overall", "needed", "exceptions", "min gap"
+    )?;
+    for s in &report.subjects {
+        writeln!(
+            out,
+            "{:<15}  {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  {}",
+            s.rcdts.as_str(),
+            s.subject,
+            s.ranks,
+            s.overall_rank
+                .map(|r| format!("{r:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            s.required_overall_rank,
+            format!("{}/{}", s.exceptions_used, s.exceptions_allowed),
+            s.min_gap
+                .map(|g| format!("{g:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            verdict(s)
+        )?;
+    }
+    Ok(())
+}
+
+fn verdict(s: &SubjectResult) -> String {
+    if s.higher_performing {
+        "HIGHER-PERFORMING".into()
+    } else {
+        format!("not: {}", s.failed_codes())
+    }
+}
+
+/// Opportunity gaps of one school, most recent year.
+pub fn gaps(report: &HpReport, id: &Rcdts, out: &mut dyn Write) -> Result<()> {
+    let mine: Vec<&SubjectResult> = report.subjects.iter().filter(|s| &s.rcdts == id).collect();
+    if mine.is_empty() {
+        bail!("school {id} has no rows in the window {:?}", report.window);
+    }
+    let year = report.window.last().copied().unwrap_or_default();
+    writeln!(
+        out,
+        "Opportunity gaps of {id}, {year} (% proficient minus the top comparable schools')"
+    )?;
+    writeln!(
+        out,
+        "{:<8} {:<6} {:<8} {:>8} {:>10} {:>11} {:>5}",
+        "subject", "grade", "group", "gap", "top mean", "comparable", "top"
+    )?;
+    for s in mine {
+        if s.gaps.is_empty() {
+            writeln!(
+                out,
+                "{:<8} no gap: fewer than the minimum comparable schools, or no % proficient",
+                s.subject
+            )?;
+        }
+        for (grade, group, g) in &s.gaps {
+            writeln!(
+                out,
+                "{:<8} {:<6} {:<8} {:>8.1} {:>10.1} {:>11} {:>5}",
+                s.subject,
+                grade.to_string(),
+                group.as_str(),
+                g.gap,
+                g.top_mean,
+                g.comparable,
+                g.top
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_cells(rows: &[CellRow], rules: &HpRules, out: &mut dyn Write) -> Result<()> {
+    write_cells_csv(rows, &rules.predictors, out)?;
+    Ok(())
+}
+
+/// Similar schools with their performance and relative performance.
+#[allow(clippy::too_many_arguments)]
+pub fn similar(
+    report: &HpReport,
+    list: &[empower_peers::SimilarSchool],
+    rules: &HpRules,
+    id: &Rcdts,
+    csv: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let relative = |school: &Rcdts| -> Vec<(String, Option<f64>, Option<f64>)> {
+        report
+            .subjects
+            .iter()
+            .filter(|s| &s.rcdts == school)
+            .map(|s| (s.subject.clone(), s.overall_residual, s.overall_rank))
+            .collect()
+    };
+    if json {
+        let v: Vec<serde_json::Value> = list
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "rcdts": s.rcdts, "distance": s.distance, "performance": s.performance,
+                    "predictors": rules.predictors.iter().zip(&s.predictors).map(|(p, v)| (p.clone(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
+                    "relative_performance": relative(&s.rcdts).into_iter().map(|(subj, res, rank)| serde_json::json!({"subject": subj, "overall_residual": res, "overall_rank": rank})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"school": id, "similar": v}))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if csv {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header = vec!["rcdts".to_string(), "distance".into(), "performance".into()];
+        header.extend(rules.predictors.iter().cloned());
+        w.write_record(&header)?;
+        for s in list {
+            let mut rec = vec![
+                s.rcdts.to_string(),
+                s.distance.to_string(),
+                num(s.performance),
+            ];
+            rec.extend(s.predictors.iter().map(|v| num(*v)));
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Schools most similar to {id} (same band and school type; distance on standardised {})",
+        report.predictors_used.join(", ")
+    )?;
+    let mine = relative(id);
+    for (subj, res, rank) in &mine {
+        writeln!(
+            out,
+            "  itself: {subj} relative performance {} (overall rank {})",
+            res.map(|r| format!("{r:+.2}"))
+                .unwrap_or_else(|| "—".into()),
+            rank.map(|r| format!("{r:.1}"))
+                .unwrap_or_else(|| "—".into())
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>3}  {:<15} {:>8} {:>11}  relative performance by subject",
+        "#", "rcdts", "distance", "performance"
+    )?;
+    for (k, s) in list.iter().enumerate() {
+        let rel: Vec<String> = relative(&s.rcdts)
+            .into_iter()
+            .map(|(subj, res, _)| {
+                format!(
+                    "{subj} {}",
+                    res.map(|r| format!("{r:+.2}"))
+                        .unwrap_or_else(|| "—".into())
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "{:>3}  {:<15} {:>8.3} {:>11}  {}",
+            k + 1,
+            s.rcdts.as_str(),
+            s.distance,
+            s.performance
+                .map(|p| format!("{p:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            rel.join(", ")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! End-to-end: the higher-performing analysis on cells built from the real
+//! Illinois files, and on malformed cells.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+
+fn real_cells(dir: &std::path::Path) -> PathBuf {
+    let out = dir.join("cells.csv");
+    let files = [
+        "isbe_rc2018_general.csv",
+        "isbe_rc2018_ela_math.csv",
+        "capstone_k8_panel_2018_2020.csv",
+        "kpfister_explorer_2019_2025.csv",
+    ]
+    .map(data);
+    let run = empower(&["cells", "-o", out.to_str().unwrap()], &files);
+    ok(&run);
+    assert!(
+        stderr(&run).contains("rows of years without a state test left out"),
+        "2020 is dropped"
+    );
+    out
+}
+
+#[test]
+fn real_data_cells_and_verdicts() {
+    let d = temp_dir("hp-real");
+    let cells = real_cells(&d);
+    let (h, rows) = parse_csv(&std::fs::read_to_string(&cells).unwrap());
+    assert_eq!(
+        &h[..7],
+        [
+            "rcdts",
+            "year",
+            "grade",
+            "subject",
+            "n",
+            "performance",
+            "proficient_pct"
+        ]
+    );
+    for year in ["2018", "2019", "2025"] {
+        for subject in ["ela", "math"] {
+            let k = rows
+                .iter()
+                .filter(|r| r[1] == year && r[3] == subject)
+                .count();
+            assert!(k > 2500, "{k} cells for {year} {subject}");
+        }
+    }
+    assert!(rows.iter().all(|r| r[1] != "2020"));
+
+    let detail = d.join("detail.csv");
+    let regs = d.join("regressions.csv");
+    let run = empower(
+        &[
+            "higher-performing",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--detail",
+            detail.to_str().unwrap(),
+            "--regressions",
+            regs.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = ok(&run);
+    let err = stderr(&run);
+    assert!(err.contains("window: 2018, 2019, 2025"), "{err}");
+    assert!(
+        err.contains("dropped (empty on every row): selective_magnet"),
+        "{err}"
+    );
+    let (h, rows) = parse_csv(&text);
+    assert_eq!(
+        h[..10],
+        [
+            "rcdts",
+            "subject",
+            "ranks",
+            "overall_rank",
+            "required_overall_rank",
+            "exceptions_allowed",
+            "exceptions_used",
+            "min_gap",
+            "higher_performing",
+            "failed"
+        ]
+    );
+    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    let order = [
+        "recent_rank",
+        "individual_ranks",
+        "overall_rank",
+        "ayp",
+        "opportunity_gap",
+    ];
+    let mut identified = 0;
+    for r in &rows {
+        assert!(r[8] == "true" || r[8] == "false");
+        let failed: Vec<&str> = r[9].split(';').filter(|x| !x.is_empty()).collect();
+        let pos: Vec<usize> = failed
+            .iter()
+            .map(|f| order.iter().position(|o| o == f).expect("known code"))
+            .collect();
+        assert!(
+            pos.windows(2).all(|w| w[0] < w[1]),
+            "codes in contract order: {}",
+            r[9]
+        );
+        assert_eq!(r[8] == "true", failed.is_empty());
+        if r[8] == "true" {
+            identified += 1;
+            let overall: f64 = r[3].parse().unwrap();
+            let required: f64 = r[4].parse().unwrap();
+            assert!(overall >= required - 1e-9);
+            if !r[7].is_empty() {
+                assert!(r[7].parse::<f64>().unwrap() >= -15.0 - 1e-9);
+            }
+        }
+        for v in [&r[3], &r[7]] {
+            assert!(!v.contains('e'), "no exponent: {v}");
+        }
+    }
+    assert!(identified > 20, "{identified} school-subjects identified");
+    let (dh, drows) = parse_csv(&std::fs::read_to_string(&detail).unwrap());
+    assert_eq!(
+        dh[..8],
+        [
+            "rcdts",
+            "year",
+            "grade",
+            "subject",
+            "n",
+            "residual",
+            "rank_band",
+            "rank"
+        ]
+    );
+    assert!(drows.iter().any(|r| !r[7].is_empty()));
+    let (rh, rrows) = parse_csv(&std::fs::read_to_string(&regs).unwrap());
+    assert!(rh.contains(&"r2".to_string()) && rh.contains(&"coef_pct_low_income".to_string()));
+    assert_eq!(rrows.len(), 6, "three years × two subjects");
+
+    // Gaps and similar schools for one identified school.
+    let school = rows.iter().find(|r| r[8] == "true").unwrap()[0].clone();
+    let gaps = ok(&empower(
+        &["gaps", "--cells", cells.to_str().unwrap(), &school],
+        &[],
+    ));
+    assert!(gaps.contains("Opportunity gaps of"), "{gaps}");
+    let similar = ok(&empower(
+        &[
+            "similar",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            &school,
+        ],
+        &[],
+    ));
+    let (_, srows) = parse_csv(&similar);
+    assert_eq!(srows.len(), 40);
+    let distances: Vec<f64> = srows.iter().map(|r| r[1].parse().unwrap()).collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]));
+    assert!(srows.iter().all(|r| r[0] != school));
+}
+
+fn cells_file(dir: &std::path::Path, body: &str) -> PathBuf {
+    let p = dir.join("cells.csv");
+    std::fs::write(
+        &p,
+        format!("rcdts,year,grade,subject,n,performance,proficient_pct,pct_low_income,pct_el,pct_black,pct_hispanic,pct_asian,enrollment,selective_magnet,ayp_met,participation_pct\n{body}"),
+    )
+    .unwrap();
+    p
+}
+
+fn hp_fails(body: &str, needles: &[&str]) {
+    let d = temp_dir(&format!("hp-bad-{}", needles[0].len()));
+    let p = cells_file(&d, body);
+    let out = empower(
+        &[
+            "higher-performing",
+            "--format",
+            "csv",
+            "--cells",
+            p.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in {err}");
+    }
+}
+
+#[test]
+fn malformed_cells_are_rejected_with_row_school_year_and_column() {
+    hp_fails(
+        "010010010260001,2005,3,math,20,50,50,40,1,1,1,1,300,0,1,\n010010010260001,2005,3,math,20,51,51,40,1,1,1,1,300,0,1,\n",
+        &["cells.csv", "row 3", "010010010260001", "year 2005", "a second row"],
+    );
+    hp_fails(
+        "010010010260001,2005,3,math,20,50,50,40,1,1,1,1,300,0,1,\n010010010260001,2005,4,math,20,51,51,41,1,1,1,1,300,0,1,\n",
+        &["row 3", "column `pct_low_income`", "differ"],
+    );
+    hp_fails(
+        "010010010260001,2005,3,math,20,50,50,140,1,1,1,1,300,0,1,\n",
+        &["row 2", "column `pct_low_income`", "not a percentage"],
+    );
+    hp_fails(
+        "010010010260001,2005,3,math,2o,50,50,40,1,1,1,1,300,0,1,\n",
+        &["row 2", "column `n`", "`2o` is not a number"],
+    );
+    hp_fails(
+        "010010010260001,2005,3,math,20,50,50,40,1,1,1,1,300,0,yes,\n",
+        &["row 2", "column `ayp_met`"],
+    );
+}

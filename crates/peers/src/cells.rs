@@ -1,0 +1,163 @@
+use empower_model::{Grade, Rcdts};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+/// Prior-performance group of a longitudinal middle or high school cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorGroup {
+    /// Snapshot data and elementary schools: one group.
+    All,
+    /// Met the standard in the prior year.
+    Met,
+    NotMet,
+}
+
+impl PriorGroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriorGroup::All => "all",
+            PriorGroup::Met => "met",
+            PriorGroup::NotMet => "not_met",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PriorGroup> {
+        match s.trim() {
+            "" | "all" => Some(PriorGroup::All),
+            "met" => Some(PriorGroup::Met),
+            "not_met" => Some(PriorGroup::NotMet),
+            _ => None,
+        }
+    }
+}
+
+/// One (year, grade, subject, prior-performance group).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CellKey {
+    pub year: u16,
+    pub grade: Grade,
+    pub subject: String,
+    pub group: PriorGroup,
+}
+
+/// One school's row of one cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellRow {
+    /// Where the row came from (input line), for error messages.
+    pub line: usize,
+    pub rcdts: Rcdts,
+    pub key: CellKey,
+    pub n: Option<f64>,
+    pub performance: Option<f64>,
+    pub proficient_pct: Option<f64>,
+    /// Values of the rules' predictors, in their order.
+    pub predictors: Vec<Option<f64>>,
+    pub ayp_met: Option<bool>,
+    pub participation_pct: Option<f64>,
+    pub school_type: Option<String>,
+}
+
+/// A rejected cells input: which row, school, year and column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellsError {
+    pub line: usize,
+    pub rcdts: Rcdts,
+    pub year: u16,
+    pub column: String,
+    pub message: String,
+}
+
+impl fmt::Display for CellsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "row {}, school {}, year {}, column `{}`: {}",
+            self.line, self.rcdts, self.year, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for CellsError {}
+
+/// Percentages must run 0-100: the `pct_*` predictors and `*_pct` columns.
+pub fn is_percentage(column: &str) -> bool {
+    column.starts_with("pct_") || column.ends_with("_pct")
+}
+
+/// Rejects inputs the model cannot take: a repeated (school, year, grade,
+/// subject, group), a percentage outside 0-100, demographics that differ
+/// between a school's rows of one year.
+pub fn validate(rows: &[CellRow], predictors: &[String]) -> Result<(), CellsError> {
+    let err = |r: &CellRow, column: &str, message: String| CellsError {
+        line: r.line,
+        rcdts: r.rcdts.clone(),
+        year: r.key.year,
+        column: column.to_string(),
+        message,
+    };
+    let mut seen: HashMap<(&Rcdts, &CellKey), usize> = HashMap::with_capacity(rows.len());
+    let mut demographics: HashMap<(&Rcdts, u16), &CellRow> = HashMap::new();
+    for r in rows {
+        if let Some(first) = seen.insert((&r.rcdts, &r.key), r.line) {
+            return Err(err(
+                r,
+                "rcdts",
+                format!(
+                    "a second row for grade {}, subject {}{} (first at row {first})",
+                    r.key.grade,
+                    r.key.subject,
+                    if r.key.group == PriorGroup::All {
+                        String::new()
+                    } else {
+                        format!(", group {}", r.key.group.as_str())
+                    }
+                ),
+            ));
+        }
+        for (name, v) in predictors.iter().zip(&r.predictors) {
+            if let Some(v) = v {
+                if is_percentage(name) && !(0.0..=100.0).contains(v) {
+                    return Err(err(r, name, format!("{v} is not a percentage (0-100)")));
+                }
+            }
+        }
+        for (name, v) in [
+            ("proficient_pct", r.proficient_pct),
+            ("participation_pct", r.participation_pct),
+        ] {
+            if let Some(v) = v {
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(err(r, name, format!("{v} is not a percentage (0-100)")));
+                }
+            }
+        }
+        match demographics.get(&(&r.rcdts, r.key.year)) {
+            None => {
+                demographics.insert((&r.rcdts, r.key.year), r);
+            }
+            Some(first) => {
+                for (j, name) in predictors.iter().enumerate() {
+                    if first.predictors[j] != r.predictors[j] {
+                        return Err(err(
+                            r,
+                            name,
+                            format!(
+                                "school-wide demographics differ between rows of one year: {} here, {} at row {}",
+                                show(r.predictors[j]),
+                                show(first.predictors[j]),
+                                first.line
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn show(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "empty".into())
+}

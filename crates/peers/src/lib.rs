@@ -1,0 +1,33 @@
+//! Higher-performing schools, after the NCEA / Just for the Kids model
+//! (`spec/higher-performing.md`, seed 003): for every cell (year, grade,
+//! subject, prior-performance group) a weighted least-squares regression of
+//! performance on school demographics, residuals ranked within low-income
+//! bands, then per school and subject the criteria (individual ranks with
+//! exceptions, overall rank, AYP or participation, opportunity gaps).
+//!
+//! Pure: cells in, results out. Every number of the criteria is in
+//! [`HpRules`], loaded from `states/<state>/higher-performing.toml`.
+
+mod cells;
+mod criteria;
+mod from_records;
+mod gaps;
+mod percentile;
+mod regression;
+mod rules;
+mod similar;
+
+#[cfg(test)]
+mod criteria_tests;
+
+pub use cells::{is_percentage, validate, CellKey, CellRow, CellsError, PriorGroup};
+pub use criteria::{
+    higher_performing, AccountabilityYear, CellResult, CellStat, CheckUsed, Failure, HpReport,
+    Slot, SubjectResult,
+};
+pub use from_records::{cells_from_records, CellsBuild};
+pub use gaps::{opportunity_gaps, Gap};
+pub use percentile::percentile_ranks;
+pub use regression::{weighted_least_squares, Fit};
+pub use rules::{HpRules, MeasureRef, ReportCardCells, TableRow};
+pub use similar::{similar_schools, SimilarSchool};

@@ -1,0 +1,112 @@
+//! Similar schools: nearest neighbours on the standardised predictors,
+//! within the same band (ES/HS) and school type. One query is O(n).
+
+use crate::cells::CellRow;
+use crate::rules::HpRules;
+use empower_model::{Grade, Rcdts};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimilarSchool {
+    pub rcdts: Rcdts,
+    pub distance: f64,
+    /// Demographics (the predictors in use) of the most recent year.
+    pub predictors: Vec<Option<f64>>,
+    /// n-weighted mean performance over its rows of the most recent year.
+    pub performance: Option<f64>,
+}
+
+struct Profile {
+    es: bool,
+    hs: bool,
+    school_type: Option<String>,
+    predictors: Vec<Option<f64>>,
+    perf: (f64, f64),
+}
+
+/// The `rules.similar_schools` schools nearest to `target` on the predictors
+/// (each standardised to mean 0, sd 1 over all schools' most recent rows),
+/// sharing a band and the school type. `None` when the target has no row.
+pub fn similar_schools(
+    rows: &[CellRow],
+    rules: &HpRules,
+    target: &Rcdts,
+) -> Option<Vec<SimilarSchool>> {
+    // Each school's latest year, then its profile in that year.
+    let mut latest: BTreeMap<&Rcdts, u16> = BTreeMap::new();
+    for r in rows {
+        let y = latest.entry(&r.rcdts).or_insert(r.key.year);
+        *y = (*y).max(r.key.year);
+    }
+    let mut profiles: BTreeMap<&Rcdts, Profile> = BTreeMap::new();
+    for r in rows {
+        let p = profiles.entry(&r.rcdts).or_insert_with(|| Profile {
+            es: false,
+            hs: false,
+            school_type: None,
+            predictors: vec![None; rules.predictors.len()],
+            perf: (0.0, 0.0),
+        });
+        match r.key.grade {
+            Grade::N(g) if g >= 9 => p.hs = true,
+            _ => p.es = true,
+        }
+        if r.school_type.is_some() {
+            p.school_type = r.school_type.clone();
+        }
+        if r.key.year == latest[&r.rcdts] {
+            p.predictors = r.predictors.clone();
+            if let (Some(v), Some(n)) = (r.performance, r.n) {
+                p.perf.0 += v * n;
+                p.perf.1 += n;
+            }
+        }
+    }
+    let me = profiles.get(target)?;
+    let k = rules.predictors.len();
+    let mut mean = vec![0.0; k];
+    let mut sd = vec![0.0; k];
+    for j in 0..k {
+        let v: Vec<f64> = profiles.values().filter_map(|p| p.predictors[j]).collect();
+        if v.len() > 1 {
+            mean[j] = v.iter().sum::<f64>() / v.len() as f64;
+            sd[j] = (v.iter().map(|x| (x - mean[j]).powi(2)).sum::<f64>() / (v.len() - 1) as f64)
+                .sqrt();
+        }
+    }
+    let mut out: Vec<SimilarSchool> = profiles
+        .iter()
+        .filter(|(id, p)| {
+            *id != &target
+                && ((p.es && me.es) || (p.hs && me.hs))
+                && p.school_type == me.school_type
+        })
+        .filter_map(|(id, p)| {
+            let mut d2 = 0.0;
+            for (j, &spread) in sd.iter().enumerate() {
+                if spread == 0.0 {
+                    continue;
+                }
+                match (me.predictors[j], p.predictors[j]) {
+                    (Some(a), Some(b)) => d2 += ((a - b) / spread).powi(2),
+                    (None, None) => {}
+                    _ => return None,
+                }
+            }
+            Some(SimilarSchool {
+                rcdts: (*id).clone(),
+                distance: d2.sqrt(),
+                predictors: p.predictors.clone(),
+                performance: (p.perf.1 > 0.0).then(|| p.perf.0 / p.perf.1),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.distance
+            .total_cmp(&b.distance)
+            .then(a.rcdts.cmp(&b.rcdts))
+    });
+    out.truncate(rules.similar_schools);
+    Some(out)
+}
