@@ -164,8 +164,21 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
-        #[command(flatten)]
-        inputs: Inputs,
+        /// Aggregate student records instead (continuous enrollment, prior
+        /// performance groups).
+        #[arg(long, value_name = "FILE", conflicts_with = "files")]
+        students: Option<PathBuf>,
+        /// Report-card files of one or more years.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Extra column map (TOML) for a layout the built-in maps do not know.
+        #[arg(long = "columns", value_name = "FILE")]
+        columns: Vec<PathBuf>,
+    },
+    /// Generate realistic synthetic data (nothing in it is real student data).
+    Generate {
+        #[command(subcommand)]
+        what: GenerateWhat,
     },
     /// Write the imported data in the canonical long format.
     Export {
@@ -183,12 +196,52 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CellsInput {
-    /// Cells CSV: one row per school × year × grade × subject (see README).
-    #[arg(long, value_name = "FILE")]
-    cells: PathBuf,
+    #[command(flatten)]
+    source: CellsSource,
     /// Higher-performing rules (default: the built-in Illinois 2005 criteria).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct CellsSource {
+    /// Cells CSV (snapshot mode): one row per school × year × grade × subject.
+    #[arg(long, value_name = "FILE")]
+    pub cells: Option<PathBuf>,
+    /// Student records (longitudinal mode): continuously enrolled students
+    /// are aggregated into cells first.
+    #[arg(long, value_name = "FILE")]
+    pub students: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum GenerateWhat {
+    /// Student records (spec/data.md) for N schools over Y years: schools and
+    /// demographics from the real school list, synthetic schools (ids
+    /// starting `SY`) beyond it; scores depend on demographics, the school
+    /// and the student's prior score; students move between schools.
+    Students {
+        #[arg(long)]
+        schools: usize,
+        #[arg(long)]
+        years: u16,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Report-card year of the first generated year.
+        #[arg(long, default_value_t = 2021)]
+        first_year: u16,
+        /// Report-card files giving the real school list.
+        #[arg(
+            long = "school-list",
+            value_name = "FILE",
+            default_value = "../shared/data/illinois/isbe_rc2018_general.csv"
+        )]
+        school_list: Vec<PathBuf>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -388,8 +441,8 @@ fn run(cli: Cli) -> Result<()> {
             regressions,
         } => {
             let rules = state::hp_rules(input.rules.as_deref())?;
-            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
-            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
+            let report = peers_cmd::run_model(&source, &rows, &rules)?;
             match format {
                 Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
                 Format::Json => {
@@ -399,7 +452,7 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Table => peers_cmd::table(&report, &mut out)?,
             }
             if let Some(p) = detail {
-                peers_cmd::detail_csv(&report, &p)?;
+                peers_cmd::detail_csv(&report, &rows, &p)?;
             }
             if let Some(p) = regressions {
                 peers_cmd::regressions_csv(&report, &p)?;
@@ -408,8 +461,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Gaps { input, rcdts } => {
             let rules = state::hp_rules(input.rules.as_deref())?;
             let id = Rcdts::parse(&rcdts)?;
-            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
-            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
+            let report = peers_cmd::run_model(&source, &rows, &rules)?;
             peers_cmd::gaps(&report, &id, &mut out)?;
         }
         Command::Similar {
@@ -419,10 +472,10 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let rules = state::hp_rules(input.rules.as_deref())?;
             let id = Rcdts::parse(&rcdts)?;
-            let rows = peers_cmd::load_cells(&input.cells, &rules)?;
-            let report = peers_cmd::run_model(&input.cells, &rows, &rules)?;
+            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
+            let report = peers_cmd::run_model(&source, &rows, &rules)?;
             let list = empower_peers::similar_schools(&rows, &rules, &id)
-                .with_context(|| format!("school {id} has no rows in {}", input.cells.display()))?;
+                .with_context(|| format!("school {id} has no rows in {}", source.display()))?;
             peers_cmd::similar(
                 &report,
                 &list,
@@ -436,32 +489,43 @@ fn run(cli: Cli) -> Result<()> {
         Command::Cells {
             rules,
             output,
-            inputs,
+            students,
+            files,
+            columns,
         } => {
             let rules = state::hp_rules(rules.as_deref())?;
-            let import = load(&inputs, None)?;
-            let (rows, build) = empower_peers::cells_from_records(&import.records, &rules)
-                .map_err(anyhow::Error::msg)?;
-            let sources: Vec<String> = build
-                .n_sources
-                .iter()
-                .map(|(m, k)| format!("{m} for {k}"))
-                .collect();
-            eprintln!(
-                "{} cells; n taken from {}",
-                rows.len(),
-                if sources.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    sources.join(", ")
+            let rows = match students {
+                Some(path) => peers_cmd::aggregate_students(&path, &rules)?,
+                None => {
+                    if files.is_empty() {
+                        bail!("give report-card files, or --students FILE");
+                    }
+                    let import = load(&Inputs { files, columns }, None)?;
+                    let (rows, build) = empower_peers::cells_from_records(&import.records, &rules)
+                        .map_err(anyhow::Error::msg)?;
+                    let sources: Vec<String> = build
+                        .n_sources
+                        .iter()
+                        .map(|(m, k)| format!("{m} for {k}"))
+                        .collect();
+                    eprintln!(
+                        "{} cells; n taken from {}",
+                        rows.len(),
+                        if sources.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            sources.join(", ")
+                        }
+                    );
+                    if build.untested_year_rows > 0 {
+                        eprintln!(
+                            "note: {} rows of years without a state test left out",
+                            build.untested_year_rows
+                        );
+                    }
+                    rows
                 }
-            );
-            if build.untested_year_rows > 0 {
-                eprintln!(
-                    "note: {} rows of years without a state test left out",
-                    build.untested_year_rows
-                );
-            }
+            };
             match output {
                 Some(path) => {
                     let f = std::fs::File::create(&path)
@@ -470,6 +534,49 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => peers_cmd::write_cells(&rows, &rules, &mut out)?,
             }
+        }
+        Command::Generate {
+            what:
+                GenerateWhat::Students {
+                    schools,
+                    years,
+                    seed,
+                    first_year,
+                    school_list,
+                    output,
+                },
+        } => {
+            let settings = empower_synth::GeneratorSettings {
+                schools,
+                years,
+                first_year,
+                seed,
+                ..Default::default()
+            };
+            let real = peers_cmd::school_profiles(&load(
+                &Inputs {
+                    files: school_list,
+                    columns: Vec::new(),
+                },
+                None,
+            )?)?;
+            let generated = match output {
+                Some(path) => {
+                    let f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    empower_synth::generate_students(&real, &settings, f)?
+                }
+                None => empower_synth::generate_students(&real, &settings, &mut out)?,
+            };
+            eprintln!(
+                "{} schools ({} synthetic), {} students, {} records, years {}-{}",
+                generated.schools,
+                generated.synthetic_schools,
+                generated.students,
+                generated.records,
+                first_year,
+                first_year + years.saturating_sub(1)
+            );
         }
         Command::Export {
             year,

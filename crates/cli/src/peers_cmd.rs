@@ -98,7 +98,7 @@ pub fn main_csv(report: &HpReport, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-pub fn detail_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
+pub fn detail_csv(report: &HpReport, rows: &[CellRow], path: &PathBuf) -> Result<()> {
     let f =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
@@ -114,17 +114,18 @@ pub fn detail_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
         "group",
         "missing",
     ])?;
-    for c in &report.cell_results {
+    for c in report.cell_results() {
+        let r = &rows[c.row];
         w.write_record([
-            c.rcdts.to_string(),
-            c.key.year.to_string(),
-            c.key.grade.to_string(),
-            c.key.subject.clone(),
-            num(c.n),
+            r.rcdts.to_string(),
+            r.key.year.to_string(),
+            r.key.grade.to_string(),
+            r.key.subject.clone(),
+            num(r.n),
             num(c.residual),
             c.rank_band.map(|b| b.to_string()).unwrap_or_default(),
             num(c.rank),
-            c.key.group.as_str().to_string(),
+            r.key.group.as_str().to_string(),
             c.missing.unwrap_or("").to_string(),
         ])?;
     }
@@ -374,4 +375,99 @@ pub fn similar(
         )?;
     }
     Ok(())
+}
+
+/// Cells from `--cells` or, in longitudinal mode, from `--students`; with
+/// the path to name in messages.
+pub fn cells_input(
+    source: &crate::CellsSource,
+    rules: &HpRules,
+) -> Result<(Vec<CellRow>, PathBuf)> {
+    match (&source.cells, &source.students) {
+        (Some(c), _) => Ok((load_cells(c, rules)?, c.clone())),
+        (None, Some(s)) => Ok((aggregate_students(s, rules)?, s.clone())),
+        (None, None) => bail!("give --cells FILE or --students FILE"),
+    }
+}
+
+/// Longitudinal mode: two passes over the student records, on every core.
+pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
+    use empower_peers::{CellSums, Enrollment};
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let lr = &rules.longitudinal;
+    let bar = crate::progress::DelayedBar::new();
+    let parts = empower_ingest::scan_students(path, threads, &bar, Enrollment::default, |e, r| {
+        e.add(r, lr.proficient_level)
+    })?;
+    let mut enrollment = Enrollment::default();
+    for p in parts {
+        enrollment.merge(p);
+    }
+    let parts = empower_ingest::scan_students(path, threads, &bar, CellSums::default, |c, r| {
+        c.add(&enrollment, r, lr)
+    })?;
+    bar.done();
+    let mut sums = CellSums::default();
+    for p in parts {
+        sums.merge(p);
+    }
+    let cells = sums.into_cells(&enrollment, rules);
+    eprintln!(
+        "{} students, years {}; {} cells of continuously enrolled students",
+        enrollment.students(),
+        enrollment
+            .years()
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        cells.len()
+    );
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.to_row(i + 2)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// The real school list for the generator, from report-card records of the
+/// latest year they hold.
+pub fn school_profiles(
+    import: &empower_ingest::Import,
+) -> Result<Vec<empower_synth::SchoolProfile>> {
+    use empower_model::{Group, Level};
+    let year = import
+        .records
+        .iter()
+        .filter(|r| r.level == Level::School)
+        .map(|r| r.year)
+        .max()
+        .context("the school list has no school rows")?;
+    let schools =
+        empower_accountability::SchoolData::from_records(&import.records, year, "title1_status");
+    let pct = |s: &empower_accountability::SchoolData, g: Group| {
+        s.value("enrollment_pct", g, None).unwrap_or(0.0)
+    };
+    Ok(schools
+        .iter()
+        .filter_map(|s| {
+            Some(empower_synth::SchoolProfile {
+                rcdts: s.rcdts.clone()?,
+                grades: s.grades.clone(),
+                enrollment: s.value("enrollment", Group::All, None)?,
+                pct_low_income: pct(s, Group::LowIncome),
+                pct_el: pct(s, Group::El),
+                pct_black: pct(s, Group::Black),
+                pct_hispanic: pct(s, Group::Hispanic),
+                pct_asian: pct(s, Group::Asian),
+                synthetic: false,
+            })
+        })
+        .filter(|p| !p.grades.is_empty() && p.enrollment > 0.0)
+        .collect())
 }

@@ -12,9 +12,11 @@ mod cells;
 mod error;
 mod layout;
 mod read;
+mod students;
 
 pub use canonical::{write_canonical_csv, CANONICAL_HEADER};
 pub use cells::{read_cells, write_cells_csv, CellsFile};
 pub use error::IngestError;
 pub use layout::{ColumnSpec, Layout, SheetSpec};
 pub use read::{import_files, Import, Progress, Warning};
+pub use students::{scan_students, STUDENT_COLUMNS};

@@ -1,6 +1,5 @@
 use empower_model::{Grade, Rcdts};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Prior-performance group of a longitudinal middle or high school cell.
@@ -90,6 +89,14 @@ pub fn is_percentage(column: &str) -> bool {
 /// subject, group), a percentage outside 0-100, demographics that differ
 /// between a school's rows of one year.
 pub fn validate(rows: &[CellRow], predictors: &[String]) -> Result<(), CellsError> {
+    validate_indexed(rows, &crate::criteria::Index::new(rows), predictors)
+}
+
+pub(crate) fn validate_indexed(
+    rows: &[CellRow],
+    index: &crate::criteria::Index,
+    predictors: &[String],
+) -> Result<(), CellsError> {
     let err = |r: &CellRow, column: &str, message: String| CellsError {
         line: r.line,
         rcdts: r.rcdts.clone(),
@@ -97,25 +104,7 @@ pub fn validate(rows: &[CellRow], predictors: &[String]) -> Result<(), CellsErro
         column: column.to_string(),
         message,
     };
-    let mut seen: HashMap<(&Rcdts, &CellKey), usize> = HashMap::with_capacity(rows.len());
-    let mut demographics: HashMap<(&Rcdts, u16), &CellRow> = HashMap::new();
     for r in rows {
-        if let Some(first) = seen.insert((&r.rcdts, &r.key), r.line) {
-            return Err(err(
-                r,
-                "rcdts",
-                format!(
-                    "a second row for grade {}, subject {}{} (first at row {first})",
-                    r.key.grade,
-                    r.key.subject,
-                    if r.key.group == PriorGroup::All {
-                        String::new()
-                    } else {
-                        format!(", group {}", r.key.group.as_str())
-                    }
-                ),
-            ));
-        }
         for (name, v) in predictors.iter().zip(&r.predictors) {
             if let Some(v) = v {
                 if is_percentage(name) && !(0.0..=100.0).contains(v) {
@@ -133,27 +122,79 @@ pub fn validate(rows: &[CellRow], predictors: &[String]) -> Result<(), CellsErro
                 }
             }
         }
-        match demographics.get(&(&r.rcdts, r.key.year)) {
-            None => {
-                demographics.insert((&r.rcdts, r.key.year), r);
-            }
-            Some(first) => {
-                for (j, name) in predictors.iter().enumerate() {
-                    if first.predictors[j] != r.predictors[j] {
-                        return Err(err(
-                            r,
-                            name,
-                            format!(
-                                "school-wide demographics differ between rows of one year: {} here, {} at row {}",
-                                show(r.predictors[j]),
-                                show(first.predictors[j]),
-                                first.line
-                            ),
-                        ));
-                    }
-                }
+    }
+    // The index's order puts a school's rows of one subject together in
+    // cell order: repeats are neighbours, the earlier row first.
+    use crate::criteria::{order_code, order_row, order_school};
+    let sorted = &index.order;
+    let mut repeats: Vec<(usize, usize)> = sorted
+        .windows(2)
+        .filter(|w| {
+            order_school(w[0]) == order_school(w[1]) && order_code(w[0]) == order_code(w[1])
+        })
+        .map(|w| (order_row(w[1]), order_row(w[0])))
+        .collect();
+    repeats.sort_unstable();
+    if let Some(&(second, first)) = repeats.first() {
+        let r = &rows[second];
+        return Err(err(
+            r,
+            "rcdts",
+            format!(
+                "a second row for grade {}, subject {}{} (first at row {})",
+                r.key.grade,
+                r.key.subject,
+                if r.key.group == PriorGroup::All {
+                    String::new()
+                } else {
+                    format!(", group {}", r.key.group.as_str())
+                },
+                rows[first].line
+            ),
+        ));
+    }
+    // Demographics: every row of a school-year equals the school-year's
+    // earliest row. A school's rows are contiguous in the order.
+    let mut conflicts: Vec<(usize, usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < sorted.len() {
+        let s = order_school(sorted[start]);
+        let end = start + sorted[start..].partition_point(|&k| order_school(k) == s);
+        let mut earliest: Vec<(u16, usize)> = Vec::new();
+        for &k in &sorted[start..end] {
+            let (y, i) = (rows[order_row(k)].key.year, order_row(k));
+            match earliest.iter_mut().find(|(yy, _)| *yy == y) {
+                Some(e) => e.1 = e.1.min(i),
+                None => earliest.push((y, i)),
             }
         }
+        for &k in &sorted[start..end] {
+            let i = order_row(k);
+            let first = earliest
+                .iter()
+                .find(|(y, _)| *y == rows[i].key.year)
+                .expect("collected")
+                .1;
+            if let Some(j) =
+                (0..predictors.len()).find(|&j| rows[i].predictors[j] != rows[first].predictors[j])
+            {
+                conflicts.push((i, first, j));
+            }
+        }
+        start = end;
+    }
+    conflicts.sort_unstable();
+    if let Some(&(i, first, j)) = conflicts.first() {
+        return Err(err(
+            &rows[i],
+            &predictors[j],
+            format!(
+                "school-wide demographics differ between rows of one year: {} here, {} at row {}",
+                show(rows[i].predictors[j]),
+                show(rows[first].predictors[j]),
+                rows[first].line
+            ),
+        ));
     }
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! The model per cell and the criteria per school and subject.
 
-use crate::cells::{validate, CellKey, CellRow, CellsError, PriorGroup};
+use crate::cells::{CellKey, CellRow, CellsError, PriorGroup};
 use crate::gaps::{opportunity_gaps, Gap};
 use crate::percentile::percentile_ranks;
 use crate::regression::weighted_least_squares;
 use crate::rules::HpRules;
 use empower_model::{Grade, Rcdts};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// One cell's regression.
 #[derive(Clone, Debug, Serialize)]
@@ -24,13 +24,10 @@ pub struct CellStat {
     pub coefficients: Vec<f64>,
 }
 
-/// One school's result in one cell.
+/// One school's result in one cell; `row` is its index in the input.
 #[derive(Clone, Debug, Serialize)]
 pub struct CellResult {
-    pub rcdts: Rcdts,
-    pub key: CellKey,
-    pub n: Option<f64>,
-    pub performance: Option<f64>,
+    pub row: usize,
     pub residual: Option<f64>,
     pub rank_band: Option<usize>,
     pub rank: Option<f64>,
@@ -130,15 +127,166 @@ pub struct HpReport {
     /// Predictors empty on every row of the input.
     pub predictors_dropped: Vec<String>,
     pub cells: Vec<CellStat>,
-    /// Sorted by school, then cell.
-    pub cell_results: Vec<CellResult>,
+    /// Input rows of the window, sorted by school, subject, then cell.
+    #[serde(skip)]
+    pub cell_order: Vec<u32>,
+    /// Per input row (NaN: none): residual and rank.
+    #[serde(skip)]
+    residual: Vec<f64>,
+    #[serde(skip)]
+    rank: Vec<f64>,
+    /// Per input row: rank band (u8::MAX: none) and why there is no rank
+    /// (index into `MISSING`, 0: there is one).
+    #[serde(skip)]
+    band: Vec<u8>,
+    #[serde(skip)]
+    missing: Vec<u8>,
     /// Sorted by school, then subject.
     pub subjects: Vec<SubjectResult>,
 }
 
+/// Integer ids of the input's schools, subjects and cells, so that the
+/// hot loops compare and hash numbers, not strings.
+pub(crate) struct Index<'a> {
+    pub school: Vec<u32>,
+    pub schools: Vec<&'a Rcdts>,
+    pub subject: Vec<u8>,
+    /// (year, grade, subject, group) packed in that order of significance.
+    pub code: Vec<u64>,
+    /// Every row as a packed (school, subject, cell code, row), sorted: a
+    /// school's rows of one subject together, in cell order.
+    pub order: Vec<u128>,
+}
+
+pub(crate) fn order_school(k: u128) -> u32 {
+    (k >> 96) as u32
+}
+pub(crate) fn order_subject(k: u128) -> u8 {
+    ((k >> 88) & 0xFF) as u8
+}
+pub(crate) fn order_code(k: u128) -> u64 {
+    ((k >> 32) & 0xFFFF_FFFF_FFFF) as u64
+}
+pub(crate) fn order_row(k: u128) -> usize {
+    (k & 0xFFFF_FFFF) as usize
+}
+
+fn grade_code(g: Grade) -> u64 {
+    match g {
+        Grade::All => 0,
+        Grade::PreK => 1,
+        Grade::K => 2,
+        Grade::N(n) => 2 + u64::from(n),
+    }
+}
+
+impl<'a> Index<'a> {
+    pub fn new(rows: &'a [CellRow]) -> Self {
+        // Few distinct subjects: a linear scan with the last one cached.
+        let mut seen: Vec<&str> = Vec::new();
+        let mut raw_subject: Vec<u8> = Vec::with_capacity(rows.len());
+        let mut last_subject: Option<(&str, u8)> = None;
+        for r in rows {
+            let name = r.key.subject.as_str();
+            let id = match last_subject {
+                Some((n, i)) if n == name => i,
+                _ => match seen.iter().position(|s| *s == name) {
+                    Some(i) => i as u8,
+                    None => {
+                        seen.push(name);
+                        (seen.len() - 1) as u8
+                    }
+                },
+            };
+            last_subject = Some((name, id));
+            raw_subject.push(id);
+        }
+        // Number subjects in name order, so codes sort like cell keys.
+        let mut sorted: Vec<usize> = (0..seen.len()).collect();
+        sorted.sort_by_key(|&i| seen[i]);
+        let mut rank_of = vec![0u8; seen.len()];
+        for (rank, &i) in sorted.iter().enumerate() {
+            rank_of[i] = rank as u8;
+        }
+        let subject: Vec<u8> = raw_subject.iter().map(|&i| rank_of[i as usize]).collect();
+        let mut ids: HashMap<&Rcdts, u32> = HashMap::new();
+        let mut schools = Vec::new();
+        let mut school = Vec::with_capacity(rows.len());
+        let mut last: Option<(&Rcdts, u32)> = None;
+        for r in rows {
+            let id = match last {
+                Some((k, i)) if k == &r.rcdts => i,
+                _ => *ids.entry(&r.rcdts).or_insert_with(|| {
+                    schools.push(&r.rcdts);
+                    (schools.len() - 1) as u32
+                }),
+            };
+            last = Some((&r.rcdts, id));
+            school.push(id);
+        }
+        let code: Vec<u64> = rows
+            .iter()
+            .zip(&subject)
+            .map(|(r, &s)| {
+                (u64::from(r.key.year) << 32)
+                    | (grade_code(r.key.grade) << 16)
+                    | (u64::from(s) << 8)
+                    | r.key.group as u64
+            })
+            .collect();
+        let mut order: Vec<u128> = (0..rows.len())
+            .map(|i| {
+                (u128::from(school[i]) << 96)
+                    | (u128::from(subject[i]) << 88)
+                    | (u128::from(code[i] & 0xFFFF_FFFF_FFFF) << 32)
+                    | i as u128
+            })
+            .collect();
+        order.sort_unstable();
+        Index {
+            school,
+            schools,
+            subject,
+            code,
+            order,
+        }
+    }
+}
+
+fn year_of(code: u64) -> u16 {
+    (code >> 32) as u16
+}
+
+const MISSING: [&str; 6] = [
+    "",
+    "too few students",
+    "no performance value",
+    "a predictor is missing",
+    "too few schools in the cell for a regression",
+    "alone in its low-income band",
+];
+
+impl HpReport {
+    /// Each window row's result, by school, subject and cell.
+    pub fn cell_results(&self) -> impl Iterator<Item = CellResult> + '_ {
+        self.cell_order.iter().map(|&i| {
+            let i = i as usize;
+            let opt = |v: f64| (!v.is_nan()).then_some(v);
+            CellResult {
+                row: i,
+                residual: opt(self.residual[i]),
+                rank_band: (self.band[i] != u8::MAX).then_some(self.band[i] as usize),
+                rank: opt(self.rank[i]),
+                missing: (self.missing[i] != 0).then_some(MISSING[self.missing[i] as usize]),
+            }
+        })
+    }
+}
+
 /// Runs the model and the criteria over snapshot or longitudinal cells.
 pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, CellsError> {
-    validate(rows, &rules.predictors)?;
+    let index = Index::new(rows);
+    crate::cells::validate_indexed(rows, &index, &rules.predictors)?;
     let years: BTreeSet<u16> = rows
         .iter()
         .map(|r| r.key.year)
@@ -157,7 +305,11 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
             predictors_used: Vec::new(),
             predictors_dropped: rules.predictors.clone(),
             cells: Vec::new(),
-            cell_results: Vec::new(),
+            cell_order: Vec::new(),
+            residual: Vec::new(),
+            rank: Vec::new(),
+            band: Vec::new(),
+            missing: Vec::new(),
             subjects: Vec::new(),
         });
     };
@@ -168,210 +320,257 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
         .predictors
         .iter()
         .position(|p| *p == rules.band_predictor);
-    let band_of = |r: &CellRow| -> Option<usize> {
-        band_index
-            .and_then(|j| r.predictors[j])
-            .map(|li| rules.band(li))
-    };
+    let low_income = |r: &CellRow| band_index.and_then(|j| r.predictors[j]);
+    let band_of = |r: &CellRow| low_income(r).map(|li| rules.band(li));
+    let in_window: Vec<bool> = rows.iter().map(|r| window.contains(&r.key.year)).collect();
+    let counted = |r: &CellRow| r.n.is_some_and(|n| rules.at_least(n, rules.min_students));
 
-    // Rows of the window, grouped by cell.
-    let mut by_cell: BTreeMap<&CellKey, Vec<usize>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if window.contains(&r.key.year) {
-            by_cell.entry(&r.key).or_default().push(i);
-        }
-    }
-
-    let mut results: Vec<Option<CellResult>> = vec![None; rows.len()];
-    let mut cells = Vec::with_capacity(by_cell.len());
+    // Cells of the window; each row's data is gathered into its cell's
+    // buffers in one sequential pass, so that the per-cell work reads
+    // memory in order and cells can run on several threads.
+    let mut codes: Vec<u64> = (0..rows.len())
+        .filter(|&i| in_window[i])
+        .map(|i| index.code[i])
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
     let k = used.len();
-    for (key, members) in &by_cell {
-        let eligible: Vec<usize> = members
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let r = &rows[i];
-                r.n.is_some_and(|n| rules.at_least(n, rules.min_students))
-                    && r.performance.is_some()
-                    && used.iter().all(|&j| r.predictors[j].is_some())
-            })
-            .collect();
-        let regression =
-            eligible.len() >= k + rules.min_schools_over_predictors && !eligible.is_empty();
-        let mut residual: HashMap<usize, f64> = HashMap::new();
-        let mut stat = CellStat {
-            key: (*key).clone(),
-            schools: eligible.len(),
-            regression,
-            r2: None,
-            intercept: None,
-            coefficients: Vec::new(),
-        };
-        if regression {
-            let mut x = Vec::with_capacity(eligible.len() * k);
-            let mut y = Vec::with_capacity(eligible.len());
-            let mut w = Vec::with_capacity(eligible.len());
-            for &i in &eligible {
-                let r = &rows[i];
-                x.extend(used.iter().map(|&j| r.predictors[j].expect("eligible")));
-                y.push(r.performance.expect("eligible"));
-                w.push(r.n.expect("eligible"));
+    let gather = |range: std::ops::Range<usize>| -> Vec<CellBuffer> {
+        let mut buffers: Vec<CellBuffer> = codes.iter().map(|_| CellBuffer::default()).collect();
+        for i in range {
+            if !in_window[i] {
+                continue;
             }
-            let fit = weighted_least_squares(&x, k, &y, &w, rules.intercept);
-            for (&i, res) in eligible.iter().zip(&fit.residuals) {
-                residual.insert(i, *res);
+            let r = &rows[i];
+            let c = codes
+                .binary_search(&index.code[i])
+                .expect("code of a window row");
+            let b = &mut buffers[c];
+            if b.first.is_none() {
+                b.first = Some(i);
             }
-            stat.r2 = Some(fit.r2);
-            stat.intercept = Some(fit.intercept);
-            stat.coefficients = fit.coefficients;
-        }
-        // Ranks within low-income bands.
-        let mut bands: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for &i in &eligible {
-            if let (true, Some(b)) = (residual.contains_key(&i), band_of(&rows[i])) {
-                bands.entry(b).or_default().push(i);
-            }
-        }
-        let mut rank: HashMap<usize, f64> = HashMap::new();
-        for members in bands.values() {
-            let values: Vec<f64> = members.iter().map(|i| residual[i]).collect();
-            for (i, r) in members.iter().zip(percentile_ranks(&values)) {
-                if let Some(r) = r {
-                    rank.insert(*i, r);
+            if year_of(index.code[i]) == recent {
+                if let (Some(li), Some(p)) = (low_income(r), r.proficient_pct) {
+                    b.gap_rows.push(i as u32);
+                    b.gap_input.push((li, p));
                 }
             }
+            if let (Some(n), Some(performance), true) = (
+                r.n.filter(|_| counted(r)),
+                r.performance,
+                used.iter().all(|&j| r.predictors[j].is_some()),
+            ) {
+                b.rows.push(i as u32);
+                b.x.extend(used.iter().map(|&j| r.predictors[j].expect("checked")));
+                b.y.push(performance);
+                b.w.push(n);
+                b.band
+                    .push(band_of(r).map(|x| x as u32).unwrap_or(u32::MAX));
+            }
         }
-        for &i in members {
-            let r = &rows[i];
-            let missing = if !r.n.is_some_and(|n| rules.at_least(n, rules.min_students)) {
-                Some("too few students")
-            } else if r.performance.is_none() {
-                Some("no performance value")
-            } else if !used.iter().all(|&j| r.predictors[j].is_some()) {
-                Some("a predictor is missing")
-            } else if !regression {
-                Some("too few schools in the cell for a regression")
-            } else if !rank.contains_key(&i) {
-                Some("alone in its low-income band")
-            } else {
-                None
-            };
-            results[i] = Some(CellResult {
-                rcdts: r.rcdts.clone(),
-                key: r.key.clone(),
-                n: r.n,
-                performance: r.performance,
-                residual: residual.get(&i).copied(),
-                rank_band: band_of(r),
-                rank: rank.get(&i).copied(),
-                missing,
-            });
-        }
-        cells.push(stat);
-    }
-
-    // Per school and subject.
-    let mut order: Vec<usize> = (0..rows.len()).filter(|&i| results[i].is_some()).collect();
-    order.sort_by(|&a, &b| {
-        let (ra, rb) = (&rows[a], &rows[b]);
-        ra.rcdts
-            .cmp(&rb.rcdts)
-            .then_with(|| ra.key.subject.cmp(&rb.key.subject))
-            .then_with(|| ra.key.cmp(&rb.key))
+        buffers
+    };
+    let gather_threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let per = rows.len().div_ceil(gather_threads).max(1);
+    let parts: Vec<Vec<CellBuffer>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..rows.len())
+            .step_by(per)
+            .map(|from| {
+                let gather = &gather;
+                scope.spawn(move || gather(from..(from + per).min(rows.len())))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("gather worker panicked"))
+            .collect()
     });
-    let recent_band: HashMap<&Rcdts, usize> = rows
+    // Concatenate the parts in input order.
+    let mut parts = parts.into_iter();
+    let mut buffers = parts
+        .next()
+        .unwrap_or_else(|| codes.iter().map(|_| CellBuffer::default()).collect());
+    for part in parts {
+        for (b, p) in buffers.iter_mut().zip(part) {
+            b.first = b.first.or(p.first);
+            b.rows.extend(p.rows);
+            b.x.extend(p.x);
+            b.y.extend(p.y);
+            b.w.extend(p.w);
+            b.band.extend(p.band);
+            b.gap_rows.extend(p.gap_rows);
+            b.gap_input.extend(p.gap_input);
+        }
+    }
+    let bands = rules.band_count();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(buffers.len().max(1));
+    let outcomes: Vec<CellOutcome> = std::thread::scope(|scope| {
+        let chunks: Vec<_> = (0..threads)
+            .map(|t| {
+                let buffers = &buffers;
+                scope.spawn(move || {
+                    (t..buffers.len())
+                        .step_by(threads)
+                        .map(|c| (c, run_cell(&buffers[c], k, bands, rules)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<(usize, CellOutcome)> = chunks
+            .into_iter()
+            .flat_map(|h| h.join().expect("cell worker panicked"))
+            .collect();
+        all.sort_by_key(|(c, _)| *c);
+        all.into_iter().map(|(_, o)| o).collect()
+    });
+    let mut residual: Vec<f64> = vec![f64::NAN; rows.len()];
+    let mut rank: Vec<f64> = vec![f64::NAN; rows.len()];
+    let mut regressed: Vec<bool> = vec![false; rows.len()];
+    let mut cells = Vec::with_capacity(buffers.len());
+    for (b, o) in buffers.iter().zip(&outcomes) {
+        for (j, &i) in b.rows.iter().enumerate() {
+            if o.regression {
+                residual[i as usize] = o.residuals[j];
+                rank[i as usize] = o.ranks[j];
+                regressed[i as usize] = true;
+            }
+        }
+        cells.push(CellStat {
+            key: rows[b.first.expect("a cell has a row")].key.clone(),
+            schools: b.rows.len(),
+            regression: o.regression,
+            r2: o.r2,
+            intercept: o.intercept,
+            coefficients: o.coefficients.clone(),
+        });
+    }
+    let missing: Vec<u8> = rows
         .iter()
-        .filter(|r| r.key.year == recent)
-        .filter_map(|r| band_of(r).map(|b| (&r.rcdts, b)))
+        .enumerate()
+        .map(|(i, r)| {
+            if !in_window[i] {
+                0
+            } else if !counted(r) {
+                1
+            } else if r.performance.is_none() {
+                2
+            } else if !used.iter().all(|&j| r.predictors[j].is_some()) {
+                3
+            } else if !regressed[i] {
+                4
+            } else if rank[i].is_nan() {
+                5
+            } else {
+                0
+            }
+        })
         .collect();
+    let band: Vec<u8> = rows
+        .iter()
+        .map(|r| band_of(r).map(|b| b as u8).unwrap_or(u8::MAX))
+        .collect();
+
+    // Per school and subject: rows ordered by school, subject, cell.
+    let order: Vec<u128> = index
+        .order
+        .iter()
+        .copied()
+        .filter(|&k| in_window[order_row(k)])
+        .collect();
+    let mut recent_band: Vec<Option<usize>> = vec![None; index.schools.len()];
+    for (i, r) in rows.iter().enumerate() {
+        if r.key.year == recent && recent_band[index.school[i] as usize].is_none() {
+            recent_band[index.school[i] as usize] = band_of(r);
+        }
+    }
     let first_years = &window[..window.len() - 1];
-    let mut subjects: Vec<SubjectResult> = Vec::new();
+    let mut runs: Vec<(u32, u8, std::ops::Range<usize>)> = Vec::new();
     let mut start = 0;
     while start < order.len() {
-        let head = &rows[order[start]];
-        let mut end = start;
-        while end < order.len()
-            && rows[order[end]].rcdts == head.rcdts
-            && rows[order[end]].key.subject == head.key.subject
-        {
-            end += 1;
-        }
-        let run = &order[start..end];
-        subjects.push(subject_result(
-            rows,
-            &results,
-            run,
-            rules,
-            &window,
-            first_years,
-            recent,
-            &recent_band,
-        ));
+        let (school, subject) = (order_school(order[start]), order_subject(order[start]));
+        let end = start
+            + order[start..]
+                .partition_point(|&k| order_school(k) == school && order_subject(k) == subject);
+        runs.push((school, subject, start..end));
         start = end;
     }
-
+    let subject_of_run: Vec<(u32, u8)> = runs.iter().map(|(s, j, _)| (*s, *j)).collect();
+    let ctx = RunContext {
+        rows,
+        rank: &rank,
+        residual: &residual,
+        rules,
+        window: &window,
+        first_years,
+        recent,
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let per = runs.len().div_ceil(threads.max(1)).max(1);
+    let mut subjects: Vec<SubjectResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .chunks(per)
+            .map(|chunk| {
+                let (ctx, order, recent_band) = (&ctx, &order, &recent_band);
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(school, _, range)| {
+                            let run: Vec<usize> =
+                                order[range.clone()].iter().map(|&k| order_row(k)).collect();
+                            subject_result(ctx, &run, recent_band[*school as usize])
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("subject worker panicked"))
+            .collect()
+    });
     // Overall ranks among the schools of a band, per subject.
-    let mut pools: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+    let mut pools: HashMap<(u8, usize), Vec<usize>> = HashMap::new();
     for (idx, s) in subjects.iter().enumerate() {
         if let (Some(_), Some(b)) = (s.overall_residual, s.overall_band) {
-            pools.entry((s.subject.as_str(), b)).or_default().push(idx);
+            pools
+                .entry((subject_of_run[idx].1, b))
+                .or_default()
+                .push(idx);
         }
     }
-    let mut overall: Vec<(usize, f64)> = Vec::new();
     for members in pools.values() {
         let values: Vec<f64> = members
             .iter()
             .map(|&i| subjects[i].overall_residual.expect("pooled"))
             .collect();
         for (&i, r) in members.iter().zip(percentile_ranks(&values)) {
-            if let Some(r) = r {
-                overall.push((i, r));
-            }
+            subjects[i].overall_rank = r;
         }
-    }
-    for (i, r) in overall {
-        subjects[i].overall_rank = Some(r);
     }
 
     // Opportunity gaps in the most recent year.
-    let position: HashMap<(&Rcdts, &str), usize> = subjects
+    let position: HashMap<(u32, u8), usize> = subject_of_run
         .iter()
         .enumerate()
-        .map(|(i, s)| ((&s.rcdts, s.subject.as_str()), i))
+        .map(|(i, k)| (*k, i))
         .collect();
-    let mut gap_rows: Vec<(usize, Grade, PriorGroup, Gap)> = Vec::new();
-    for (key, members) in &by_cell {
-        if key.year != recent {
-            continue;
-        }
-        let with: Vec<usize> = members
-            .iter()
-            .copied()
-            .filter(|&i| {
-                rows[i].proficient_pct.is_some()
-                    && band_index.and_then(|j| rows[i].predictors[j]).is_some()
-            })
-            .collect();
-        let input: Vec<(f64, f64)> = with
-            .iter()
-            .map(|&i| {
-                let li = band_index
-                    .and_then(|j| rows[i].predictors[j])
-                    .expect("filtered");
-                (li, rows[i].proficient_pct.expect("filtered"))
-            })
-            .collect();
-        for (&i, g) in with.iter().zip(opportunity_gaps(&input, rules)) {
-            if let (Some(g), Some(&s)) = (g, position.get(&(&rows[i].rcdts, key.subject.as_str())))
-            {
-                gap_rows.push((s, key.grade, key.group, g));
+    for (b, o) in buffers.iter().zip(&outcomes) {
+        for (&i, g) in b.gap_rows.iter().zip(&o.gaps) {
+            let i = i as usize;
+            if let (Some(g), Some(&s)) = (g, position.get(&(index.school[i], index.subject[i]))) {
+                subjects[s]
+                    .gaps
+                    .push((rows[i].key.grade, rows[i].key.group, *g));
             }
         }
     }
-    for (s, grade, group, g) in gap_rows {
-        subjects[s].gaps.push((grade, group, g));
-    }
-
     for s in &mut subjects {
         s.min_gap = s.gaps.iter().map(|(_, _, g)| g.gap).min_by(f64::total_cmp);
         let mut failed = Vec::new();
@@ -397,10 +596,7 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
         s.failed = failed;
     }
 
-    let cell_results: Vec<CellResult> = order
-        .iter()
-        .map(|&i| results[i].clone().expect("in window"))
-        .collect();
+    let cell_order: Vec<u32> = order.iter().map(|&k| order_row(k) as u32).collect();
     Ok(HpReport {
         window,
         predictors_used: used.iter().map(|&j| rules.predictors[j].clone()).collect(),
@@ -409,53 +605,117 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
             .map(|j| rules.predictors[j].clone())
             .collect(),
         cells,
-        cell_results,
+        cell_order,
+        residual,
+        rank,
+        band,
+        missing,
         subjects,
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn subject_result(
-    rows: &[CellRow],
-    results: &[Option<CellResult>],
-    run: &[usize],
-    rules: &HpRules,
-    window: &[u16],
-    first_years: &[u16],
+/// One cell's rows that enter the regression, gathered in input order.
+#[derive(Default)]
+struct CellBuffer {
+    first: Option<usize>,
+    rows: Vec<u32>,
+    x: Vec<f64>,
+    y: Vec<f64>,
+    w: Vec<f64>,
+    band: Vec<u32>,
+    /// Rows of the most recent year with a % proficient and % low income.
+    gap_rows: Vec<u32>,
+    gap_input: Vec<(f64, f64)>,
+}
+
+struct CellOutcome {
+    regression: bool,
+    r2: Option<f64>,
+    intercept: Option<f64>,
+    coefficients: Vec<f64>,
+    /// Per regressed row, in `CellBuffer::rows` order; NaN = no rank.
+    residuals: Vec<f64>,
+    ranks: Vec<f64>,
+    gaps: Vec<Option<Gap>>,
+}
+
+/// The regression, band ranks and gaps of one cell.
+fn run_cell(b: &CellBuffer, k: usize, bands: usize, rules: &HpRules) -> CellOutcome {
+    let regression = !b.rows.is_empty() && b.rows.len() >= k + rules.min_schools_over_predictors;
+    let mut o = CellOutcome {
+        regression,
+        r2: None,
+        intercept: None,
+        coefficients: Vec::new(),
+        residuals: Vec::new(),
+        ranks: vec![f64::NAN; b.rows.len()],
+        gaps: opportunity_gaps(&b.gap_input, rules),
+    };
+    if !regression {
+        return o;
+    }
+    let fit = weighted_least_squares(&b.x, k, &b.y, &b.w, rules.intercept);
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); bands];
+    for (j, &band) in b.band.iter().enumerate() {
+        if let Some(bucket) = buckets.get_mut(band as usize) {
+            bucket.push(j);
+        }
+    }
+    for members in &buckets {
+        let values: Vec<f64> = members.iter().map(|&j| fit.residuals[j]).collect();
+        for (&j, r) in members.iter().zip(percentile_ranks(&values)) {
+            if let Some(r) = r {
+                o.ranks[j] = r;
+            }
+        }
+    }
+    o.r2 = Some(fit.r2);
+    o.intercept = Some(fit.intercept);
+    o.coefficients = fit.coefficients;
+    o.residuals = fit.residuals;
+    o
+}
+
+struct RunContext<'a> {
+    rows: &'a [CellRow],
+    rank: &'a [f64],
+    residual: &'a [f64],
+    rules: &'a HpRules,
+    window: &'a [u16],
+    first_years: &'a [u16],
     recent: u16,
-    recent_band: &HashMap<&Rcdts, usize>,
-) -> SubjectResult {
+}
+
+/// The figures of one school and subject; `run` holds its rows of the
+/// window in cell order.
+fn subject_result(ctx: &RunContext, run: &[usize], band: Option<usize>) -> SubjectResult {
+    let (rows, rules) = (ctx.rows, ctx.rules);
     let head = &rows[run[0]];
-    let grades: Vec<Grade> = run
-        .iter()
-        .map(|&i| rows[i].key.grade)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut grades: Vec<Grade> = run.iter().map(|&i| rows[i].key.grade).collect();
+    grades.sort();
+    grades.dedup();
     let groups: Vec<PriorGroup> = if run.iter().any(|&i| rows[i].key.group != PriorGroup::All) {
         vec![PriorGroup::Met, PriorGroup::NotMet]
     } else {
         vec![PriorGroup::All]
     };
-    let rank_at: HashMap<(u16, Grade, PriorGroup), Option<f64>> = run
-        .iter()
-        .map(|&i| {
-            let k = &rows[i].key;
-            (
-                (k.year, k.grade, k.group),
-                results[i].as_ref().and_then(|c| c.rank),
-            )
-        })
-        .collect();
-    let mut slots = Vec::new();
-    for &year in window {
+    let rank_at = |year: u16, grade: Grade, group: PriorGroup| -> Option<f64> {
+        run.iter()
+            .find(|&&i| {
+                rows[i].key.year == year && rows[i].key.grade == grade && rows[i].key.group == group
+            })
+            .map(|&i| ctx.rank[i])
+            .filter(|r| !r.is_nan())
+    };
+    let mut slots = Vec::with_capacity(ctx.window.len() * grades.len() * groups.len());
+    for &year in ctx.window {
         for &grade in &grades {
             for &group in &groups {
                 slots.push(Slot {
                     year,
                     grade,
                     group,
-                    rank: rank_at.get(&(year, grade, group)).copied().flatten(),
+                    rank: rank_at(year, grade, group),
                 });
             }
         }
@@ -466,47 +726,44 @@ fn subject_result(
     };
     let exceptions_used = slots
         .iter()
-        .filter(|s| first_years.contains(&s.year) && failing(s))
+        .filter(|s| ctx.first_years.contains(&s.year) && failing(s))
         .count();
     let recent_failing = slots
         .iter()
-        .filter(|s| s.year == recent && failing(s))
+        .filter(|s| s.year == ctx.recent && failing(s))
         .count();
-    let first_years_ranks = grades.len() * first_years.len() * groups.len();
-    let ranks = grades.len() * window.len() * groups.len();
+    let first_years_ranks = grades.len() * ctx.first_years.len() * groups.len();
+    let ranks = grades.len() * ctx.window.len() * groups.len();
     let (mut num, mut den) = (0.0, 0.0);
     for &i in run {
-        if let (Some(res), Some(n)) = (results[i].as_ref().and_then(|c| c.residual), rows[i].n) {
-            num += n * res;
+        if let (false, Some(n)) = (ctx.residual[i].is_nan(), rows[i].n) {
+            num += n * ctx.residual[i];
             den += n;
         }
     }
-    let accountability = window
+    let accountability = ctx
+        .window
         .iter()
         .filter_map(|&year| {
-            let in_year: Vec<&CellRow> = run
-                .iter()
-                .map(|&i| &rows[i])
-                .filter(|r| r.key.year == year)
-                .collect();
-            if in_year.is_empty() {
-                return None;
-            }
-            let ayp: Vec<bool> = in_year.iter().filter_map(|r| r.ayp_met).collect();
-            let part: Vec<f64> = in_year.iter().filter_map(|r| r.participation_pct).collect();
-            Some(if !ayp.is_empty() {
+            let in_year = || {
+                run.iter()
+                    .map(|&i| &rows[i])
+                    .filter(move |r| r.key.year == year)
+            };
+            in_year().next()?;
+            let mut ayp = in_year().filter_map(|r| r.ayp_met).peekable();
+            let mut part = in_year().filter_map(|r| r.participation_pct).peekable();
+            Some(if ayp.peek().is_some() {
                 AccountabilityYear {
                     year,
                     check: CheckUsed::Ayp,
-                    passed: ayp.iter().all(|a| *a),
+                    passed: ayp.all(|a| a),
                 }
-            } else if !part.is_empty() {
+            } else if part.peek().is_some() {
                 AccountabilityYear {
                     year,
                     check: CheckUsed::Participation,
-                    passed: part
-                        .iter()
-                        .all(|p| rules.at_least(*p, rules.min_participation)),
+                    passed: part.all(|p| rules.at_least(p, rules.min_participation)),
                 }
             } else {
                 AccountabilityYear {
@@ -529,7 +786,7 @@ fn subject_result(
         exceptions_used,
         recent_failing,
         overall_residual: (den > 0.0).then(|| num / den),
-        overall_band: recent_band.get(&head.rcdts).copied(),
+        overall_band: band,
         overall_rank: None,
         required_overall_rank: HpRules::lookup(&rules.overall_rank, ranks),
         accountability,

@@ -172,7 +172,7 @@ fn a_cell_needs_k_plus_3_schools() {
     }
     let report = higher_performing(&rows, &rules()).unwrap();
     assert!(report.cells.iter().all(|c| !c.regression));
-    assert!(report.cell_results.iter().all(|c| c.rank.is_none()));
+    assert!(report.cell_results().all(|c| c.rank.is_none()));
     assert!(report
         .subjects
         .iter()

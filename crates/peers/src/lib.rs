@@ -12,6 +12,7 @@ mod cells;
 mod criteria;
 mod from_records;
 mod gaps;
+mod longitudinal;
 mod percentile;
 mod regression;
 mod rules;
@@ -27,7 +28,8 @@ pub use criteria::{
 };
 pub use from_records::{cells_from_records, CellsBuild};
 pub use gaps::{opportunity_gaps, Gap};
+pub use longitudinal::{AggregateCell, CellSums, Enrollment, Race, StudentRecord};
 pub use percentile::percentile_ranks;
 pub use regression::{weighted_least_squares, Fit};
-pub use rules::{HpRules, MeasureRef, ReportCardCells, TableRow};
+pub use rules::{HpRules, LongitudinalRules, MeasureRef, ReportCardCells, TableRow};
 pub use similar::{similar_schools, SimilarSchool};

@@ -41,31 +41,38 @@ pub fn weighted_least_squares(x: &[f64], k: usize, y: &[f64], w: &[f64], interce
                 .sqrt()
         })
         .collect();
-    let xs = |i: usize, j: usize| -> f64 {
-        if scale[j] > 0.0 {
-            (x[i * k + j] - mx[j]) / scale[j]
-        } else {
-            0.0
+    // Standardised predictors, computed once.
+    let inv: Vec<f64> = scale
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
+        .collect();
+    let mut z = vec![0.0; n * k];
+    for i in 0..n {
+        for j in 0..k {
+            z[i * k + j] = (x[i * k + j] - mx[j]) * inv[j];
         }
-    };
+    }
     let mut a = DMatrix::<f64>::zeros(k, k);
     let mut b = DVector::<f64>::zeros(k);
-    let mut row = vec![0.0; k];
+    let mut acc = vec![0.0; k * k];
+    let mut bacc = vec![0.0; k];
     for i in 0..n {
-        for (j, r) in row.iter_mut().enumerate() {
-            *r = xs(i, j);
-        }
-        let yc = y[i] - my;
+        let row = &z[i * k..(i + 1) * k];
+        let wi = w[i];
+        let yc = wi * (y[i] - my);
         for j in 0..k {
-            b[j] += w[i] * row[j] * yc;
+            let wz = wi * row[j];
+            bacc[j] += row[j] * yc;
             for l in j..k {
-                a[(j, l)] += w[i] * row[j] * row[l];
+                acc[j * k + l] += wz * row[l];
             }
         }
     }
     for j in 0..k {
-        for l in 0..j {
-            a[(j, l)] = a[(l, j)];
+        b[j] = bacc[j];
+        for l in j..k {
+            a[(j, l)] = acc[j * k + l];
+            a[(l, j)] = acc[j * k + l];
         }
     }
     let mut beta_s = DVector::<f64>::zeros(k);
@@ -98,7 +105,11 @@ pub fn weighted_least_squares(x: &[f64], k: usize, y: &[f64], w: &[f64], interce
     let mut ss_tot = 0.0;
     let residuals: Vec<f64> = (0..n)
         .map(|i| {
-            let fitted_c: f64 = (0..k).map(|j| xs(i, j) * beta_s[j]).sum();
+            let fitted_c: f64 = z[i * k..(i + 1) * k]
+                .iter()
+                .zip(beta_s.iter())
+                .map(|(a, b)| a * b)
+                .sum();
             let r = (y[i] - my) - fitted_c;
             ss_res += w[i] * r * r;
             ss_tot += w[i] * (y[i] - my).powi(2);

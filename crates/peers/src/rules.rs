@@ -56,6 +56,24 @@ pub struct HpRules {
     /// How to build cells from report-card data (canonical records).
     #[serde(default)]
     pub report_card: Option<ReportCardCells>,
+    /// How to build cells from student records.
+    pub longitudinal: LongitudinalRules,
+}
+
+/// Continuous enrollment and prior-performance groups of longitudinal mode.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongitudinalRules {
+    /// Years at the campus (this one and the previous ones in the input).
+    pub continuous_years: usize,
+    /// A school serving fewer grades counts district enrollment instead.
+    pub min_grades_for_campus: u32,
+    /// A school whose lowest tested grade is this or above is a middle school.
+    pub middle_from_grade: u8,
+    /// A school with any of these grades is a high school.
+    pub high_grades: Vec<u8>,
+    /// Lowest performance level that meets the standard.
+    pub proficient_level: u8,
 }
 
 /// A canonical measure of one group (and subject).
@@ -136,11 +154,15 @@ impl HpRules {
         best.value
     }
 
+    /// Number of rank bands (ten for a width of 10).
+    pub fn band_count(&self) -> usize {
+        (100.0 / self.band_width).ceil() as usize
+    }
+
     /// Rank band of a % low income: `floor(pct / width)`, the top value in
     /// the last band.
     pub fn band(&self, pct_low_income: f64) -> usize {
-        let bands = (100.0 / self.band_width).ceil() as usize;
-        ((pct_low_income / self.band_width).floor().max(0.0) as usize).min(bands - 1)
+        ((pct_low_income / self.band_width).floor().max(0.0) as usize).min(self.band_count() - 1)
     }
 
     pub fn at_least(&self, value: f64, threshold: f64) -> bool {

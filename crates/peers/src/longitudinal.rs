@@ -1,0 +1,484 @@
+//! Longitudinal mode: cells from student records. Only students
+//! continuously enrolled count: a record at school S in year Y counts when
+//! the student also has records at S in the two previous years of the input
+//! (in S's district when S serves fewer than three grades). Middle and high
+//! schools split each cell by whether the student met the standard in the
+//! prior year.
+//!
+//! Two passes over the records, each of which can run on several threads:
+//! [`Enrollment`] collects who was where (memory per student-year, not per
+//! record), then [`CellSums`] adds up the counted records per cell. Both
+//! merge, so a caller can split the input into chunks.
+
+use crate::cells::{CellKey, CellRow, PriorGroup};
+use crate::rules::{HpRules, LongitudinalRules};
+use empower_model::{Grade, Rcdts};
+use std::collections::HashMap;
+
+/// Race codes of the student records that the model's predictors use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Race {
+    Black,
+    Hispanic,
+    Asian,
+    Other,
+}
+
+/// One parsed student record; ids are borrowed from the input.
+#[derive(Clone, Copy, Debug)]
+pub struct StudentRecord<'a> {
+    pub student: u64,
+    pub year: u16,
+    /// 15-character RCDTS as bytes.
+    pub school: &'a [u8],
+    pub grade: u8,
+    pub subject: &'a [u8],
+    pub scale_score: Option<f64>,
+    pub performance_level: Option<u8>,
+    pub low_income: bool,
+    pub el: bool,
+    pub race: Race,
+}
+
+fn pack(id: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = id.len().min(16);
+    b[..n].copy_from_slice(&id[..n]);
+    u128::from_le_bytes(b)
+}
+
+/// Interned names (schools, subjects) with a merge that renumbers.
+#[derive(Clone, Debug, Default)]
+struct Interner<K: std::hash::Hash + Eq + Clone> {
+    index: HashMap<K, u32>,
+    names: Vec<K>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Interner<K> {
+    fn get_or_insert(&mut self, k: &K) -> u32 {
+        if let Some(&i) = self.index.get(k) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.index.insert(k.clone(), i);
+        self.names.push(k.clone());
+        i
+    }
+    /// Adds `other`'s names; returns other's index → this one's.
+    fn absorb(&mut self, other: &Interner<K>) -> Vec<u32> {
+        other.names.iter().map(|k| self.get_or_insert(k)).collect()
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    school: u32,
+    next: u32,
+    year: u16,
+    /// Bit s: a score in subject s this year (at any school).
+    scored: u8,
+    /// Bit s: proficient in subject s this year.
+    met: u8,
+    /// low income (1), EL (2), race code << 2.
+    flags: u8,
+}
+
+/// Pass 1: who was where, each year.
+#[derive(Clone, Debug, Default)]
+pub struct Enrollment {
+    schools: Interner<u128>,
+    subjects: Interner<Vec<u8>>,
+    heads: HashMap<u64, u32>,
+    entries: Vec<Entry>,
+    /// Per school: bit g = grade g served (has records).
+    grades: Vec<u16>,
+    /// Per school: lowest grade with a score (99 = none).
+    lowest_tested: Vec<u8>,
+    years: Vec<u16>,
+    last_school: Option<(u128, u32)>,
+}
+
+impl Enrollment {
+    fn school_index(&mut self, id: &[u8]) -> u32 {
+        let key = pack(id);
+        if let Some((k, i)) = self.last_school {
+            if k == key {
+                return i;
+            }
+        }
+        let i = self.schools.get_or_insert(&key);
+        if i as usize == self.grades.len() {
+            self.grades.push(0);
+            self.lowest_tested.push(99);
+        }
+        self.last_school = Some((key, i));
+        i
+    }
+
+    fn subject_index(&mut self, s: &[u8]) -> u8 {
+        match self.subjects.names.iter().position(|x| x.as_slice() == s) {
+            Some(i) => i as u8,
+            None => self.subjects.get_or_insert(&s.to_vec()) as u8,
+        }
+    }
+
+    /// Adds one record. `proficient_level` is the lowest proficient level.
+    pub fn add(&mut self, r: &StudentRecord, proficient_level: u8) {
+        let school = self.school_index(r.school);
+        let subject = self.subject_index(r.subject);
+        assert!(subject < 8, "more than 8 subjects in student records");
+        if let Err(pos) = self.years.binary_search(&r.year) {
+            self.years.insert(pos, r.year);
+        }
+        if r.grade <= 12 {
+            self.grades[school as usize] |= 1 << r.grade;
+        }
+        if r.scale_score.is_some() && r.grade < self.lowest_tested[school as usize] {
+            self.lowest_tested[school as usize] = r.grade;
+        }
+        let flags = u8::from(r.low_income) | (u8::from(r.el) << 1) | ((r.race as u8) << 2);
+        let scored = if r.scale_score.is_some() {
+            1 << subject
+        } else {
+            0
+        };
+        let met = if r.performance_level.is_some_and(|l| l >= proficient_level) {
+            1 << subject
+        } else {
+            0
+        };
+        self.insert(
+            r.student,
+            Entry {
+                school,
+                next: NONE,
+                year: r.year,
+                scored,
+                met,
+                flags,
+            },
+        );
+    }
+
+    fn insert(&mut self, student: u64, e: Entry) {
+        let new_index = self.entries.len() as u32;
+        match self.heads.get(&student).copied() {
+            None => {
+                self.heads.insert(student, new_index);
+                self.entries.push(e);
+            }
+            Some(mut i) => loop {
+                let cur = &mut self.entries[i as usize];
+                if cur.year == e.year && cur.school == e.school {
+                    cur.scored |= e.scored;
+                    cur.met |= e.met;
+                    return;
+                }
+                if cur.next == NONE {
+                    cur.next = new_index;
+                    self.entries.push(e);
+                    return;
+                }
+                i = cur.next;
+            },
+        }
+    }
+
+    /// Folds another chunk's enrollment into this one.
+    pub fn merge(&mut self, other: Enrollment) {
+        let school_map = self.schools.absorb(&other.schools);
+        let subject_map = self.subjects.absorb(&other.subjects);
+        self.grades.resize(self.schools.names.len(), 0);
+        self.lowest_tested.resize(self.schools.names.len(), 99);
+        for (i, &g) in other.grades.iter().enumerate() {
+            let j = school_map[i] as usize;
+            self.grades[j] |= g;
+            self.lowest_tested[j] = self.lowest_tested[j].min(other.lowest_tested[i]);
+        }
+        for y in other.years {
+            if let Err(pos) = self.years.binary_search(&y) {
+                self.years.insert(pos, y);
+            }
+        }
+        let remap_bits = |bits: u8| -> u8 {
+            (0..8)
+                .filter(|s| bits & (1 << s) != 0)
+                .fold(0, |acc, s| acc | (1 << subject_map[s as usize]))
+        };
+        for (&student, &head) in &other.heads {
+            let mut i = head;
+            while i != NONE {
+                let e = other.entries[i as usize];
+                self.insert(
+                    student,
+                    Entry {
+                        school: school_map[e.school as usize],
+                        next: NONE,
+                        year: e.year,
+                        scored: remap_bits(e.scored),
+                        met: remap_bits(e.met),
+                        flags: e.flags,
+                    },
+                );
+                i = e.next;
+            }
+        }
+        self.last_school = None;
+    }
+
+    pub fn students(&self) -> usize {
+        self.heads.len()
+    }
+
+    pub fn years(&self) -> &[u16] {
+        &self.years
+    }
+
+    fn prev_year(&self, y: u16) -> Option<u16> {
+        let pos = self.years.binary_search(&y).ok()?;
+        pos.checked_sub(1).map(|p| self.years[p])
+    }
+
+    fn district(&self, school: u32) -> u128 {
+        // The first 11 bytes of the RCDTS.
+        self.schools.names[school as usize] & ((1u128 << 88) - 1)
+    }
+
+    fn campus_too_short(&self, school: u32, rules: &LongitudinalRules) -> bool {
+        self.grades[school as usize].count_ones() < rules.min_grades_for_campus
+    }
+
+    /// Middle (lowest tested grade at or above the rule's) or high school.
+    fn splits_by_prior(&self, school: u32, rules: &LongitudinalRules) -> bool {
+        let lowest = self.lowest_tested[school as usize];
+        let middle = lowest != 99 && lowest >= rules.middle_from_grade;
+        let high = rules
+            .high_grades
+            .iter()
+            .any(|g| self.grades[school as usize] & (1 << g) != 0);
+        middle || high
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Sum {
+    n: u64,
+    score: f64,
+    proficient: u64,
+}
+
+/// Pass 2: sums of the counted records per cell.
+#[derive(Debug, Default)]
+pub struct CellSums {
+    sums: HashMap<(u32, u16, u8, u8, PriorGroup), Sum>,
+    last_school: Option<(u128, u32)>,
+}
+
+impl CellSums {
+    /// Adds a record if it counts (scored, continuously enrolled).
+    pub fn add(&mut self, e: &Enrollment, r: &StudentRecord, rules: &LongitudinalRules) {
+        let Some(score) = r.scale_score else { return };
+        let key = pack(r.school);
+        let school = match self.last_school {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let Some(&i) = e.schools.index.get(&key) else {
+                    return;
+                };
+                self.last_school = Some((key, i));
+                i
+            }
+        };
+        let Some(subject) = e
+            .subjects
+            .names
+            .iter()
+            .position(|x| x.as_slice() == r.subject)
+        else {
+            return;
+        };
+        // The previous years of the input that the student must have spent here.
+        let mut prior = [0u16; 8];
+        let needed = rules.continuous_years.saturating_sub(1).min(prior.len());
+        let mut y = r.year;
+        for slot in prior.iter_mut().take(needed) {
+            let Some(p) = e.prev_year(y) else { return };
+            *slot = p;
+            y = p;
+        }
+        let by_district = e.campus_too_short(school, rules);
+        let district = e.district(school);
+        let mut present = 0u8;
+        let mut prior_met = false;
+        let mut i = e.heads.get(&r.student).copied().unwrap_or(NONE);
+        while i != NONE {
+            let x = &e.entries[i as usize];
+            let here = if by_district {
+                e.district(x.school) == district
+            } else {
+                x.school == school
+            };
+            if let Some(k) = prior[..needed].iter().position(|p| *p == x.year) {
+                if here {
+                    present |= 1 << k;
+                }
+                if k == 0 {
+                    prior_met |= x.met & (1 << subject) != 0;
+                }
+            }
+            i = x.next;
+        }
+        if u32::from(present).count_ones() as usize != needed {
+            return;
+        }
+        let group = if e.splits_by_prior(school, rules) {
+            if prior_met {
+                PriorGroup::Met
+            } else {
+                PriorGroup::NotMet
+            }
+        } else {
+            PriorGroup::All
+        };
+        let s = self
+            .sums
+            .entry((school, r.year, r.grade, subject as u8, group))
+            .or_default();
+        s.n += 1;
+        s.score += score;
+        s.proficient += u64::from(
+            r.performance_level
+                .is_some_and(|l| l >= rules.proficient_level),
+        );
+    }
+
+    pub fn merge(&mut self, other: CellSums) {
+        for (k, v) in other.sums {
+            let s = self.sums.entry(k).or_default();
+            s.n += v.n;
+            s.score += v.score;
+            s.proficient += v.proficient;
+        }
+    }
+
+    /// The cells, sorted, with each school-year's demographics (from all
+    /// its students) as predictors, `performance` = mean scale score and
+    /// `proficient_pct` = share proficient of the counted students.
+    pub fn into_cells(self, e: &Enrollment, rules: &HpRules) -> Vec<AggregateCell> {
+        // School-year demographics over every enrolled student.
+        #[derive(Default, Clone, Copy)]
+        struct Demo {
+            students: u64,
+            low_income: u64,
+            el: u64,
+            black: u64,
+            hispanic: u64,
+            asian: u64,
+        }
+        let mut demo: HashMap<(u32, u16), Demo> = HashMap::new();
+        for x in &e.entries {
+            let d = demo.entry((x.school, x.year)).or_default();
+            d.students += 1;
+            d.low_income += u64::from(x.flags & 1);
+            d.el += u64::from((x.flags >> 1) & 1);
+            match x.flags >> 2 {
+                0 => d.black += 1,
+                1 => d.hispanic += 1,
+                2 => d.asian += 1,
+                _ => {}
+            }
+        }
+        let mut out: Vec<AggregateCell> = self
+            .sums
+            .into_iter()
+            .map(|((school, year, grade, subject, group), s)| {
+                let d = demo.get(&(school, year)).copied().unwrap_or_default();
+                let pct = |k: u64| {
+                    if d.students > 0 {
+                        100.0 * k as f64 / d.students as f64
+                    } else {
+                        0.0
+                    }
+                };
+                let predictors = rules
+                    .predictors
+                    .iter()
+                    .map(|p| match p.as_str() {
+                        "pct_low_income" => Some(pct(d.low_income)),
+                        "pct_el" => Some(pct(d.el)),
+                        "pct_black" => Some(pct(d.black)),
+                        "pct_hispanic" => Some(pct(d.hispanic)),
+                        "pct_asian" => Some(pct(d.asian)),
+                        "enrollment" => Some(d.students as f64),
+                        _ => None,
+                    })
+                    .collect();
+                let id = e.schools.names[school as usize].to_le_bytes();
+                AggregateCell {
+                    school: String::from_utf8_lossy(&id[..15]).into_owned(),
+                    year,
+                    grade,
+                    subject: String::from_utf8_lossy(&e.subjects.names[subject as usize])
+                        .into_owned(),
+                    group,
+                    n: s.n,
+                    score_sum: s.score,
+                    proficient: s.proficient,
+                    predictors,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.school, a.year, a.grade, &a.subject, a.group)
+                .cmp(&(&b.school, b.year, b.grade, &b.subject, b.group))
+        });
+        out
+    }
+}
+
+/// One aggregated cell: what the benchmark compares and the model reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateCell {
+    pub school: String,
+    pub year: u16,
+    pub grade: u8,
+    pub subject: String,
+    pub group: PriorGroup,
+    pub n: u64,
+    pub score_sum: f64,
+    pub proficient: u64,
+    pub predictors: Vec<Option<f64>>,
+}
+
+impl AggregateCell {
+    pub fn mean_score(&self) -> f64 {
+        self.score_sum / self.n as f64
+    }
+
+    /// The model's cell row. Fails on a school id that is not an RCDTS.
+    pub fn to_row(&self, line: usize) -> Result<CellRow, String> {
+        Ok(CellRow {
+            line,
+            rcdts: Rcdts::parse(&self.school).map_err(|e| e.to_string())?,
+            key: CellKey {
+                year: self.year,
+                grade: if self.grade == 0 {
+                    Grade::K
+                } else {
+                    Grade::N(self.grade)
+                },
+                subject: self.subject.clone(),
+                group: self.group,
+            },
+            n: Some(self.n as f64),
+            performance: Some(self.mean_score()),
+            proficient_pct: Some(100.0 * self.proficient as f64 / self.n as f64),
+            predictors: self.predictors.clone(),
+            ayp_met: None,
+            participation_pct: None,
+            school_type: None,
+        })
+    }
+}
