@@ -227,3 +227,98 @@ fn malformed_cells_are_rejected_with_row_school_year_and_column() {
         &["row 2", "column `ayp_met`"],
     );
 }
+
+#[test]
+fn generated_students_run_end_to_end_in_longitudinal_mode() {
+    let d = temp_dir("students");
+    let file = d.join("students.csv");
+    let general = data("isbe_rc2018_general.csv");
+    let gen = |out: &std::path::Path, seed: &str| {
+        let run = empower(
+            &[
+                "generate",
+                "students",
+                "--schools",
+                "60",
+                "--years",
+                "5",
+                "--seed",
+                seed,
+                "--school-list",
+                general.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        ok(&run);
+        stderr(&run)
+    };
+    let summary = gen(&file, "5");
+    assert!(summary.contains("60 schools"), "{summary}");
+    let again = d.join("again.csv");
+    gen(&again, "5");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "a seed fixes the file"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("student_id,year,school,district,grade,subject,scale_score,performance_level,enrolled_from,enrolled_to,low_income,el,iep,race\n"));
+
+    let cells = d.join("cells.csv");
+    let run = empower(
+        &[
+            "cells",
+            "--students",
+            file.to_str().unwrap(),
+            "-o",
+            cells.to_str().unwrap(),
+        ],
+        &[],
+    );
+    ok(&run);
+    let (h, rows) = parse_csv(&std::fs::read_to_string(&cells).unwrap());
+    let year = h.iter().position(|c| c == "year").unwrap();
+    // Three years at the campus: only the last three of five years have cells.
+    assert!(rows
+        .iter()
+        .all(|r| ["2023", "2024", "2025"].contains(&r[year].as_str())));
+    let group = h.iter().position(|c| c == "group").unwrap();
+    assert!(rows.iter().any(|r| r[group] == "met") && rows.iter().any(|r| r[group] == "all"));
+
+    let out = ok(&empower(
+        &[
+            "higher-performing",
+            "--students",
+            file.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        &[],
+    ));
+    let (_, verdicts) = parse_csv(&out);
+    assert!(!verdicts.is_empty());
+    assert!(verdicts.iter().all(|r| r[8] == "true" || r[8] == "false"));
+}
+
+#[test]
+fn a_bad_student_record_names_line_and_column() {
+    let d = temp_dir("bad-students");
+    let p = d.join("s.csv");
+    std::fs::write(
+        &p,
+        "student_id,year,school,grade,subject,scale_score,performance_level,low_income,el,race\n1,2021,010010010262001,3,math,700,2,0,0,white\n2,2021,010010010262001,3,math,70x,2,0,0,white\n",
+    )
+    .unwrap();
+    let out = empower(&["cells", "--students", p.to_str().unwrap()], &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("row 3") && err.contains("column `scale_score`"),
+        "{err}"
+    );
+    std::fs::write(&p, "id,year\n1,2021\n").unwrap();
+    let out = empower(&["cells", "--students", p.to_str().unwrap()], &[]);
+    assert!(stderr(&out).contains("not a student file"));
+}

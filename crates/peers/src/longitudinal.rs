@@ -482,3 +482,128 @@ impl AggregateCell {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> HpRules {
+        HpRules::from_toml(
+            include_str!("../../../states/illinois/higher-performing.toml"),
+            "t",
+        )
+        .unwrap()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rec(
+        student: u64,
+        year: u16,
+        school: &'static str,
+        grade: u8,
+        score: Option<f64>,
+        level: Option<u8>,
+    ) -> StudentRecord<'static> {
+        StudentRecord {
+            student,
+            year,
+            school: school.as_bytes(),
+            grade,
+            subject: b"math",
+            scale_score: score,
+            performance_level: level,
+            low_income: student % 2 == 0,
+            el: false,
+            race: Race::Other,
+        }
+    }
+
+    const A: &str = "010010010262001"; // grades 3-5
+    const B: &str = "010010010262009"; // grade 5 only: district enrollment counts
+    const M: &str = "010010010261002"; // grades 6-8: split by prior performance
+    const C: &str = "020020020262001"; // another district
+
+    fn records() -> Vec<StudentRecord<'static>> {
+        let mut v = vec![
+            // Three years at A: counts in 2023.
+            rec(1, 2021, A, 3, Some(700.0), Some(2)),
+            rec(1, 2022, A, 4, Some(720.0), Some(2)),
+            rec(1, 2023, A, 5, Some(740.0), Some(3)),
+            // Two years at A only: does not count.
+            rec(2, 2022, A, 4, Some(760.0), Some(4)),
+            rec(2, 2023, A, 5, Some(780.0), Some(4)),
+            // At B (one grade) in 2023, A (same district) before: counts at B.
+            rec(3, 2021, A, 3, Some(750.0), Some(4)),
+            rec(3, 2022, A, 4, Some(755.0), Some(4)),
+            rec(3, 2023, B, 5, Some(760.0), Some(4)),
+            // At B in 2023, another district before: does not count.
+            rec(4, 2021, C, 3, Some(700.0), Some(2)),
+            rec(4, 2022, C, 4, Some(700.0), Some(2)),
+            rec(4, 2023, B, 5, Some(700.0), Some(2)),
+            // Middle school M, met the standard in 2022: group met.
+            rec(5, 2021, M, 6, Some(760.0), Some(4)),
+            rec(5, 2022, M, 7, Some(770.0), Some(4)),
+            rec(5, 2023, M, 8, Some(790.0), Some(5)),
+            // Middle school M, did not: group not_met.
+            rec(6, 2021, M, 6, Some(700.0), Some(2)),
+            rec(6, 2022, M, 7, Some(710.0), Some(2)),
+            rec(6, 2023, M, 8, Some(720.0), Some(2)),
+        ];
+        // Grades served by B and A beyond the students above.
+        v.push(rec(7, 2021, A, 5, None, None));
+        v.push(rec(8, 2021, M, 8, None, None));
+        v
+    }
+
+    fn cells(chunks: usize) -> Vec<AggregateCell> {
+        let r = rules();
+        let all = records();
+        let per = all.len().div_ceil(chunks);
+        let mut e = Enrollment::default();
+        for chunk in all.chunks(per) {
+            let mut part = Enrollment::default();
+            for x in chunk {
+                part.add(x, r.longitudinal.proficient_level);
+            }
+            e.merge(part);
+        }
+        let mut sums = CellSums::default();
+        for chunk in all.chunks(per) {
+            let mut part = CellSums::default();
+            for x in chunk {
+                part.add(&e, x, &r.longitudinal);
+            }
+            sums.merge(part);
+        }
+        sums.into_cells(&e, &r)
+    }
+
+    #[test]
+    fn continuous_enrollment_district_substitution_and_prior_groups() {
+        let c = cells(1);
+        let find = |school: &str, group: PriorGroup| {
+            c.iter().find(|x| x.school == school && x.group == group)
+        };
+        let a = find(A, PriorGroup::All).unwrap();
+        assert_eq!(
+            (a.year, a.grade, a.n, a.score_sum, a.proficient),
+            (2023, 5, 1, 740.0, 0)
+        );
+        let b = find(B, PriorGroup::All).unwrap();
+        assert_eq!((b.n, b.score_sum, b.proficient), (1, 760.0, 1));
+        let met = find(M, PriorGroup::Met).unwrap();
+        assert_eq!((met.n, met.score_sum, met.proficient), (1, 790.0, 1));
+        let not_met = find(M, PriorGroup::NotMet).unwrap();
+        assert_eq!((not_met.n, not_met.score_sum), (1, 720.0));
+        assert_eq!(c.len(), 4, "{c:?}");
+        // Demographics of A in 2023: students 1 and 2, one low income (2).
+        let li = a.predictors[0].unwrap();
+        assert_eq!(li, 50.0);
+    }
+
+    #[test]
+    fn chunks_merge_to_the_same_cells() {
+        assert_eq!(cells(1), cells(3));
+        assert_eq!(cells(1), cells(7));
+    }
+}
