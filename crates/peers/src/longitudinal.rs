@@ -512,7 +512,7 @@ mod tests {
             subject: b"math",
             scale_score: score,
             performance_level: level,
-            low_income: student % 2 == 0,
+            low_income: student.is_multiple_of(2),
             el: false,
             race: Race::Other,
         }
