@@ -140,6 +140,10 @@ enum Command {
         /// Also write per cell the regression: coefficients, R², schools.
         #[arg(long, value_name = "FILE")]
         regressions: Option<PathBuf>,
+        /// Explain one school instead: every rank, each criterion with its
+        /// figures and, for a failed one, by how much.
+        #[arg(long, value_name = "RCDTS")]
+        school: Option<String>,
     },
     /// A school's opportunity gaps in the most recent year.
     Gaps {
@@ -439,10 +443,17 @@ fn run(cli: Cli) -> Result<()> {
             format,
             detail,
             regressions,
+            school,
         } => {
             let rules = state::hp_rules(input.rules.as_deref())?;
             let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
             let report = peers_cmd::run_model(&source, &rows, &rules)?;
+            if let Some(id) = school {
+                let id = Rcdts::parse(&id)?;
+                peers_cmd::explain_school(&report, &rows, &rules, &id, &mut out)?;
+                out.flush()?;
+                return Ok(());
+            }
             match format {
                 Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
                 Format::Json => {

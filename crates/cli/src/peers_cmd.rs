@@ -471,3 +471,155 @@ pub fn school_profiles(
         .filter(|p| !p.grades.is_empty() && p.enrollment > 0.0)
         .collect())
 }
+
+/// One school's higher-performing verdict, explained.
+pub fn explain_school(
+    report: &HpReport,
+    rows: &[CellRow],
+    rules: &HpRules,
+    id: &Rcdts,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mine: Vec<&SubjectResult> = report.subjects.iter().filter(|s| &s.rcdts == id).collect();
+    if mine.is_empty() {
+        bail!("school {id} has no rows in the window {:?}", report.window);
+    }
+    let years: Vec<String> = report.window.iter().map(|y| y.to_string()).collect();
+    writeln!(
+        out,
+        "{id}: higher-performing analysis, window {} (most recent {})",
+        years.join(", "),
+        years.last().cloned().unwrap_or_default()
+    )?;
+    // Per-cell results of this school, for residuals and reasons.
+    let cells: Vec<empower_peers::CellResult> = report
+        .cell_results()
+        .filter(|c| &rows[c.row].rcdts == id)
+        .collect();
+    for s in mine {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} — {}",
+            s.subject,
+            if s.higher_performing {
+                "HIGHER-PERFORMING".to_string()
+            } else {
+                format!("not higher-performing ({})", s.failed_codes())
+            }
+        )?;
+        let grades: Vec<String> = s.tested_grades.iter().map(|g| g.to_string()).collect();
+        writeln!(
+            out,
+            "  tested grades {}; {} rank slots ({} in the first years)",
+            grades.join(", "),
+            s.ranks,
+            s.first_years_ranks
+        )?;
+        writeln!(
+            out,
+            "  {:<6} {:<6} {:<8} {:>6} {:>10} {:>7}",
+            "year", "grade", "group", "n", "residual", "rank"
+        )?;
+        for slot in &s.slots {
+            let cell = cells.iter().find(|c| {
+                let k = &rows[c.row].key;
+                k.year == slot.year
+                    && k.grade == slot.grade
+                    && k.group == slot.group
+                    && k.subject == s.subject
+            });
+            let n = cell
+                .and_then(|c| rows[c.row].n)
+                .map(|n| format!("{n:.0}"))
+                .unwrap_or_else(|| "—".into());
+            let residual = cell
+                .and_then(|c| c.residual)
+                .map(|r| format!("{r:+.2}"))
+                .unwrap_or_else(|| "—".into());
+            let rank = match (slot.rank, cell.and_then(|c| c.missing)) {
+                (Some(r), _) => format!("{r:.1}"),
+                (None, Some(why)) => format!("missing: {why}"),
+                (None, None) => "missing: no row".into(),
+            };
+            writeln!(
+                out,
+                "  {:<6} {:<6} {:<8} {:>6} {:>10} {:>7}",
+                slot.year,
+                slot.grade.to_string(),
+                slot.group.as_str(),
+                n,
+                residual,
+                rank
+            )?;
+        }
+        let fail = |f: empower_peers::Failure| s.failed.contains(&f);
+        use empower_peers::Failure::*;
+        writeln!(
+            out,
+            "  most recent year: {} rank(s) missing or below {}{}",
+            s.recent_failing,
+            rules.min_individual_rank,
+            if fail(RecentRank) {
+                "  → fails (none allowed)"
+            } else {
+                "  → passes"
+            }
+        )?;
+        writeln!(
+            out,
+            "  first years: {} exception(s) used of {} allowed{}",
+            s.exceptions_used,
+            s.exceptions_allowed,
+            if fail(IndividualRanks) {
+                format!("  → fails by {}", s.exceptions_used - s.exceptions_allowed)
+            } else {
+                "  → passes".into()
+            }
+        )?;
+        match s.overall_rank {
+            Some(r) => writeln!(
+                out,
+                "  overall rank {:.1} (weighted mean residual {:+.2}, low-income band {}) against {} required{}",
+                r,
+                s.overall_residual.unwrap_or(f64::NAN),
+                s.overall_band.map(|b| format!("{}-{}%", b * 10, b * 10 + 10)).unwrap_or_default(),
+                s.required_overall_rank,
+                if fail(OverallRank) { format!("  → fails by {:.1}", s.required_overall_rank - r) } else { "  → passes".into() }
+            )?,
+            None => writeln!(out, "  no overall rank (no residual, or no row in the most recent year)  → fails")?,
+        }
+        for a in &s.accountability {
+            writeln!(
+                out,
+                "  {} accountability: {}",
+                a.year,
+                match (a.check, a.passed) {
+                    (empower_peers::CheckUsed::Ayp, true) => "AYP met",
+                    (empower_peers::CheckUsed::Ayp, false) => "AYP not met → fails",
+                    (empower_peers::CheckUsed::Participation, true) =>
+                        "participation at least the minimum",
+                    (empower_peers::CheckUsed::Participation, false) =>
+                        "participation below the minimum → fails",
+                    (empower_peers::CheckUsed::Skipped, _) =>
+                        "no AYP or participation data: skipped",
+                }
+            )?;
+        }
+        match s.min_gap {
+            Some(g) => writeln!(
+                out,
+                "  lowest opportunity gap {:+.1} points (minimum {}){}",
+                g,
+                rules.min_gap,
+                if fail(OpportunityGap) {
+                    format!("  → fails by {:.1}", rules.min_gap - g)
+                } else {
+                    "  → passes".into()
+                }
+            )?,
+            None => writeln!(out, "  no opportunity gap computed  → passes")?,
+        }
+    }
+    Ok(())
+}

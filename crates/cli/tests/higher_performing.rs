@@ -148,8 +148,24 @@ fn real_data_cells_and_verdicts() {
     assert!(rh.contains(&"r2".to_string()) && rh.contains(&"coef_pct_low_income".to_string()));
     assert_eq!(rrows.len(), 6, "three years × two subjects");
 
-    // Gaps and similar schools for one identified school.
+    // Gaps, similar schools and the explanation of one identified school.
     let school = rows.iter().find(|r| r[8] == "true").unwrap()[0].clone();
+    let why = ok(&empower(
+        &[
+            "higher-performing",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--school",
+            &school,
+        ],
+        &[],
+    ));
+    assert!(
+        why.contains("HIGHER-PERFORMING")
+            && why.contains("rank slots")
+            && why.contains("overall rank"),
+        "{why}"
+    );
     let gaps = ok(&empower(
         &["gaps", "--cells", cells.to_str().unwrap(), &school],
         &[],
