@@ -520,8 +520,13 @@ fn run(cli: Cli) -> Result<()> {
                         .map(|(m, k)| format!("{m} for {k}"))
                         .collect();
                     eprintln!(
-                        "{} cells; n taken from {}",
+                        "{} cells (performance = {}); n taken from {}",
                         rows.len(),
+                        rules
+                            .report_card
+                            .as_ref()
+                            .map(|r| r.performance.as_str())
+                            .unwrap_or("?"),
                         if sources.is_empty() {
                             "nothing".to_string()
                         } else {

@@ -415,7 +415,7 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
     }
     let cells = sums.into_cells(&enrollment, rules);
     eprintln!(
-        "{} students, years {}; {} cells of continuously enrolled students",
+        "{} students, years {}; {} cells of continuously enrolled students (performance = mean scale score)",
         enrollment.students(),
         enrollment
             .years()
