@@ -336,7 +336,32 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
     codes.dedup();
     let k = used.len();
     let gather = |range: std::ops::Range<usize>| -> Vec<CellBuffer> {
-        let mut buffers: Vec<CellBuffer> = codes.iter().map(|_| CellBuffer::default()).collect();
+        // Size every buffer first: growing them would copy gigabytes at scale.
+        let mut sizes = vec![0usize; codes.len()];
+        for i in range.clone() {
+            if in_window[i] {
+                sizes[codes
+                    .binary_search(&index.code[i])
+                    .expect("code of a window row")] += 1;
+            }
+        }
+        let mut buffers: Vec<CellBuffer> = sizes
+            .iter()
+            .zip(&codes)
+            .map(|(&m, &code)| {
+                let gaps = if year_of(code) == recent { m } else { 0 };
+                CellBuffer {
+                    first: None,
+                    rows: Vec::with_capacity(m),
+                    x: Vec::with_capacity(m * k),
+                    y: Vec::with_capacity(m),
+                    w: Vec::with_capacity(m),
+                    band: Vec::with_capacity(m),
+                    gap_rows: Vec::with_capacity(gaps),
+                    gap_input: Vec::with_capacity(gaps),
+                }
+            })
+            .collect();
         for i in range {
             if !in_window[i] {
                 continue;
@@ -394,6 +419,11 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
         .unwrap_or_else(|| codes.iter().map(|_| CellBuffer::default()).collect());
     for part in parts {
         for (b, p) in buffers.iter_mut().zip(part) {
+            b.rows.reserve_exact(p.rows.len());
+            b.x.reserve_exact(p.x.len());
+            b.y.reserve_exact(p.y.len());
+            b.w.reserve_exact(p.w.len());
+            b.band.reserve_exact(p.band.len());
             b.first = b.first.or(p.first);
             b.rows.extend(p.rows);
             b.x.extend(p.x);
