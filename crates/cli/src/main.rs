@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[command(
     name = "empower",
     version,
-    about = "Designate Illinois schools from report-card data, explain each designation, and check it against the official one",
+    about = "empower, a Statewide System of Support: designate schools from report-card data and explain each designation, find higher-performing schools and opportunity gaps",
     long_about = None
 )]
 struct Cli {
