@@ -5,13 +5,7 @@ use crate::criteria::{higher_performing, CheckUsed, Failure, SubjectResult};
 use crate::rules::HpRules;
 use empower_model::{Grade, Rcdts};
 
-fn rules() -> HpRules {
-    HpRules::from_toml(
-        include_str!("../../../states/illinois/higher-performing.toml"),
-        "test",
-    )
-    .unwrap()
-}
+use crate::rules::tests::illinois as rules;
 
 fn id(n: usize) -> Rcdts {
     Rcdts::parse(&format!("{:015}", 10_000 + n)).unwrap()

@@ -112,13 +112,7 @@ pub fn opportunity_gaps(schools: &[(f64, f64)], rules: &HpRules) -> Vec<Option<G
 mod tests {
     use super::*;
 
-    fn rules() -> HpRules {
-        HpRules::from_toml(
-            include_str!("../../../states/illinois/higher-performing.toml"),
-            "t",
-        )
-        .unwrap()
-    }
+    use crate::rules::tests::illinois as rules;
 
     /// Quadratic reference: the definition read literally.
     fn naive(schools: &[(f64, f64)], r: &HpRules) -> Vec<Option<f64>> {

@@ -487,13 +487,7 @@ impl AggregateCell {
 mod tests {
     use super::*;
 
-    fn rules() -> HpRules {
-        HpRules::from_toml(
-            include_str!("../../../states/illinois/higher-performing.toml"),
-            "t",
-        )
-        .unwrap()
-    }
+    use crate::rules::tests::illinois as rules;
 
     #[allow(clippy::too_many_arguments)]
     fn rec(

@@ -171,8 +171,17 @@ impl HpRules {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The shipped Illinois rules, for tests across the crate.
+    pub(crate) fn illinois() -> HpRules {
+        HpRules::from_toml(
+            include_str!("../../../states/illinois/higher-performing.toml"),
+            "illinois",
+        )
+        .unwrap()
+    }
 
     fn table() -> Vec<TableRow> {
         vec![
