@@ -257,7 +257,10 @@ pub(crate) fn group_result(
         .iter()
         .any(|i| b.indicators[&i.name].kind == IndicatorKind::NonAcademic);
     let g = &rules.groups;
-    let why_not = if counted.len() < g.min_indicators {
+    let any_value = inds.iter().any(|i| i.value.is_some());
+    let why_not = if !any_value {
+        Some("no figures published for this group (none or too few students)".to_string())
+    } else if counted.len() < g.min_indicators {
         Some(format!(
             "{} of {} indicators needed with at least {} students",
             counted.len(),

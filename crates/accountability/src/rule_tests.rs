@@ -215,6 +215,8 @@ fn a_group_needs_twenty_students_in_enough_indicators() {
     assert_eq!(g.index, None);
     assert_eq!(g.counted_indicators, 0);
     assert!(g.why_not.unwrap().contains("0 of 2"));
+    let absent = group_result(&r, Band::ES, &es(1, 50.0, None, None), Group::Asian, &p);
+    assert!(absent.why_not.unwrap().contains("no figures published"));
 }
 
 #[test]
