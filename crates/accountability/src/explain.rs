@@ -18,7 +18,7 @@ pub struct NextStep {
     /// `threshold − current`, in the measure's points.
     pub gap: f64,
     /// True when the value must end strictly above the threshold (cuts that
-    /// are "at or below"); false when reaching it is enough (top 10%).
+    /// are "at or below"); false when reaching it is enough (the top cut).
     pub strictly_above: bool,
     pub sentence: String,
 }
@@ -136,6 +136,15 @@ fn reasoning(
         empower_rules::Pool::Title1 => "Title I schools",
         empower_rules::Pool::All => "all schools (no Title I data)",
     };
+    // Shares and pools come from the rules, so the words follow a state's changes.
+    let share = |x: f64| format!("{}%", x * 100.0);
+    let comp_share = share(rules.cuts.comprehensive.share);
+    let targ_share = share(rules.cuts.targeted.share);
+    let targ_pool = match rules.cuts.targeted.pool {
+        empower_rules::Pool::Title1 => "Title I schools",
+        empower_rules::Pool::All => "schools",
+    };
+    let top_label = format!("top-{} cut", share(rules.cuts.top.share));
     let under = r.underperforming_groups();
     let top = r.reasons.contains(&Reason::Top10);
     for reason in &r.reasons {
@@ -144,13 +153,12 @@ fn reasoning(
                 let (cut, what) = if r.title1 || c.comprehensive_pool == empower_rules::Pool::All {
                     (
                         c.comprehensive.unwrap_or(f64::NAN),
-                        format!("the lowest 5% of {comp_pool} in the band"),
+                        format!("the lowest {comp_share} of {comp_pool} in the band"),
                     )
                 } else {
                     (
                         c.targeted.unwrap_or(f64::NAN),
-                        "the lowest 5% of all schools in the band (the school is not Title I)"
-                            .to_string(),
+                        format!("the lowest {targ_share} of {targ_pool} in the band (the school is not Title I)"),
                     )
                 };
                 why.push(format!(
@@ -193,7 +201,7 @@ fn reasoning(
                     })
                     .collect();
                 why.push(format!(
-                    "Student group index at or below the Targeted cut {} (the all-students index of the lowest 5% of schools): {}.",
+                    "Student group index at or below the Targeted cut {} (the all-students index of the lowest {targ_share} of {targ_pool}): {}.",
                     pct(t),
                     list.join(", ")
                 ));
@@ -215,7 +223,7 @@ fn reasoning(
                 }
             }
             Reason::Top10 => why.push(format!(
-                "All-students index {} is at or above the top-10% cut {}.",
+                "All-students index {} is at or above the {top_label} {}.",
                 pct(index),
                 pct(c.top.unwrap_or(f64::NAN))
             )),
@@ -224,7 +232,7 @@ fn reasoning(
     }
     if des == Designation::Commendable {
         why.push(format!(
-            "No underperforming student group{}; index {} is below the top-10% cut {}.",
+            "No underperforming student group{}; index {} is below the {top_label} {}.",
             if r.band == Some(rules.graduation.band) {
                 " and graduation above the threshold"
             } else {
@@ -240,7 +248,7 @@ fn reasoning(
                 t,
                 false,
                 format!(
-                    "+{} index points to Exemplary (from {} to the top-10% cut {})",
+                    "+{} index points to Exemplary (from {} to the {top_label} {})",
                     pct(t - index),
                     pct(index),
                     pct(t)

@@ -79,7 +79,7 @@ pub fn designations_table(
     for c in d.cuts.values() {
         writeln!(
             out,
-            "  {}: {} schools with an index; Comprehensive cut {} ({} pool of {}), Targeted cut {}, top-10% cut {}",
+            "  {}: {} schools with an index; Comprehensive cut {} ({} pool of {}), Targeted cut {}, Exemplary (top) cut {}",
             c.band,
             c.schools_with_index,
             f1(c.comprehensive),
@@ -217,7 +217,7 @@ pub fn fidelity_report(
                         v.push(format!("{:+.1} from the Targeted cut", i - t));
                     }
                     if let Some(t) = c.top {
-                        v.push(format!("{:+.1} from the top-10% cut", i - t));
+                        v.push(format!("{:+.1} from the top cut", i - t));
                     }
                     v.join(", ")
                 })
@@ -326,13 +326,14 @@ pub fn explanation_text(
     if let Some(c) = &e.cuts {
         writeln!(
             out,
-            "  Cuts: Comprehensive {} ({} pool, {} schools), Targeted {} (all {} schools), top-10% {}",
+            "  Cuts: Comprehensive {} ({} pool, {} schools), Targeted {} ({} pool), top {} ({} schools with an index)",
             f1(c.comprehensive),
             c.comprehensive_pool.as_str(),
             c.comprehensive_pool_size,
             f1(c.targeted),
-            c.schools_with_index,
-            f1(c.top)
+            rules.cuts.targeted.pool.as_str(),
+            f1(c.top),
+            c.schools_with_index
         )?;
     }
     if !e.groups.is_empty() {

@@ -583,7 +583,9 @@ pub fn explain_school(
                 "  overall rank {:.1} (weighted mean residual {:+.2}, low-income band {}) against {} required{}",
                 r,
                 s.overall_residual.unwrap_or(f64::NAN),
-                s.overall_band.map(|b| format!("{}-{}%", b * 10, b * 10 + 10)).unwrap_or_default(),
+                s.overall_band
+                    .map(|b| format!("{}-{}%", b as f64 * rules.band_width, (b + 1) as f64 * rules.band_width))
+                    .unwrap_or_default(),
                 s.required_overall_rank,
                 if fail(OverallRank) { format!("  → fails by {:.1}", s.required_overall_rank - r) } else { "  → passes".into() }
             )?,
