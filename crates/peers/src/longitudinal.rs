@@ -405,15 +405,17 @@ impl CellSums {
                 let predictors = rules
                     .predictors
                     .iter()
-                    .map(|p| match p.as_str() {
-                        "pct_low_income" => Some(pct(d.low_income)),
-                        "pct_el" => Some(pct(d.el)),
-                        "pct_black" => Some(pct(d.black)),
-                        "pct_hispanic" => Some(pct(d.hispanic)),
-                        "pct_asian" => Some(pct(d.asian)),
-                        "enrollment" => Some(d.students as f64),
-                        _ => None,
-                    })
+                    .map(
+                        |p| match rules.longitudinal.predictors.get(p).map(String::as_str) {
+                            Some("low_income") => Some(pct(d.low_income)),
+                            Some("el") => Some(pct(d.el)),
+                            Some("black") => Some(pct(d.black)),
+                            Some("hispanic") => Some(pct(d.hispanic)),
+                            Some("asian") => Some(pct(d.asian)),
+                            Some("students") => Some(d.students as f64),
+                            _ => None,
+                        },
+                    )
                     .collect();
                 let id = e.schools.names[school as usize].to_le_bytes();
                 AggregateCell {

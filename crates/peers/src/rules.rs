@@ -74,7 +74,15 @@ pub struct LongitudinalRules {
     pub high_grades: Vec<u8>,
     /// Lowest performance level that meets the standard.
     pub proficient_level: u8,
+    /// Predictor → the school-year figure of the student records it is
+    /// (share of students `low_income`, `el`, `black`, `hispanic`,
+    /// `asian`, or the count of `students`). Others stay empty.
+    pub predictors: IndexMap<String, String>,
 }
+
+/// Figures the student records give per school and year.
+pub const STUDENT_FIGURES: [&str; 6] =
+    ["low_income", "el", "black", "hispanic", "asian", "students"];
 
 /// A canonical measure of one group (and subject).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +137,14 @@ impl HpRules {
         }
         if self.exceptions.is_empty() || self.overall_rank.is_empty() {
             return Err("the exceptions and overall_rank tables need rows".into());
+        }
+        for (p, figure) in &self.longitudinal.predictors {
+            if !STUDENT_FIGURES.contains(&figure.as_str()) {
+                return Err(format!(
+                    "longitudinal.predictors.{p}: `{figure}` is not a figure of the student records ({})",
+                    STUDENT_FIGURES.join(", ")
+                ));
+            }
         }
         if self.band_width <= 0.0 {
             return Err("band_width must be positive".into());
