@@ -405,6 +405,12 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
     for p in parts {
         enrollment.merge(p);
     }
+    if enrollment.too_many_subjects() {
+        bail!(
+            "{}: the records name more than 8 subjects; split the file by subject",
+            path.display()
+        );
+    }
     let parts = empower_ingest::scan_students(path, threads, &bar, CellSums::default, |c, r| {
         c.add(&enrollment, r, lr)
     })?;
