@@ -4,6 +4,7 @@ mod output;
 mod peers_cmd;
 mod progress;
 mod state;
+mod warnings;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -49,6 +50,10 @@ struct Inputs {
     /// Extra column map (TOML) for a layout the built-in maps do not know.
     #[arg(long = "columns", value_name = "FILE")]
     columns: Vec<PathBuf>,
+    /// Go on when the files lack a table the rules read (e.g. the
+    /// assessment sheet): the run says what it did without.
+    #[arg(long)]
+    allow_incomplete: bool,
 }
 
 #[derive(Subcommand)]
@@ -255,7 +260,16 @@ enum ExportFormat {
 
 fn main() {
     let cli = Cli::parse();
-    if let Err(e) = run(cli) {
+    let result = run(cli);
+    warnings::print_summary();
+    if let Err(e) = result {
+        // `empower ... | head` closes the pipe early: not an error.
+        if e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        }) {
+            std::process::exit(0);
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -263,13 +277,15 @@ fn main() {
 
 fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
     let layouts = state::layouts(&inputs.columns)?;
+    let catalogue = state::catalogue()?;
+    if let Some(y) = year {
+        catalogue.check_year(y).map_err(anyhow::Error::msg)?;
+    }
     let bar = DelayedBar::new();
-    let import = import_files(&inputs.files, &layouts, year, &bar);
+    let import = import_files(&inputs.files, &layouts, &catalogue, year, &bar);
     bar.done();
     let import = import?;
-    for w in &import.warnings {
-        eprintln!("warning: {w}");
-    }
+    warnings::extend(import.warnings.iter().cloned());
     for n in &import.notes {
         eprintln!("note: {n}");
     }
@@ -286,8 +302,76 @@ fn designations(
     if schools.is_empty() {
         bail!("the files hold no school rows for report-card year {year}");
     }
+    check_required_inputs(&import, rules, inputs, year)?;
     let d = acc::designate(&schools, rules, year);
+    if !d.rows.iter().any(|r| r.index.is_some()) {
+        bail!(
+            "no school has an index for {year}: the files lack the figures the rules read (are the assessment files among them?)"
+        );
+    }
     Ok((schools, d))
+}
+
+/// Every measure the rules read that a column map of the year can carry
+/// must have figures: when none has, the file that carries it was left out,
+/// and designations from the others would quietly differ. `--allow-incomplete`
+/// turns this into a warning.
+fn check_required_inputs(
+    import: &Import,
+    rules: &empower_rules::AccountabilityRules,
+    inputs: &Inputs,
+    year: u16,
+) -> Result<()> {
+    let layouts = state::layouts(&inputs.columns)?;
+    let present: std::collections::HashSet<&str> = import
+        .records
+        .iter()
+        .filter(|r| r.year == year)
+        .map(|r| r.measure.as_str())
+        .collect();
+    let mut readers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for b in rules.bands.values() {
+        for (name, ind) in &b.indicators {
+            for m in &ind.measures {
+                readers.entry(m.as_str()).or_default().push(name.clone());
+            }
+        }
+    }
+    for (measure, indicators) in readers {
+        if present.contains(measure) {
+            continue;
+        }
+        let carriers: Vec<String> = layouts
+            .iter()
+            .filter(|l| l.valid_for(year))
+            .flat_map(|l| {
+                l.sheet
+                    .iter()
+                    .filter(|s| s.columns.iter().any(|c| c.measure == measure))
+                    .map(move |s| format!("the `{}` sheet of the {}", s.name, l.name))
+            })
+            .collect();
+        if carriers.is_empty() {
+            // No file of this year has it: the explanations say so.
+            continue;
+        }
+        let mut indicators = indicators;
+        indicators.dedup();
+        let message = format!(
+            "no school has a `{measure}` figure for {year}, which {} read; the file with it seems missing ({})",
+            indicators.join(", "),
+            carriers.join("; ")
+        );
+        if !inputs.allow_incomplete {
+            bail!("{message}. Pass that file, or --allow-incomplete to go on without it");
+        }
+        warnings::push(empower_ingest::Warning::new(
+            std::path::Path::new("(all files)"),
+            None,
+            format!("{message}; going on without it (--allow-incomplete)"),
+        ));
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -309,10 +393,10 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Json => {
                     serde_json::to_writer_pretty(
                         &mut out,
-                        &serde_json::json!({
+                        &warnings::into_json(serde_json::json!({
                             "designations": &d,
                             "fidelity": &f,
-                        }),
+                        })),
                     )?;
                     writeln!(out)?;
                 }
@@ -343,7 +427,10 @@ fn run(cli: Cli) -> Result<()> {
             }
             match format {
                 TextFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &ex)?;
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &warnings::into_json(serde_json::to_value(&ex)?),
+                    )?;
                     writeln!(out)?;
                 }
                 TextFormat::Text => {
@@ -457,7 +544,10 @@ fn run(cli: Cli) -> Result<()> {
             match format {
                 Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &warnings::into_json(serde_json::to_value(&report)?),
+                    )?;
                     writeln!(out)?;
                 }
                 Format::Table => peers_cmd::table(&report, &mut out)?,
@@ -511,7 +601,14 @@ fn run(cli: Cli) -> Result<()> {
                     if files.is_empty() {
                         bail!("give report-card files, or --students FILE");
                     }
-                    let import = load(&Inputs { files, columns }, None)?;
+                    let import = load(
+                        &Inputs {
+                            files,
+                            columns,
+                            allow_incomplete: false,
+                        },
+                        None,
+                    )?;
                     let (rows, build) = empower_peers::cells_from_records(&import.records, &rules)
                         .map_err(anyhow::Error::msg)?;
                     let sources: Vec<String> = build
@@ -573,6 +670,7 @@ fn run(cli: Cli) -> Result<()> {
                 &Inputs {
                     files: school_list,
                     columns: Vec::new(),
+                    allow_incomplete: false,
                 },
                 None,
             )?)?;

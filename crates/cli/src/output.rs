@@ -399,13 +399,13 @@ pub fn improved(
     if json {
         serde_json::to_writer_pretty(
             &mut *out,
-            &serde_json::json!({
+            &crate::warnings::into_json(serde_json::json!({
                 "from": from,
                 "to": to,
                 "compared": report.compared,
                 "improved": &report.improved,
                 "transitions": report.transitions.iter().map(|((a, b), n)| serde_json::json!({"from": a, "to": b, "schools": n})).collect::<Vec<_>>(),
-            }),
+            })),
         )?;
         writeln!(out)?;
         return Ok(());

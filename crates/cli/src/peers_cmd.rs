@@ -1,7 +1,7 @@
 //! The higher-performing commands: loading cells and rendering results.
 
 use anyhow::{bail, Context, Result};
-use empower_ingest::{read_cells, write_cells_csv};
+use empower_ingest::{read_cells, write_cells_csv, Warning};
 use empower_model::Rcdts;
 use empower_peers::{higher_performing, CellRow, HpReport, HpRules, SubjectResult};
 use std::io::Write;
@@ -9,23 +9,23 @@ use std::path::{Path, PathBuf};
 
 /// Reads a cells file, telling the user about absent and unknown columns.
 pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    let f = read_cells(path, &rules.predictors)?;
+    let f = read_cells(path, rules)?;
     if !f.absent_predictors.is_empty() {
-        eprintln!(
-            "note: {} has no column for {}: dropped from the model",
-            path.display(),
-            f.absent_predictors.join(", ")
-        );
+        crate::warnings::push(Warning::new(
+            path,
+            None,
+            format!(
+                "no column for the predictor(s) {}: dropped from the model",
+                f.absent_predictors.join(", ")
+            ),
+        ));
     }
     if !f.unknown_columns.is_empty() {
-        eprintln!(
-            "warning: {}: columns not used: {}",
-            path.display(),
-            f.unknown_columns.join(", ")
-        );
-    }
-    if f.rows.is_empty() {
-        bail!("{} has no rows", path.display());
+        crate::warnings::push(Warning::new(
+            path,
+            None,
+            format!("columns not used: {}", f.unknown_columns.join(", ")),
+        ));
     }
     Ok(f.rows)
 }
@@ -309,7 +309,10 @@ pub fn similar(
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"school": id, "similar": v}))?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &crate::warnings::into_json(serde_json::json!({"school": id, "similar": v})),
+        )?;
         writeln!(out)?;
         return Ok(());
     }
@@ -397,10 +400,16 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
         .map(|n| n.get())
         .unwrap_or(1);
     let lr = &rules.longitudinal;
+    let checks = student_checks(rules);
     let bar = crate::progress::DelayedBar::new();
-    let parts = empower_ingest::scan_students(path, threads, &bar, Enrollment::default, |e, r| {
-        e.add(r, lr.proficient_level)
-    })?;
+    let (parts, stats) = empower_ingest::scan_students(
+        path,
+        threads,
+        &checks,
+        &bar,
+        Enrollment::default,
+        |e, r| e.add(r, lr.proficient_level),
+    )?;
     let mut enrollment = Enrollment::default();
     for p in parts {
         enrollment.merge(p);
@@ -411,9 +420,33 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
             path.display()
         );
     }
-    let parts = empower_ingest::scan_students(path, threads, &bar, CellSums::default, |c, r| {
-        c.add(&enrollment, r, lr)
-    })?;
+    if let Some(d) = enrollment.duplicates() {
+        bar.done();
+        let line = duplicate_line(path, &checks, &d);
+        bail!(
+            "{}{}: {} record(s) repeat a student, year and subject already seen, first student {} in {} {}; a student counted twice would weigh twice, so remove the repeats",
+            path.display(),
+            line.map(|l| format!(", row {l}")).unwrap_or_default(),
+            d.count,
+            d.student,
+            d.year,
+            d.subject
+        );
+    }
+    if stats.race_not_reported > 0 {
+        crate::warnings::push(Warning::new(
+            path,
+            None,
+            format!(
+                "{} of {} records have no race: they count in no race predictor",
+                stats.race_not_reported, stats.records
+            ),
+        ));
+    }
+    let (parts, _) =
+        empower_ingest::scan_students(path, threads, &checks, &bar, CellSums::default, |c, r| {
+            c.add(&enrollment, r, lr)
+        })?;
     bar.done();
     let mut sums = CellSums::default();
     for p in parts {
@@ -439,6 +472,45 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         })
         .collect()
+}
+
+/// What a student record may hold, from the rules.
+fn student_checks(rules: &HpRules) -> empower_ingest::StudentChecks {
+    let lr = &rules.longitudinal;
+    empower_ingest::StudentChecks {
+        years: rules.years,
+        levels: lr.performance_levels,
+        scores: lr.scale_scores,
+        race_codes: lr.race_codes.clone(),
+    }
+}
+
+/// Row of the second record of a repeated student, year and subject (one
+/// more pass on one thread, only when there is a repeat).
+fn duplicate_line(
+    path: &Path,
+    checks: &empower_ingest::StudentChecks,
+    d: &empower_peers::DuplicateRecords,
+) -> Option<usize> {
+    let (parts, _) = empower_ingest::scan_students(
+        path,
+        1,
+        checks,
+        &(),
+        || (0u32, None::<u64>),
+        |(seen, at), r| {
+            if r.student == d.student && r.year == d.year && r.subject == d.subject.as_bytes() {
+                *seen += 1;
+                if *seen == 2 && at.is_none() {
+                    *at = Some(r.offset);
+                }
+            }
+        },
+    )
+    .ok()?;
+    let offset = parts.first()?.1?;
+    let file = std::fs::File::open(path).ok()?;
+    empower_ingest::line_number(&file, offset as usize).ok()
 }
 
 /// The real school list for the generator, from report-card records of the

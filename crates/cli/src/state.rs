@@ -4,8 +4,20 @@
 
 use anyhow::{bail, Context, Result};
 use empower_ingest::Layout;
+use empower_model::MeasureCatalogue;
 use empower_rules::AccountabilityRules;
 use std::path::Path;
+
+const CATALOGUE: (&str, &str) = (
+    "states/illinois/measures.toml",
+    include_str!("../../../states/illinois/measures.toml"),
+);
+
+/// The measure catalogue every value, rules file and column map is
+/// checked against.
+pub fn catalogue() -> Result<MeasureCatalogue> {
+    empower_ingest::catalogue_from_toml(CATALOGUE.1, CATALOGUE.0).map_err(anyhow::Error::msg)
+}
 
 const RULES: &[(&str, &str)] = &[
     (
@@ -59,7 +71,11 @@ pub fn hp_rules(file: Option<&Path>) -> Result<empower_peers::HpRules> {
             HIGHER_PERFORMING.0.to_string(),
         ),
     };
-    empower_peers::HpRules::from_toml(&text, &name).map_err(anyhow::Error::msg)
+    let rules = empower_peers::HpRules::from_toml(&text, &name).map_err(anyhow::Error::msg)?;
+    rules
+        .check_measures(&catalogue()?)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok(rules)
 }
 
 /// Rules text and the name to show for it: the user's file, or the built-in
@@ -82,6 +98,8 @@ pub fn rules_text(year: u16, file: Option<&Path>) -> Result<(String, String)> {
 pub fn rules(year: u16, file: Option<&Path>) -> Result<AccountabilityRules> {
     let (text, name) = rules_text(year, file)?;
     let r = AccountabilityRules::from_toml(&text, &name)?;
+    r.check_measures(&catalogue()?)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     if !r.applies_to(year) {
         bail!(
             "{name} covers report-card years {}-{}, not {year}",
@@ -94,14 +112,23 @@ pub fn rules(year: u16, file: Option<&Path>) -> Result<AccountabilityRules> {
 
 /// Built-in column maps plus the user's.
 pub fn layouts(extra: &[std::path::PathBuf]) -> Result<Vec<Layout>> {
+    let catalogue = catalogue()?;
     let mut out = Vec::new();
+    let mut add = |text: &str, name: &str| -> Result<()> {
+        let layout = Layout::from_toml(text, name).map_err(anyhow::Error::msg)?;
+        layout
+            .check_measures(&catalogue, name)
+            .map_err(anyhow::Error::msg)?;
+        out.push(layout);
+        Ok(())
+    };
     for (name, text) in LAYOUTS {
-        out.push(Layout::from_toml(text, name).map_err(anyhow::Error::msg)?);
+        add(text, name)?;
     }
     for f in extra {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read the column map {}", f.display()))?;
-        out.push(Layout::from_toml(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
+        add(&text, &f.display().to_string())?;
     }
     Ok(out)
 }

@@ -162,7 +162,11 @@ fn explain_names_underperforming_groups_and_distance_to_exemplary() {
         &rc2018(),
     ));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let band_row = v
+    assert!(
+        v["warnings"].is_array(),
+        "JSON output carries the run's warnings"
+    );
+    let band_row = v["results"]
         .as_array()
         .unwrap()
         .iter()

@@ -232,7 +232,11 @@ fn malformed_cells_are_rejected_with_row_school_year_and_column() {
     );
     hp_fails(
         "010010010260001,2005,3,math,20,50,50,140,1,1,1,1,300,0,1,\n",
-        &["row 2", "column `pct_low_income`", "not a percentage"],
+        &[
+            "row 2",
+            "column `pct_low_income`",
+            "outside the range of pct_low_income, 0 to 100",
+        ],
     );
     hp_fails(
         "010010010260001,2005,3,math,2o,50,50,40,1,1,1,1,300,0,1,\n",

@@ -1,25 +1,11 @@
 //! The project's own interchange: the canonical long format as CSV.
 
-use empower_model::{Grade, Group, Level, Rcdts, Record, Subject, Value};
+use empower_model::vocab::shown;
+use empower_model::{Grade, Group, Level, MeasureCatalogue, Rcdts, Record, Subject, Value};
 use std::io::Write;
 
 pub const CANONICAL_HEADER: [&str; 9] = [
     "year", "entity", "level", "measure", "group", "grade", "subject", "value", "n",
-];
-
-/// Measures whose values are text, not numbers.
-const TEXT_MEASURES: [&str; 11] = [
-    "school_name",
-    "district_name",
-    "city",
-    "county",
-    "school_type",
-    "district_type",
-    "district_size",
-    "grades_served",
-    "official_designation",
-    "title1_status",
-    "region_type",
 ];
 
 pub(crate) fn is_canonical_header(headers: &[String]) -> bool {
@@ -30,14 +16,18 @@ pub(crate) fn is_canonical_header(headers: &[String]) -> bool {
             .all(|(h, c)| h.trim() == c)
 }
 
-/// Parses one canonical row; an error names the column.
+/// Parses one canonical row and checks it against the catalogue: a known
+/// measure, a year in range, a number in the measure's range or a text
+/// from its words, a count that is a count. An error names the column.
 pub(crate) fn read_canonical_row(
     cells: &csv::StringRecord,
+    catalogue: &MeasureCatalogue,
 ) -> Result<Record, (&'static str, String)> {
     let c = |i: usize| cells.get(i).map(str::trim).unwrap_or("");
     let year = c(0)
         .parse::<u16>()
-        .map_err(|_| ("year", format!("`{}` is not a year", c(0))))?;
+        .map_err(|_| ("year", format!("`{}` is not a year", shown(c(0)))))?;
+    catalogue.check_year(year).map_err(|e| ("year", e))?;
     let level: Level = c(2).parse().map_err(|e| ("level", e))?;
     let entity = if c(1).is_empty() && level == Level::State {
         None
@@ -48,6 +38,7 @@ pub(crate) fn read_canonical_row(
     if measure.is_empty() {
         return Err(("measure", "empty measure".into()));
     }
+    let spec = catalogue.spec(&measure).map_err(|e| ("measure", e))?;
     let group: Group = if c(4).is_empty() {
         Ok(Group::All)
     } else {
@@ -60,22 +51,40 @@ pub(crate) fn read_canonical_row(
     } else {
         Some(c(6).parse().map_err(|e| ("subject", e))?)
     };
-    let value = if TEXT_MEASURES.contains(&measure.as_str()) {
-        Value::Text(c(7).to_string())
-    } else {
-        Value::Number(
-            c(7).parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| ("value", format!("`{}` is not a number", c(7))))?,
+    let value = if spec.text {
+        Value::Text(
+            catalogue
+                .check_text(&measure, c(7))
+                .map_err(|e| ("value", e))?
+                .to_string(),
         )
+    } else {
+        let v = c(7)
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| ("value", format!("`{}` is not a number", shown(c(7)))))?;
+        catalogue
+            .check_number(&measure, v)
+            .map_err(|e| ("value", e))?;
+        Value::Number(v)
     };
     let n = if c(8).is_empty() {
         None
     } else {
         Some(
             c(8).parse::<f64>()
-                .map_err(|_| ("n", format!("`{}` is not a number", c(8))))?,
+                .ok()
+                .filter(|n| (0.0..=1e7).contains(n))
+                .ok_or_else(|| {
+                    (
+                        "n",
+                        format!(
+                            "`{}` is not a count of students (0 to 10,000,000)",
+                            shown(c(8))
+                        ),
+                    )
+                })?,
         )
     };
     Ok(Record {
@@ -150,7 +159,8 @@ mod tests {
         write_canonical_csv([&r, &t], &mut buf).unwrap();
         let mut rdr = csv::Reader::from_reader(buf.as_slice());
         let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-        assert_eq!(read_canonical_row(&rows[0]).unwrap(), r);
-        assert_eq!(read_canonical_row(&rows[1]).unwrap(), t);
+        let cat = crate::tests::catalogue();
+        assert_eq!(read_canonical_row(&rows[0], &cat).unwrap(), r);
+        assert_eq!(read_canonical_row(&rows[1], &cat).unwrap(), t);
     }
 }

@@ -3,8 +3,10 @@
 
 use crate::error::IngestError;
 use crate::read::parse_number;
-use empower_model::{Grade, Rcdts};
-use empower_peers::{CellKey, CellRow, PriorGroup};
+use crate::sniff::{not_csv_message, sniff_text};
+use empower_model::vocab::{not_one_of, shown};
+use empower_model::{Grade, Rcdts, Subject};
+use empower_peers::{CellKey, CellRow, HpRules, PriorGroup};
 use std::io::Write;
 use std::path::Path;
 
@@ -27,16 +29,33 @@ pub struct CellsFile {
     pub unknown_columns: Vec<String>,
 }
 
-/// Reads a cells CSV. `predictors` are the rules' predictor columns. Every
-/// value error names the file, row and column; nothing is returned then.
-pub fn read_cells(path: &Path, predictors: &[String]) -> Result<CellsFile, IngestError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
+/// Reads a cells CSV with the rules' predictor columns, checking every
+/// number against the range the rules declare for its column. Every value
+/// error names the file, row and column; nothing is returned then.
+pub fn read_cells(path: &Path, rules: &HpRules) -> Result<CellsFile, IngestError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
+    read_cells_from(path, &bytes, rules)
+}
+
+/// [`read_cells`] over bytes in memory; `path` names them in messages.
+pub fn read_cells_from(
+    path: &Path,
+    bytes: &[u8],
+    rules: &HpRules,
+) -> Result<CellsFile, IngestError> {
+    let predictors = &rules.predictors;
+    if let Some(m) = not_csv_message(bytes) {
+        return Err(IngestError::file(path, m));
+    }
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| IngestError::file(path, format!("cannot read the header row: {e}")))?
+        .map_err(|e| IngestError {
+            row: Some(1),
+            ..IngestError::file(path, format!("cannot read the header row: {e}"))
+        })?
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -54,13 +73,25 @@ pub fn read_cells(path: &Path, predictors: &[String]) -> Result<CellsFile, Inges
         .filter(|c| col(c).is_none())
         .collect();
     if !missing.is_empty() {
+        let message = sniff_text(first_line).unwrap_or_else(|| {
+            format!("not a cells file: the header lacks {}", missing.join(", "))
+        });
         return Err(IngestError {
             row: Some(1),
-            ..IngestError::file(
-                path,
-                format!("not a cells file: the header lacks {}", missing.join(", ")),
-            )
+            ..IngestError::file(path, message)
         });
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].contains(h) {
+            return Err(IngestError {
+                row: Some(1),
+                column: Some(h.clone()),
+                ..IngestError::file(
+                    path,
+                    "the header names this column twice; which one holds the data is unclear",
+                )
+            });
+        }
     }
     let pred_cols: Vec<Option<usize>> = predictors.iter().map(|p| col(p)).collect();
     let unknown_columns = headers
@@ -87,43 +118,73 @@ pub fn read_cells(path: &Path, predictors: &[String]) -> Result<CellsFile, Inges
             row: Some(line),
             ..IngestError::file(path, format!("cannot read the row: {e}"))
         })?;
+        if let Some(c) = rec.iter().position(|f| f.contains(['\n', '\r'])) {
+            return Err(IngestError {
+                row: Some(line),
+                column: headers.get(c).cloned(),
+                ..IngestError::file(
+                    path,
+                    "a value here runs over several lines: a quote is not closed, or the file is truncated",
+                )
+            });
+        }
         let err = |c: usize, m: String| IngestError {
             row: Some(line),
             column: Some(headers[c].clone()),
             ..IngestError::file(path, m)
         };
         let cell = |c: usize| rec.get(c).unwrap_or("").trim();
+        // A number of a column, inside the range the rules declare for it.
         let number = |c: Option<usize>| -> Result<Option<f64>, IngestError> {
             match c.map(|c| (c, cell(c))) {
                 None | Some((_, "")) => Ok(None),
-                Some((c, v)) => parse_number(v)
-                    .map(Some)
-                    .ok_or_else(|| err(c, format!("`{v}` is not a number"))),
+                Some((c, v)) => {
+                    let x = parse_number(v)
+                        .ok_or_else(|| err(c, format!("`{}` is not a number", shown(v))))?;
+                    match rules.range(&headers[c]) {
+                        Some([lo, hi]) if x < lo || x > hi => Err(err(
+                            c,
+                            format!(
+                                "`{}` is outside the range of {}, {lo} to {hi} (rules `ranges`)",
+                                shown(v),
+                                headers[c]
+                            ),
+                        )),
+                        _ => Ok(Some(x)),
+                    }
+                }
             }
         };
         let id = Rcdts::parse(cell(rcdts)).map_err(|e| err(rcdts, e.to_string()))?;
+        let [ylo, yhi] = rules.years;
         let y: u16 = cell(year)
             .parse()
-            .map_err(|_| err(year, format!("`{}` is not a year", cell(year))))?;
+            .ok()
+            .filter(|y| (ylo..=yhi).contains(y))
+            .ok_or_else(|| {
+                err(
+                    year,
+                    format!("`{}` is not a year from {ylo} to {yhi}", shown(cell(year))),
+                )
+            })?;
         let g: Grade = cell(grade).parse().map_err(|e: String| err(grade, e))?;
         let s = cell(subject);
-        if s.is_empty() {
-            return Err(err(subject, "the subject is empty".into()));
+        if Subject::parse_bytes(s.as_bytes()).is_none() {
+            return Err(err(
+                subject,
+                not_one_of("a subject", s, ["ela", "math", "science"]),
+            ));
         }
         let grp = match group {
-            Some(c) => PriorGroup::parse(cell(c)).ok_or_else(|| {
-                err(
-                    c,
-                    format!("`{}` is not a group (all, met or not_met)", cell(c)),
-                )
-            })?,
+            Some(c) => PriorGroup::parse(cell(c))
+                .ok_or_else(|| err(c, not_one_of("a group", cell(c), ["all", "met", "not_met"])))?,
             None => PriorGroup::All,
         };
         let ayp_met = match ayp.map(|c| (c, cell(c))) {
             None | Some((_, "")) => None,
             Some((_, "1")) => Some(true),
             Some((_, "0")) => Some(false),
-            Some((c, v)) => return Err(err(c, format!("`{v}` is not 1, 0 or empty"))),
+            Some((c, v)) => return Err(err(c, format!("`{}` is not 1, 0 or empty", shown(v)))),
         };
         let mut preds = Vec::with_capacity(predictors.len());
         for c in &pred_cols {
@@ -147,6 +208,12 @@ pub fn read_cells(path: &Path, predictors: &[String]) -> Result<CellsFile, Inges
             school_type: school_type
                 .map(|c| cell(c).to_string())
                 .filter(|t| !t.is_empty()),
+        });
+    }
+    if rows.is_empty() {
+        return Err(IngestError {
+            row: Some(2),
+            ..IngestError::file(path, "the file has a header row but no cells")
         });
     }
     Ok(CellsFile {

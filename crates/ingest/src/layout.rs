@@ -1,4 +1,4 @@
-use empower_model::{Grade, Group, Level, Subject};
+use empower_model::{Grade, Group, Level, MeasureCatalogue, Subject};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
@@ -102,6 +102,43 @@ impl Layout {
             }
         }
         Ok(l)
+    }
+
+    /// Checks the map against the state's catalogue: every measure known,
+    /// read as text exactly when the catalogue says it is text, recoded
+    /// values among the measure's words; and no column read twice.
+    pub fn check_measures(
+        &self,
+        catalogue: &MeasureCatalogue,
+        source_name: &str,
+    ) -> Result<(), String> {
+        for s in &self.sheet {
+            let mut seen = std::collections::HashSet::new();
+            for c in &s.columns {
+                let at = || format!("{source_name}: sheet `{}`, column `{}`", s.name, c.header);
+                let spec = catalogue
+                    .spec(&c.measure)
+                    .map_err(|e| format!("{}: {e}", at()))?;
+                if spec.text != c.text {
+                    return Err(format!(
+                        "{}: the catalogue says `{}` is {}; set `text = {}`",
+                        at(),
+                        c.measure,
+                        if spec.text { "text" } else { "a number" },
+                        spec.text
+                    ));
+                }
+                for v in c.values.values() {
+                    catalogue
+                        .check_text(&c.measure, v)
+                        .map_err(|e| format!("{}: {e}", at()))?;
+                }
+                if !seen.insert((c.header.as_str(), c.occurrence)) {
+                    return Err(format!("{}: the column is mapped twice", at()));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn valid_for(&self, year: u16) -> bool {

@@ -1,16 +1,34 @@
 use crate::canonical::{is_canonical_header, read_canonical_row};
 use crate::error::IngestError;
 use crate::layout::{ColumnSpec, Layout, SheetSpec};
-use empower_model::{Level, Rcdts, Record, Value};
-use std::collections::HashSet;
+use crate::sniff::{not_csv_message, sniff_text};
+use crate::xlsx::{Limits, Workbook, XCell, XlsxError};
+use empower_model::vocab::shown;
+use empower_model::{Level, MeasureCatalogue, Rcdts, Record, Value};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// A non-fatal finding: an unknown or missing column, a skipped sheet.
-#[derive(Clone, Debug, PartialEq)]
+/// A non-fatal finding: an unknown or missing column, a skipped sheet, a
+/// school one file has and another lacks. `schools` says how many schools
+/// it touches where that is known.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
     pub file: PathBuf,
     pub sheet: Option<String>,
     pub message: String,
+    pub schools: Option<usize>,
+}
+
+impl Warning {
+    pub fn new(file: &Path, sheet: Option<&str>, message: impl Into<String>) -> Self {
+        Warning {
+            file: file.to_path_buf(),
+            sheet: sheet.map(str::to_string),
+            message: message.into(),
+            schools: None,
+        }
+    }
 }
 
 impl std::fmt::Display for Warning {
@@ -40,6 +58,17 @@ pub struct Import {
     pub sheets: Vec<SheetRead>,
     /// Notes of the layouts used (e.g. a proxy year).
     pub notes: Vec<String>,
+    /// Schools each table has, per year: for coverage across files.
+    tables: Vec<TableSchools>,
+}
+
+/// The schools one table (a CSV file or a sheet) has, per year.
+#[derive(Clone, Debug)]
+struct TableSchools {
+    file: PathBuf,
+    sheet: Option<String>,
+    name: String,
+    schools: BTreeMap<u16, BTreeSet<Rcdts>>,
 }
 
 /// Progress of a long import, reported in bytes (CSV) or rows (workbooks).
@@ -58,11 +87,13 @@ impl Progress for () {}
 pub fn import_files(
     paths: &[PathBuf],
     layouts: &[Layout],
+    catalogue: &MeasureCatalogue,
     year: Option<u16>,
     progress: &dyn Progress,
 ) -> Result<Import, IngestError> {
     let mut run = ImportRun {
         layouts,
+        catalogue,
         year,
         progress,
         import: Import::default(),
@@ -74,13 +105,101 @@ pub fn import_files(
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb" | "xls" | "ods") {
-            run.read_workbook(path)?;
-        } else {
-            run.read_csv(path)?;
+        match ext.as_str() {
+            "xlsx" | "xlsm" => run.read_workbook(path)?,
+            "xls" | "xlsb" | "ods" => return Err(IngestError::file(
+                path,
+                format!(
+                    ".{ext} workbooks are not read: save it as .xlsx, or export its sheets as CSV"
+                ),
+            )),
+            _ => run.read_csv(path)?,
         }
     }
-    Ok(run.import)
+    let mut import = run.import;
+    import.warnings.extend(coverage_warnings(&import.tables));
+    Ok(import)
+}
+
+/// Imports one file held in memory (fuzzing, tests): `name` decides CSV or
+/// workbook by its extension as [`import_files`] does.
+pub fn import_bytes(
+    name: &str,
+    bytes: &[u8],
+    layouts: &[Layout],
+    catalogue: &MeasureCatalogue,
+    year: Option<u16>,
+) -> Result<Import, IngestError> {
+    let mut run = ImportRun {
+        layouts,
+        catalogue,
+        year,
+        progress: &(),
+        import: Import::default(),
+        seen_text: HashSet::new(),
+    };
+    let path = Path::new(name);
+    if name.ends_with(".xlsx") {
+        run.read_workbook_from(path, std::io::Cursor::new(bytes))?;
+    } else {
+        run.read_csv_from(path, bytes, bytes.len() as u64)?;
+    }
+    let mut import = run.import;
+    import.warnings.extend(coverage_warnings(&import.tables));
+    Ok(import)
+}
+
+/// Schools that one table of a year lacks while another table of the same
+/// year has them: designated from the others, which the user must know.
+fn coverage_warnings(tables: &[TableSchools]) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let years: BTreeSet<u16> = tables
+        .iter()
+        .flat_map(|t| t.schools.keys().copied())
+        .collect();
+    for year in years {
+        let with_year: Vec<&TableSchools> = tables
+            .iter()
+            .filter(|t| t.schools.contains_key(&year))
+            .collect();
+        if with_year.len() < 2 {
+            continue;
+        }
+        for t in &with_year {
+            let own = &t.schools[&year];
+            let mut missing: BTreeSet<&Rcdts> = BTreeSet::new();
+            let mut from: Vec<&str> = Vec::new();
+            for o in &with_year {
+                if std::ptr::eq(*o, *t) {
+                    continue;
+                }
+                let before = missing.len();
+                missing.extend(o.schools[&year].iter().filter(|id| !own.contains(*id)));
+                if missing.len() > before {
+                    from.push(&o.name);
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let examples: Vec<String> = missing.iter().take(5).map(|r| r.to_string()).collect();
+            out.push(Warning {
+                schools: Some(missing.len()),
+                ..Warning::new(
+                    &t.file,
+                    t.sheet.as_deref(),
+                    format!(
+                        "{} school(s) of {year} that the {} table(s) list have no row in the {} table (e.g. {}): what this table gives is missing for them",
+                        missing.len(),
+                        from.join(", "),
+                        t.name,
+                        examples.join(", ")
+                                        ),
+                )
+            });
+        }
+    }
+    out
 }
 
 /// State of one import: the layouts and year asked for, and what has been
@@ -88,6 +207,7 @@ pub fn import_files(
 /// when several sheets repeat them).
 struct ImportRun<'a> {
     layouts: &'a [Layout],
+    catalogue: &'a MeasureCatalogue,
     year: Option<u16>,
     progress: &'a dyn Progress,
     import: Import,
@@ -96,14 +216,34 @@ struct ImportRun<'a> {
 
 impl ImportRun<'_> {
     fn read_csv(&mut self, path: &Path) -> Result<(), IngestError> {
-        let progress = self.progress;
-        let file = std::fs::File::open(path)
+        let mut file = std::fs::File::open(path)
             .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        self.read_csv_from(path, &mut file, total)
+    }
+
+    fn read_csv_from(
+        &mut self,
+        path: &Path,
+        reader: impl std::io::Read,
+        total: u64,
+    ) -> Result<(), IngestError> {
+        let progress = self.progress;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, reader);
+        let head = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+        if let Some(m) = not_csv_message(head) {
+            return Err(IngestError::file(path, m));
+        }
+        let first_line = head
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap_or_default()
+            .to_vec();
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+            .from_reader(reader);
         let headers: Vec<String> = rdr
             .headers()
             .map_err(|e| csv_error(path, e))?
@@ -124,6 +264,7 @@ impl ImportRun<'_> {
             ));
         }
         progress.start(path, total);
+        let headers_for_rows = headers.clone();
         // Rows are counted as a spreadsheet shows them: the header is row 1.
         let mut rows = rdr.records().enumerate().map(|(i, r)| {
             if i % 512 == 0 {
@@ -136,6 +277,19 @@ impl ImportRun<'_> {
                 );
             }
             match r {
+                // The csv crate reads a quote left open at the end of the
+                // file as one long last value: that is a truncated file.
+                Ok(rec) if rec.iter().any(|f| f.contains(['\n', '\r'])) => {
+                    let col = rec.iter().position(|f| f.contains(['\n', '\r'])).unwrap_or(0);
+                    Err(IngestError {
+                        row: Some(i + 2),
+                        column: headers_for_rows.get(col).cloned(),
+                        ..IngestError::file(
+                            path,
+                            "a value here runs over several lines: a quote is not closed, or the file is truncated",
+                        )
+                    })
+                }
                 Ok(rec) => Ok((i + 2, rec)),
                 Err(e) => Err(IngestError {
                     row: Some(i + 2),
@@ -147,58 +301,70 @@ impl ImportRun<'_> {
         progress.finish();
         match result {
             Ok(()) => Ok(()),
-            Err(TableError::NoLayout) => Err(no_layout_error(path, None, &headers, self.layouts)),
+            Err(TableError::NoLayout) => Err(match sniff_text(&first_line) {
+                Some(m) => IngestError {
+                    row: Some(1),
+                    ..IngestError::file(path, m)
+                },
+                None => no_layout_error(path, None, &headers, self.layouts),
+            }),
             Err(TableError::Wrong(e)) => Err(e),
         }
     }
 
     fn read_workbook(&mut self, path: &Path) -> Result<(), IngestError> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
+        self.read_workbook_from(path, std::io::BufReader::new(file))
+    }
+
+    /// Reads every sheet of an .xlsx workbook a layout recognises, one
+    /// sheet in memory at a time, within the limits of [`Limits`].
+    fn read_workbook_from<R: std::io::Read + std::io::Seek>(
+        &mut self,
+        path: &Path,
+        reader: R,
+    ) -> Result<(), IngestError> {
         let progress = self.progress;
-        use calamine::{open_workbook_auto, Data, Reader};
-        let mut wb = open_workbook_auto(path)
-            .map_err(|e| IngestError::file(path, format!("not a readable workbook: {e}")))?;
-        let names = wb.sheet_names().to_vec();
+        let xlsx_err = |e: XlsxError| IngestError {
+            sheet: e.sheet.clone(),
+            column: e.cell.clone(),
+            ..IngestError::file(path, e.to_string())
+        };
+        let mut wb = Workbook::open(reader, Limits::default()).map_err(xlsx_err)?;
+        let names = wb.sheet_names();
         let mut used = 0;
-        for name in names {
-            let range = wb.worksheet_range(&name).map_err(|e| IngestError {
-                sheet: Some(name.clone()),
-                ..IngestError::file(path, format!("cannot read the sheet: {e}"))
-            })?;
-            let mut it = range.rows();
+        for (index, name) in names.iter().enumerate() {
+            let sheet = wb.read_sheet(index).map_err(xlsx_err)?;
+            let mut it = sheet.rows.into_iter();
             let Some(header_row) = it.next() else {
                 continue;
             };
-            let cell = |d: &Data| -> String {
-                match d {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) => format!("{f}"),
-                    Data::Int(i) => i.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    Data::DateTime(d) => format!("{}", d.as_f64()),
-                    Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Error(_) => String::new(),
-                }
-            };
-            let headers: Vec<String> = header_row.iter().map(cell).collect();
-            let total = range.height() as u64;
+            let headers: Vec<String> = header_row.iter().map(cell_text).collect();
+            let total = it.len() as u64;
             progress.start(path, total);
+            let width = headers.len();
             let mut rows = it.enumerate().map(|(i, r)| {
                 if i % 512 == 0 {
                     progress.advance(i as u64);
                 }
-                Ok((i + 2, r.iter().map(cell).collect::<csv::StringRecord>()))
+                let mut rec: csv::StringRecord = r.iter().map(cell_text).collect();
+                // Rows end at their last filled cell; pad to the header.
+                while rec.len() < width {
+                    rec.push_field("");
+                }
+                Ok((i + 2, rec))
             });
-            let result = self.read_table(path, Some(&name), &headers, &mut rows);
+            let result = self.read_table(path, Some(name), &headers, &mut rows);
             progress.finish();
             match result {
                 Ok(()) => used += 1,
                 // Workbooks carry sheets no layout needs (Finance, Discipline...).
-                Err(TableError::NoLayout) => self.import.warnings.push(Warning {
-                    file: path.to_path_buf(),
-                    sheet: Some(name.clone()),
-                    message: "skipped: no column map recognises its headers".into(),
-                }),
+                Err(TableError::NoLayout) => self.import.warnings.push(Warning::new(
+                    path,
+                    Some(name),
+                    "skipped: no column map recognises its headers",
+                )),
                 Err(TableError::Wrong(e)) => return Err(e),
             }
         }
@@ -209,6 +375,27 @@ impl ImportRun<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// A workbook cell as the text a CSV export would hold: an Excel error
+/// (`#N/A`) as its text, so that it fails where a number is expected, as
+/// it does in CSV; a percent-formatted number as the percentage it shows
+/// (0.439 shown as 43.9% reads 43.9), without binary noise.
+fn cell_text(c: &XCell) -> String {
+    match c {
+        XCell::Empty => String::new(),
+        XCell::Text(s) => s.clone(),
+        XCell::Number { value, percent } => {
+            let v = if *percent {
+                (value * 100.0 * 1e9).round() / 1e9
+            } else {
+                *value
+            };
+            v.to_string()
+        }
+        XCell::Bool(b) => b.to_string(),
+        XCell::Error(e) => e.clone(),
     }
 }
 
@@ -244,7 +431,7 @@ fn no_layout_error(
     headers: &[String],
     layouts: &[Layout],
 ) -> IngestError {
-    let first: Vec<&str> = headers.iter().take(6).map(String::as_str).collect();
+    let first: Vec<String> = headers.iter().take(6).map(|h| shown(h)).collect();
     let known: Vec<String> = layouts
         .iter()
         .flat_map(|l| {
@@ -292,7 +479,7 @@ impl ImportRun<'_> {
         headers: &[String],
         rows: &mut Rows,
     ) -> Result<(), TableError> {
-        let (layouts, year) = (self.layouts, self.year);
+        let (layouts, year, catalogue) = (self.layouts, self.year, self.catalogue);
         let import = &mut self.import;
         let seen_text = &mut self.seen_text;
         let err = |row: Option<usize>, column: Option<&str>, message: String| IngestError {
@@ -304,15 +491,57 @@ impl ImportRun<'_> {
         };
         if is_canonical_header(headers) {
             let mut n = 0;
+            let mut keys: HashMap<String, usize> = HashMap::new();
+            let mut table = TableSchools {
+                file: path.to_path_buf(),
+                sheet: sheet.map(str::to_string),
+                name: "canonical".into(),
+                schools: BTreeMap::new(),
+            };
             for r in rows {
                 let (line, cells) = r?;
                 if cells.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
-                import.records.push(
-                    read_canonical_row(&cells).map_err(|(col, m)| err(Some(line), Some(col), m))?,
+                let rec = read_canonical_row(&cells, catalogue)
+                    .map_err(|(col, m)| err(Some(line), Some(col), m))?;
+                let key = format!(
+                    "{}|{}|{}|{}|{}|{}|{}",
+                    rec.year,
+                    rec.entity.as_ref().map(Rcdts::as_str).unwrap_or(""),
+                    rec.level.as_str(),
+                    rec.measure,
+                    rec.group.slug(),
+                    rec.grade,
+                    rec.subject.map(|s| s.as_str()).unwrap_or("")
                 );
+                if let Some(first) = keys.insert(key, line) {
+                    return Err(err(
+                        Some(line),
+                        None,
+                        format!(
+                            "this row repeats row {first} (same year, entity, level, measure, group, grade and subject); which value counts is unclear"
+                        ),
+                    )
+                    .into());
+                }
+                if let (Level::School, Some(id)) = (rec.level, &rec.entity) {
+                    table
+                        .schools
+                        .entry(rec.year)
+                        .or_default()
+                        .insert(id.clone());
+                }
+                import.records.push(rec);
                 n += 1;
+            }
+            if n == 0 {
+                return Err(err(
+                    Some(2),
+                    None,
+                    "the table has a header row but no data rows".into(),
+                )
+                .into());
             }
             import.sheets.push(SheetRead {
                 file: path.to_path_buf(),
@@ -321,6 +550,7 @@ impl ImportRun<'_> {
                 sheet_name: "canonical".into(),
                 rows: n,
             });
+            import.tables.push(table);
             return Ok(());
         }
 
@@ -419,6 +649,23 @@ impl ImportRun<'_> {
                 }),
             }
         }
+        // A header twice in the file where the map reads it without saying
+        // which: the other column would be lost without a word.
+        for c in &spec.columns {
+            let in_file = headers.iter().filter(|h| **h == c.header).count();
+            let mapped = spec.columns.iter().filter(|x| x.header == c.header).count();
+            if in_file > mapped && !spec.ignore.contains(&c.header) {
+                return Err(err(
+                    Some(1),
+                    Some(&c.header),
+                    format!(
+                        "this header appears {in_file} times but the {} column map reads it {mapped} time(s); say which column is which with `occurrence` (or list the header under `ignore`)",
+                        layout.name
+                    ),
+                )
+                .into());
+            }
+        }
         let mut known: HashSet<&str> = spec.columns.iter().map(|c| c.header.as_str()).collect();
         known.extend(spec.ignore.iter().map(String::as_str));
         known.insert(spec.id.as_str());
@@ -430,11 +677,7 @@ impl ImportRun<'_> {
             .filter(|h| !h.trim().is_empty() && !known.contains(h))
             .collect();
         let warn = |import: &mut Import, message: String| {
-            import.warnings.push(Warning {
-                file: path.to_path_buf(),
-                sheet: sheet.map(str::to_string),
-                message,
-            })
+            import.warnings.push(Warning::new(path, sheet, message))
         };
         if !unknown.is_empty() {
             warn(
@@ -464,6 +707,13 @@ impl ImportRun<'_> {
         let is_missing = |s: &str| missing_tokens.contains(&s);
         let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
         let mut count = 0usize;
+        let mut first_row: HashMap<(Option<Rcdts>, u16), usize> = HashMap::new();
+        let mut table = TableSchools {
+            file: path.to_path_buf(),
+            sheet: sheet.map(str::to_string),
+            name: format!("`{}`", spec.name),
+            schools: BTreeMap::new(),
+        };
         for r in rows {
             let (line, cells) = r?;
             if cells.iter().all(|c| c.trim().is_empty()) {
@@ -478,7 +728,8 @@ impl ImportRun<'_> {
                             Some(line),
                             Some(header_of(i)),
                             format!(
-                                "`{v}` is not a known level (expected one of {})",
+                                "`{}` is not a known level (expected one of {})",
+                                shown(v),
                                 layout
                                     .levels
                                     .keys()
@@ -510,13 +761,44 @@ impl ImportRun<'_> {
                             err(
                                 Some(line),
                                 Some(header_of(i)),
-                                format!("`{v}` is not a known year"),
+                                format!("`{}` is not a known year", shown(v)),
                             )
                         })?,
                     }
                 }
                 (None, None) => unreachable!("a layout without a year column has a fixed year"),
             };
+            if let Some(i) = year_index {
+                catalogue
+                    .check_year(row_year)
+                    .map_err(|m| err(Some(line), Some(header_of(i)), m))?;
+            }
+            if let Some(first) = first_row.insert((entity.clone(), row_year), line) {
+                return Err(err(
+                    Some(line),
+                    Some(header_of(id_index)),
+                    format!(
+                        "{} appears again (first in row {first}){}; which row counts is unclear",
+                        entity
+                            .as_ref()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| "the statewide row".into()),
+                        if year_index.is_some() {
+                            format!(" for {row_year}")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                )
+                .into());
+            }
+            if let (Level::School, Some(id)) = (level, &entity) {
+                table
+                    .schools
+                    .entry(row_year)
+                    .or_default()
+                    .insert(id.clone());
+            }
             for c in &resolved {
                 let raw = cell(c.index);
                 if is_missing(raw) {
@@ -527,30 +809,42 @@ impl ImportRun<'_> {
                     if t.is_empty() {
                         continue;
                     }
+                    let t = catalogue
+                        .check_text(&c.spec.measure, t)
+                        .map_err(|m| err(Some(line), Some(&c.spec.header), m))?;
                     let key = (entity.clone(), row_year, c.spec.measure.clone());
                     if !seen_text.insert(key) {
                         continue;
                     }
                     Value::Text(t.to_string())
                 } else {
-                    Value::Number(parse_number(raw).ok_or_else(|| {
+                    let v = parse_number(raw).ok_or_else(|| {
                         err(
                             Some(line),
                             Some(&c.spec.header),
-                            format!("`{raw}` is not a number"),
+                            format!("`{}` is not a number", shown(raw)),
                         )
-                    })?)
+                    })?;
+                    catalogue
+                        .check_number(&c.spec.measure, v)
+                        .map_err(|m| err(Some(line), Some(&c.spec.header), m))?;
+                    Value::Number(v)
                 };
                 let n = match c.n_index {
-                    Some(i) if !is_missing(cell(i)) => {
-                        Some(parse_number(cell(i)).ok_or_else(|| {
-                            err(
-                                Some(line),
-                                Some(header_of(i)),
-                                format!("`{}` is not a number", cell(i)),
-                            )
-                        })?)
-                    }
+                    Some(i) if !is_missing(cell(i)) => Some(
+                        parse_number(cell(i))
+                            .filter(|n| (0.0..=1e7).contains(n))
+                            .ok_or_else(|| {
+                                err(
+                                    Some(line),
+                                    Some(header_of(i)),
+                                    format!(
+                                        "`{}` is not a count of students (0 to 10,000,000)",
+                                        shown(cell(i))
+                                    ),
+                                )
+                            })?,
+                    ),
                     _ => None,
                 };
                 import.records.push(Record {
@@ -567,6 +861,18 @@ impl ImportRun<'_> {
             }
             count += 1;
         }
+        if count == 0 {
+            return Err(err(
+                Some(2),
+                None,
+                format!(
+                    "the `{}` table has a header row but no data rows",
+                    spec.name
+                ),
+            )
+            .into());
+        }
+        import.tables.push(table);
         import.sheets.push(SheetRead {
             file: path.to_path_buf(),
             sheet: sheet.map(str::to_string),

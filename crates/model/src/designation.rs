@@ -69,7 +69,13 @@ impl FromStr for Designation {
         Designation::ALL
             .into_iter()
             .find(|d| d.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| format!("`{s}` is not a designation (expected one of Exemplary, Commendable, Targeted, Comprehensive, Intensive)"))
+            .ok_or_else(|| {
+                crate::vocab::not_one_of(
+                    "a designation",
+                    s,
+                    Designation::ALL.map(Designation::as_str),
+                )
+            })
     }
 }
 
@@ -102,7 +108,10 @@ impl FromStr for Band {
         match s.trim().to_ascii_uppercase().as_str() {
             "ES" => Ok(Band::ES),
             "HS" => Ok(Band::HS),
-            _ => Err(format!("`{s}` is not a band (expected ES or HS)")),
+            _ => Err(format!(
+                "`{}` is not a band (expected ES or HS)",
+                crate::vocab::shown(s)
+            )),
         }
     }
 }

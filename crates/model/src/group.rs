@@ -98,7 +98,9 @@ impl FromStr for Group {
         Group::ALL
             .into_iter()
             .find(|g| g.slug() == t)
-            .ok_or_else(|| format!("`{s}` is not a student group slug"))
+            .ok_or_else(|| {
+                crate::vocab::not_one_of("a student group slug", s, Group::ALL.map(Group::slug))
+            })
     }
 }
 

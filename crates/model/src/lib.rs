@@ -4,11 +4,14 @@
 //!
 //! Nothing here does I/O; everything is plain data with `serde` support.
 
+mod catalogue;
 mod designation;
 mod group;
 mod rcdts;
 mod record;
+pub mod vocab;
 
+pub use catalogue::{MeasureCatalogue, MeasureSpec};
 pub use designation::{Band, Designation};
 pub use group::Group;
 pub use rcdts::{Rcdts, RcdtsError};

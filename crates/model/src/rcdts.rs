@@ -30,7 +30,7 @@ impl Rcdts {
         }
         if s.len() != 15 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(RcdtsError {
-                input: input.to_string(),
+                input: crate::vocab::shown(input),
                 found: s.chars().count(),
             });
         }

@@ -29,7 +29,10 @@ impl FromStr for Level {
             "school" => Ok(Level::School),
             "district" => Ok(Level::District),
             "state" | "statewide" => Ok(Level::State),
-            _ => Err(format!("`{s}` is not a level (school, district or state)")),
+            _ => Err(format!(
+                "`{}` is not a level (school, district or state)",
+                crate::vocab::shown(s)
+            )),
         }
     }
 }
@@ -43,6 +46,17 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The subject a record names, spelled exactly (`ela`, `math`,
+    /// `science`); the fast path of the student reader.
+    pub fn parse_bytes(b: &[u8]) -> Option<Subject> {
+        match b {
+            b"ela" => Some(Subject::Ela),
+            b"math" => Some(Subject::Math),
+            b"science" => Some(Subject::Science),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Ela => "ela",
@@ -59,7 +73,11 @@ impl FromStr for Subject {
             "ela" => Ok(Subject::Ela),
             "math" => Ok(Subject::Math),
             "science" => Ok(Subject::Science),
-            _ => Err(format!("`{s}` is not a subject (ela, math or science)")),
+            _ => Err(crate::vocab::not_one_of(
+                "a subject",
+                s,
+                ["ela", "math", "science"],
+            )),
         }
     }
 }
@@ -102,7 +120,10 @@ impl FromStr for Grade {
             "K" | "k" => Ok(Grade::K),
             t => match t.parse::<u8>() {
                 Ok(n) if (1..=12).contains(&n) => Ok(Grade::N(n)),
-                _ => Err(format!("`{s}` is not a grade (all, PK, K or 1-12)")),
+                _ => Err(format!(
+                    "`{}` is not a grade (all, PK, K or 1-12)",
+                    crate::vocab::shown(s)
+                )),
             },
         }
     }

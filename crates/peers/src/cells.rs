@@ -1,3 +1,4 @@
+use crate::rules::HpRules;
 use empower_model::{Grade, Rcdts};
 use serde::Serialize;
 use std::fmt;
@@ -80,22 +81,18 @@ impl fmt::Display for CellsError {
 
 impl std::error::Error for CellsError {}
 
-/// Percentages must run 0-100: the `pct_*` predictors and `*_pct` columns.
-pub fn is_percentage(column: &str) -> bool {
-    column.starts_with("pct_") || column.ends_with("_pct")
-}
-
 /// Rejects inputs the model cannot take: a repeated (school, year, grade,
-/// subject, group), a percentage outside 0-100, demographics that differ
-/// between a school's rows of one year.
-pub fn validate(rows: &[CellRow], predictors: &[String]) -> Result<(), CellsError> {
-    validate_indexed(rows, &crate::criteria::Index::new(rows), predictors)
+/// subject, group), a number that is not finite or lies outside the range
+/// the rules declare for its column, demographics that differ between a
+/// school's rows of one year.
+pub fn validate(rows: &[CellRow], rules: &HpRules) -> Result<(), CellsError> {
+    validate_indexed(rows, &crate::criteria::Index::new(rows), rules)
 }
 
 pub(crate) fn validate_indexed(
     rows: &[CellRow],
     index: &crate::criteria::Index,
-    predictors: &[String],
+    rules: &HpRules,
 ) -> Result<(), CellsError> {
     let err = |r: &CellRow, column: &str, message: String| CellsError {
         line: r.line,
@@ -104,24 +101,28 @@ pub(crate) fn validate_indexed(
         column: column.to_string(),
         message,
     };
+    let check = |r: &CellRow, column: &str, v: Option<f64>| -> Result<(), CellsError> {
+        let Some(v) = v else { return Ok(()) };
+        if !v.is_finite() {
+            return Err(err(r, column, format!("{v} is not a finite number")));
+        }
+        match rules.range(column) {
+            Some([lo, hi]) if v < lo || v > hi => Err(err(
+                r,
+                column,
+                format!("{v} is outside the range of {column}, {lo} to {hi} (rules `ranges`)"),
+            )),
+            _ => Ok(()),
+        }
+    };
     for r in rows {
-        for (name, v) in predictors.iter().zip(&r.predictors) {
-            if let Some(v) = v {
-                if is_percentage(name) && !(0.0..=100.0).contains(v) {
-                    return Err(err(r, name, format!("{v} is not a percentage (0-100)")));
-                }
-            }
+        for (name, v) in rules.predictors.iter().zip(&r.predictors) {
+            check(r, name, *v)?;
         }
-        for (name, v) in [
-            ("proficient_pct", r.proficient_pct),
-            ("participation_pct", r.participation_pct),
-        ] {
-            if let Some(v) = v {
-                if !(0.0..=100.0).contains(&v) {
-                    return Err(err(r, name, format!("{v} is not a percentage (0-100)")));
-                }
-            }
-        }
+        check(r, "n", r.n)?;
+        check(r, "performance", r.performance)?;
+        check(r, "proficient_pct", r.proficient_pct)?;
+        check(r, "participation_pct", r.participation_pct)?;
     }
     // The index's order puts a school's rows of one subject together in
     // cell order: repeats are neighbours, the earlier row first.
@@ -175,8 +176,8 @@ pub(crate) fn validate_indexed(
                 .find(|(y, _)| *y == rows[i].key.year)
                 .expect("collected")
                 .1;
-            if let Some(j) =
-                (0..predictors.len()).find(|&j| rows[i].predictors[j] != rows[first].predictors[j])
+            if let Some(j) = (0..rules.predictors.len())
+                .find(|&j| rows[i].predictors[j] != rows[first].predictors[j])
             {
                 conflicts.push((i, first, j));
             }
@@ -187,7 +188,7 @@ pub(crate) fn validate_indexed(
     if let Some(&(i, first, j)) = conflicts.first() {
         return Err(err(
             &rows[i],
-            &predictors[j],
+            &rules.predictors[j],
             format!(
                 "school-wide demographics differ between rows of one year: {} here, {} at row {}",
                 show(rows[i].predictors[j]),

@@ -2,7 +2,7 @@
 
 use crate::cells::{CellKey, CellRow, CellsError, PriorGroup};
 use crate::gaps::{opportunity_gaps, Gap};
-use crate::percentile::percentile_ranks;
+use crate::percentile::{percentile_ranks, snapped};
 use crate::regression::weighted_least_squares;
 use crate::rules::HpRules;
 use empower_model::{Grade, Rcdts};
@@ -286,7 +286,7 @@ impl HpReport {
 /// Runs the model and the criteria over snapshot or longitudinal cells.
 pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, CellsError> {
     let index = Index::new(rows);
-    crate::cells::validate_indexed(rows, &index, &rules.predictors)?;
+    crate::cells::validate_indexed(rows, &index, rules)?;
     let years: BTreeSet<u16> = rows
         .iter()
         .map(|r| r.key.year)
@@ -580,7 +580,10 @@ pub fn higher_performing(rows: &[CellRow], rules: &HpRules) -> Result<HpReport, 
             .iter()
             .map(|&i| subjects[i].overall_residual.expect("pooled"))
             .collect();
-        for (&i, r) in members.iter().zip(percentile_ranks(&values)) {
+        for (&i, r) in members
+            .iter()
+            .zip(percentile_ranks(&snapped(&values, rules.tolerance)))
+        {
             subjects[i].overall_rank = r;
         }
     }
@@ -693,7 +696,10 @@ fn run_cell(b: &CellBuffer, k: usize, bands: usize, rules: &HpRules) -> CellOutc
     }
     for members in &buckets {
         let values: Vec<f64> = members.iter().map(|&j| fit.residuals[j]).collect();
-        for (&j, r) in members.iter().zip(percentile_ranks(&values)) {
+        for (&j, r) in members
+            .iter()
+            .zip(percentile_ranks(&snapped(&values, rules.tolerance)))
+        {
             if let Some(r) = r {
                 o.ranks[j] = r;
             }

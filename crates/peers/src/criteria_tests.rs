@@ -243,7 +243,27 @@ fn bad_inputs_are_rejected_with_school_year_and_column() {
     assert_eq!(e.column, "pct_low_income");
     let rows = vec![row(0, 2005, 3, 60.0, 20.0, 140.0)];
     let e = higher_performing(&rows, &r).unwrap_err();
-    assert!(e.to_string().contains("not a percentage"));
+    assert!(e
+        .to_string()
+        .contains("outside the range of pct_low_income, 0 to 100"));
+    // One huge value would turn a whole regression to NaN.
+    let mut rows = vec![row(0, 2005, 3, 60.0, 20.0, 40.0)];
+    rows[0].performance = Some(1e308);
+    let e = higher_performing(&rows, &r).unwrap_err();
+    assert_eq!(e.column, "performance");
+}
+
+#[test]
+fn identical_schools_tie_instead_of_ranking_on_noise() {
+    let rows: Vec<CellRow> = (0..12).map(|s| row(s, 2005, 3, 60.0, 20.0, 45.0)).collect();
+    let report = higher_performing(&rows, &rules()).unwrap();
+    let ranks: Vec<f64> = report
+        .subjects
+        .iter()
+        .filter_map(|s| s.overall_rank)
+        .collect();
+    assert!(!ranks.is_empty());
+    assert!(ranks.iter().all(|r| *r == 50.0), "{ranks:?}");
 }
 
 #[test]

@@ -21,14 +21,16 @@ mod similar;
 #[cfg(test)]
 mod criteria_tests;
 
-pub use cells::{is_percentage, validate, CellKey, CellRow, CellsError, PriorGroup};
+pub use cells::{validate, CellKey, CellRow, CellsError, PriorGroup};
 pub use criteria::{
     higher_performing, AccountabilityYear, CellResult, CellStat, CheckUsed, Failure, HpReport,
     Slot, SubjectResult,
 };
 pub use from_records::{cells_from_records, CellsBuild};
 pub use gaps::{opportunity_gaps, Gap};
-pub use longitudinal::{AggregateCell, CellSums, Enrollment, Race, StudentRecord};
+pub use longitudinal::{
+    AggregateCell, CellSums, DuplicateRecords, Enrollment, Race, StudentRecord,
+};
 pub use percentile::percentile_ranks;
 pub use regression::{weighted_least_squares, Fit};
 pub use rules::{HpRules, LongitudinalRules, MeasureRef, ReportCardCells, TableRow};

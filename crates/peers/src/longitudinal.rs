@@ -38,6 +38,8 @@ pub struct StudentRecord<'a> {
     pub low_income: bool,
     pub el: bool,
     pub race: Race,
+    /// Byte offset of the record in its file, to name its line in messages.
+    pub offset: u64,
 }
 
 fn pack(id: &[u8]) -> u128 {
@@ -81,6 +83,8 @@ struct Entry {
     scored: u8,
     /// Bit s: proficient in subject s this year.
     met: u8,
+    /// Bit s: a record in subject s this year at this school.
+    seen: u8,
     /// low income (1), EL (2), race code << 2.
     flags: u8,
 }
@@ -99,6 +103,18 @@ pub struct Enrollment {
     years: Vec<u16>,
     last_school: Option<(u128, u32)>,
     too_many_subjects: bool,
+    /// Records repeating a student, year and subject already seen.
+    duplicates: u64,
+    first_duplicate: Option<(u64, u16, u8)>,
+}
+
+/// A student, year and subject that the records hold more than once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateRecords {
+    pub count: u64,
+    pub student: u64,
+    pub year: u16,
+    pub subject: String,
 }
 
 impl Enrollment {
@@ -167,12 +183,31 @@ impl Enrollment {
                 year: r.year,
                 scored,
                 met,
+                seen: 1 << subject,
                 flags,
             },
+            NONE,
         );
     }
 
-    fn insert(&mut self, student: u64, e: Entry) {
+    /// Student, year and subject of the first record that repeats one
+    /// already seen, and how many do: counting them twice would weigh the
+    /// student twice, so a caller stops the run.
+    pub fn duplicates(&self) -> Option<DuplicateRecords> {
+        let (student, year, subject) = self.first_duplicate?;
+        Some(DuplicateRecords {
+            count: self.duplicates,
+            student,
+            year,
+            subject: String::from_utf8_lossy(&self.subjects.names[subject as usize]).into_owned(),
+        })
+    }
+
+    /// Adds an entry to the student's chain; a repeat of a year and
+    /// subject is counted when the entry it repeats has an index below
+    /// `count_below` (a merge counts only repeats across the two chunks:
+    /// each chunk counted its own).
+    fn insert(&mut self, student: u64, e: Entry, count_below: u32) {
         let new_index = self.entries.len() as u32;
         match self.heads.get(&student).copied() {
             None => {
@@ -181,9 +216,17 @@ impl Enrollment {
             }
             Some(mut i) => loop {
                 let cur = &mut self.entries[i as usize];
+                if cur.year == e.year && cur.seen & e.seen != 0 && i < count_below {
+                    self.duplicates += u64::from((cur.seen & e.seen).count_ones());
+                    if self.first_duplicate.is_none() {
+                        let subject = (cur.seen & e.seen).trailing_zeros() as u8;
+                        self.first_duplicate = Some((student, e.year, subject));
+                    }
+                }
                 if cur.year == e.year && cur.school == e.school {
                     cur.scored |= e.scored;
                     cur.met |= e.met;
+                    cur.seen |= e.seen;
                     return;
                 }
                 if cur.next == NONE {
@@ -217,6 +260,7 @@ impl Enrollment {
                 acc | 1u8.checked_shl(subject_map[s as usize]).unwrap_or(0)
             })
         };
+        let before = self.entries.len() as u32;
         for (&student, &head) in &other.heads {
             let mut i = head;
             while i != NONE {
@@ -229,14 +273,22 @@ impl Enrollment {
                         year: e.year,
                         scored: remap_bits(e.scored),
                         met: remap_bits(e.met),
+                        seen: remap_bits(e.seen),
                         flags: e.flags,
                     },
+                    before,
                 );
                 i = e.next;
             }
         }
         self.last_school = None;
         self.too_many_subjects |= other.too_many_subjects;
+        self.duplicates += other.duplicates;
+        if self.first_duplicate.is_none() {
+            self.first_duplicate = other
+                .first_duplicate
+                .map(|(st, y, s)| (st, y, subject_map[s as usize] as u8));
+        }
     }
 
     pub fn students(&self) -> usize {
@@ -522,6 +574,7 @@ mod tests {
             low_income: student.is_multiple_of(2),
             el: false,
             race: Race::Other,
+            offset: 0,
         }
     }
 
@@ -566,14 +619,7 @@ mod tests {
         let r = rules();
         let all = records();
         let per = all.len().div_ceil(chunks);
-        let mut e = Enrollment::default();
-        for chunk in all.chunks(per) {
-            let mut part = Enrollment::default();
-            for x in chunk {
-                part.add(x, r.longitudinal.proficient_level);
-            }
-            e.merge(part);
-        }
+        let e = enrollment_of(&all, chunks, &r);
         let mut sums = CellSums::default();
         for chunk in all.chunks(per) {
             let mut part = CellSums::default();
@@ -606,6 +652,35 @@ mod tests {
         // Demographics of A in 2023: students 1 and 2, one low income (2).
         let li = a.predictors[0].unwrap();
         assert_eq!(li, 50.0);
+    }
+
+    #[test]
+    fn a_repeated_student_year_subject_is_found_in_any_chunk() {
+        let r = rules();
+        let mut all = records();
+        assert!(enrollment_of(&all, 1, &r).duplicates().is_none());
+        // The same student, year and subject again, at another school.
+        all.push(rec(5, 2022, B, 7, Some(700.0), Some(2)));
+        for chunks in [1, 2, 5] {
+            let d = enrollment_of(&all, chunks, &r).duplicates().expect("found");
+            assert_eq!(
+                (d.count, d.student, d.year, d.subject.as_str()),
+                (1, 5, 2022, "math")
+            );
+        }
+    }
+
+    fn enrollment_of(all: &[StudentRecord<'static>], chunks: usize, r: &HpRules) -> Enrollment {
+        let per = all.len().div_ceil(chunks);
+        let mut e = Enrollment::default();
+        for chunk in all.chunks(per) {
+            let mut part = Enrollment::default();
+            for x in chunk {
+                part.add(x, r.longitudinal.proficient_level);
+            }
+            e.merge(part);
+        }
+        e
     }
 
     #[test]

@@ -20,9 +20,33 @@ pub fn percentile_ranks(values: &[f64]) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// Values on a grid of `quantum`: residuals that differ by floating-point
+/// noise (1e-25 when every school of a cell is alike) tie instead of
+/// spreading ranks from 0 to 100. A quantum of 0 keeps values as they are.
+pub fn snapped(values: &[f64], quantum: f64) -> Vec<f64> {
+    if quantum > 0.0 {
+        values
+            .iter()
+            .map(|v| (v / quantum).round() * quantum)
+            .collect()
+    } else {
+        values.to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn noise_ties() {
+        let noise = [1e-25, -3e-24, 0.0, 2e-20];
+        assert_eq!(
+            percentile_ranks(&snapped(&noise, 1e-9)),
+            vec![Some(50.0); 4]
+        );
+        assert_eq!(snapped(&[1.5, 2.0], 0.0), vec![1.5, 2.0]);
+    }
 
     #[test]
     fn ranks_with_ties() {

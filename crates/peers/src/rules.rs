@@ -1,4 +1,5 @@
-use empower_model::{Group, Subject};
+use empower_model::{Group, MeasureCatalogue, Subject};
+use empower_rules::{above, in_range, known_measure, no_duplicates, reject_non_finite};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,13 @@ pub struct HpRules {
     pub tolerance: f64,
     /// How many similar schools to list.
     pub similar_schools: usize,
+    /// First and last year a cell or student record may carry.
+    pub years: [u16; 2],
+    /// Lowest and highest value of each numeric cells column: `n`,
+    /// `performance`, `proficient_pct`, `participation_pct` and every
+    /// predictor. A value outside stops the run (one 1e308 would turn a
+    /// whole regression to NaN).
+    pub ranges: IndexMap<String, [f64; 2]>,
     /// How to build cells from report-card data (canonical records).
     #[serde(default)]
     pub report_card: Option<ReportCardCells>,
@@ -74,6 +82,12 @@ pub struct LongitudinalRules {
     pub high_grades: Vec<u8>,
     /// Lowest performance level that meets the standard.
     pub proficient_level: u8,
+    /// Lowest and highest performance level of the student records.
+    pub performance_levels: [u8; 2],
+    /// Lowest and highest scale score of the student records.
+    pub scale_scores: [f64; 2],
+    /// Race codes a student record may carry (empty = not reported).
+    pub race_codes: Vec<String>,
     /// Predictor → the school-year figure of the student records it is
     /// (share of students `low_income`, `el`, `black`, `hispanic`,
     /// `asian`, or the count of `students`). Others stay empty.
@@ -120,25 +134,172 @@ pub struct ReportCardCells {
 
 impl HpRules {
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self, String> {
-        let r: HpRules = toml::from_str(text).map_err(|e| format!("{source_name}: {e}"))?;
+        let doc: toml::Value = toml::from_str(text).map_err(|e| format!("{source_name}: {e}"))?;
+        reject_non_finite(&doc).map_err(|e| format!("{source_name}: {e}"))?;
+        let r: HpRules = doc.try_into().map_err(|e| format!("{source_name}: {e}"))?;
         r.validate().map_err(|e| format!("{source_name}: {e}"))?;
         Ok(r)
     }
 
+    /// Numeric cells columns every rules file gives a range for.
+    pub const RANGED_COLUMNS: [&'static str; 4] =
+        ["n", "performance", "proficient_pct", "participation_pct"];
+
+    /// The declared range of a cells column.
+    pub fn range(&self, column: &str) -> Option<[f64; 2]> {
+        self.ranges.get(column).copied()
+    }
+
+    /// Checks that the measures read from report cards are in the state's
+    /// catalogue.
+    pub fn check_measures(&self, catalogue: &MeasureCatalogue) -> Result<(), String> {
+        let Some(rc) = &self.report_card else {
+            return Ok(());
+        };
+        known_measure(catalogue, "report_card.performance", &rc.performance)?;
+        known_measure(catalogue, "report_card.proficient", &rc.proficient)?;
+        for m in &rc.n {
+            known_measure(catalogue, "report_card.n", m)?;
+        }
+        for (key, m) in [
+            ("report_card.participation", &rc.participation),
+            ("report_card.school_type", &rc.school_type),
+        ] {
+            if let Some(m) = m {
+                known_measure(catalogue, key, m)?;
+            }
+        }
+        for (p, m) in &rc.predictors {
+            known_measure(
+                catalogue,
+                &format!("report_card.predictors.{p}"),
+                &m.measure,
+            )?;
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), String> {
-        if self.window_years == 0 {
-            return Err("window_years must be at least 1".into());
+        if self.predictors.is_empty() {
+            return Err("`predictors` is empty".into());
         }
-        if !self.predictors.contains(&self.band_predictor) {
-            return Err(format!(
-                "band_predictor `{}` is not among the predictors",
-                self.band_predictor
-            ));
-        }
+        no_duplicates("predictors", self.predictors.iter().map(String::as_str))?;
+        let known_predictor = |key: &str, p: &str| -> Result<(), String> {
+            if self.predictors.iter().any(|x| x == p) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{key}`: {}",
+                    empower_model::vocab::not_one_of(
+                        "a predictor of `predictors`",
+                        p,
+                        self.predictors.iter().map(String::as_str)
+                    )
+                ))
+            }
+        };
+        known_predictor("band_predictor", &self.band_predictor)?;
+        in_range("window_years", self.window_years, 1, 50)?;
+        in_range("min_students", self.min_students, 0.0, 1e6)?;
+        in_range(
+            "min_schools_over_predictors",
+            self.min_schools_over_predictors,
+            1,
+            10_000,
+        )?;
+        // Bands are allocated per cell: a tiny width would ask for millions.
+        in_range("band_width", self.band_width, 1.0, 100.0)?;
+        in_range("min_individual_rank", self.min_individual_rank, 0.0, 100.0)?;
         if self.exceptions.is_empty() || self.overall_rank.is_empty() {
             return Err("the exceptions and overall_rank tables need rows".into());
         }
-        for (p, figure) in &self.longitudinal.predictors {
+        for (name, table, hi) in [
+            ("exceptions", &self.exceptions, 1e6),
+            ("overall_rank", &self.overall_rank, 100.0),
+        ] {
+            for (i, row) in table.iter().enumerate() {
+                let key = format!("{name}[{i}]");
+                if row.min > row.max {
+                    return Err(format!("`{key}`: min {} is above max {}", row.min, row.max));
+                }
+                in_range(&format!("{key}.max"), row.max, 0, 1_000_000)?;
+                in_range(&format!("{key}.value"), row.value, 0.0, hi)?;
+            }
+        }
+        in_range("min_participation", self.min_participation, 0.0, 100.0)?;
+        in_range("min_gap", self.min_gap, -100.0, 100.0)?;
+        in_range(
+            "comparable_low_income_margin",
+            self.comparable_low_income_margin,
+            0.0,
+            100.0,
+        )?;
+        above("top_share", self.top_share, 0.0, 1.0)?;
+        in_range("top_min", self.top_min, 1, 1_000_000)?;
+        in_range("tolerance", self.tolerance, 0.0, 0.01)?;
+        in_range("similar_schools", self.similar_schools, 1, 10_000)?;
+        in_range("years[0]", self.years[0], 1990, 2100)?;
+        in_range("years[1]", self.years[1], self.years[0], 2100)?;
+        for y in &self.years_without_tests {
+            in_range("years_without_tests", *y, self.years[0], self.years[1])?;
+        }
+        for c in Self::RANGED_COLUMNS
+            .iter()
+            .copied()
+            .chain(self.predictors.iter().map(String::as_str))
+        {
+            let [lo, hi] = self.ranges.get(c).copied().ok_or_else(|| {
+                format!("`ranges` has no range for the cells column `{c}` (e.g. {c} = [0, 100])")
+            })?;
+            if lo > hi {
+                return Err(format!(
+                    "`ranges.{c}` = [{lo}, {hi}]: the first is above the second"
+                ));
+            }
+        }
+        for c in self.ranges.keys() {
+            if !Self::RANGED_COLUMNS.contains(&c.as_str()) && !self.predictors.contains(c) {
+                return Err(format!(
+                    "`ranges`: {}",
+                    empower_model::vocab::not_one_of(
+                        "a numeric cells column",
+                        c,
+                        Self::RANGED_COLUMNS
+                            .iter()
+                            .copied()
+                            .chain(self.predictors.iter().map(String::as_str))
+                    )
+                ));
+            }
+        }
+        let l = &self.longitudinal;
+        in_range("longitudinal.continuous_years", l.continuous_years, 1, 20)?;
+        in_range(
+            "longitudinal.min_grades_for_campus",
+            l.min_grades_for_campus,
+            1,
+            13,
+        )?;
+        in_range("longitudinal.middle_from_grade", l.middle_from_grade, 0, 12)?;
+        for g in &l.high_grades {
+            in_range("longitudinal.high_grades", *g, 0, 12)?;
+        }
+        let [lo, hi] = l.performance_levels;
+        in_range("longitudinal.performance_levels[0]", lo, 0, 99)?;
+        in_range("longitudinal.performance_levels[1]", hi, lo, 99)?;
+        in_range("longitudinal.proficient_level", l.proficient_level, lo, hi)?;
+        let [slo, shi] = l.scale_scores;
+        if slo > shi {
+            return Err(format!(
+                "`longitudinal.scale_scores` = [{slo}, {shi}]: the first is above the second"
+            ));
+        }
+        no_duplicates(
+            "longitudinal.race_codes",
+            l.race_codes.iter().map(String::as_str),
+        )?;
+        for (p, figure) in &l.predictors {
+            known_predictor(&format!("longitudinal.predictors.{p}"), p)?;
             if !STUDENT_FIGURES.contains(&figure.as_str()) {
                 return Err(format!(
                     "longitudinal.predictors.{p}: `{figure}` is not a figure of the student records ({})",
@@ -146,8 +307,16 @@ impl HpRules {
                 ));
             }
         }
-        if self.band_width <= 0.0 {
-            return Err("band_width must be positive".into());
+        if let Some(rc) = &self.report_card {
+            if rc.subjects.is_empty() {
+                return Err("`report_card.subjects` is empty".into());
+            }
+            if rc.n.is_empty() {
+                return Err("`report_card.n` is empty".into());
+            }
+            for p in rc.predictors.keys() {
+                known_predictor(&format!("report_card.predictors.{p}"), p)?;
+            }
         }
         Ok(())
     }

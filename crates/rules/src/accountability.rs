@@ -1,4 +1,6 @@
+use crate::checks::{above, in_range, known_measure, no_duplicates, reject_non_finite};
 use crate::RulesError;
+use empower_model::MeasureCatalogue;
 use empower_model::{Band, Designation, Group, Subject};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -302,6 +304,10 @@ impl AccountabilityRules {
 
     /// Builds rules from an already parsed (and perhaps overridden) document.
     pub fn from_value(doc: toml::Value, source_name: &str) -> Result<Self, RulesError> {
+        reject_non_finite(&doc).map_err(|message| RulesError::Invalid {
+            source_name: source_name.to_string(),
+            message,
+        })?;
         let rules: AccountabilityRules =
             doc.try_into()
                 .map_err(|e: toml::de::Error| RulesError::Parse {
@@ -335,11 +341,55 @@ impl AccountabilityRules {
             .collect()
     }
 
+    /// Checks that every measure the rules read is in the state's
+    /// catalogue (a misspelled measure would silently mean "no data"), and
+    /// that the Title I statuses counted are words the catalogue knows.
+    pub fn check_measures(&self, catalogue: &MeasureCatalogue) -> Result<(), String> {
+        for (band, b) in &self.bands {
+            for (name, i) in &b.indicators {
+                for m in &i.measures {
+                    known_measure(
+                        catalogue,
+                        &format!("bands.{band}.indicators.{name}.measures"),
+                        m,
+                    )?;
+                }
+                match &i.n {
+                    Some(CountSource::Measure { measure, .. })
+                    | Some(CountSource::GradeShare { measure, .. }) => known_measure(
+                        catalogue,
+                        &format!("bands.{band}.indicators.{name}.n.measure"),
+                        measure,
+                    )?,
+                    _ => {}
+                }
+            }
+        }
+        known_measure(catalogue, "graduation.measure", &self.graduation.measure)?;
+        known_measure(catalogue, "title1.measure", &self.title1.measure)?;
+        for c in &self.title1.counts {
+            catalogue
+                .check_text(&self.title1.measure, c)
+                .map_err(|e| format!("`title1.counts`: {e}"))?;
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.bands.is_empty() {
             return Err("no bands defined".into());
         }
+        in_range("first_year", self.first_year, 1990, 2100)?;
+        if let Some(l) = self.last_year {
+            in_range("last_year", l, self.first_year, 2100)?;
+        }
         for (band, b) in &self.bands {
+            if b.grades.is_empty() {
+                return Err(format!("`bands.{band}.grades` is empty"));
+            }
+            for g in &b.grades {
+                in_range(&format!("bands.{band}.grades"), *g, 1, 12)?;
+            }
             let total: f64 = b.indicators.values().map(|i| i.weight).sum();
             if (total - 100.0).abs() > 0.05 {
                 return Err(format!(
@@ -352,20 +402,39 @@ impl AccountabilityRules {
                 ));
             }
             for (name, i) in &b.indicators {
-                if i.weight < 0.0 {
-                    return Err(format!("{band}.{name}: negative weight"));
-                }
+                let key = |k: &str| format!("bands.{band}.indicators.{name}.{k}");
+                in_range(&key("weight"), i.weight, 0.0, 100.0)?;
                 if i.kind != IndicatorKind::FullCredit && i.measures.is_empty() {
                     return Err(format!("{band}.{name}: no measures to read"));
                 }
+                no_duplicates(&key("measures"), i.measures.iter().map(String::as_str))?;
                 if let Scoring::Linear { zero_at, full_at } | Scoring::Sqrt { zero_at, full_at } =
                     i.scoring
                 {
+                    in_range(&key("scoring.zero_at"), zero_at, -1e6, 1e6)?;
+                    in_range(&key("scoring.full_at"), full_at, -1e6, 1e6)?;
                     if zero_at == full_at {
                         return Err(format!(
                             "{band}.{name}: scoring needs zero_at different from full_at"
                         ));
                     }
+                }
+                if let Some(n) = i.all_students_min_n {
+                    in_range(&key("all_students_min_n"), n, 0.0, 1e6)?;
+                }
+                match &i.n {
+                    Some(CountSource::EnrollmentShare { divisor }) => {
+                        above(&key("n.divisor"), *divisor, 0.0, 1000.0)?
+                    }
+                    Some(CountSource::GradeShare { grades, of, .. }) => {
+                        if of.is_empty() {
+                            return Err(format!("`{}` is empty", key("n.of")));
+                        }
+                        for g in grades.iter().chain(of) {
+                            in_range(&key("n.grades"), *g, 0, 12)?;
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -381,21 +450,60 @@ impl AccountabilityRules {
                 ));
             }
         }
+        in_range("groups.min_n", self.groups.min_n, 1.0, 10_000.0)?;
+        let most = self
+            .bands
+            .values()
+            .map(|b| b.indicators.len())
+            .max()
+            .unwrap_or(0);
+        in_range(
+            "groups.min_indicators",
+            self.groups.min_indicators,
+            1,
+            most.max(1),
+        )?;
         for (what, c) in [
             ("comprehensive", &self.cuts.comprehensive),
             ("targeted", &self.cuts.targeted),
             ("top", &self.cuts.top),
         ] {
             if !(c.share > 0.0 && c.share < 1.0) {
-                return Err(format!("cuts.{what}.share must be between 0 and 1"));
+                return Err(format!(
+                    "`cuts.{what}.share` = {} must be between 0 and 1 (0.05 = 5%)",
+                    c.share
+                ));
             }
         }
+        in_range(
+            "graduation.threshold",
+            self.graduation.threshold,
+            0.0,
+            100.0,
+        )?;
+        if self.title1.counts.is_empty() {
+            return Err("`title1.counts` is empty: no school could be Title I".into());
+        }
+        in_range("pairing.max_grade_gap", self.pairing.max_grade_gap, 0, 12)?;
+        in_range(
+            "pairing.min_grade_gap",
+            self.pairing.min_grade_gap,
+            0,
+            self.pairing.max_grade_gap,
+        )?;
         if self.status.terms.is_empty() {
             return Err("status.terms is empty".into());
+        }
+        if let Some(y) = self.status.intensive_from_year {
+            in_range("status.intensive_from_year", y, 1990, 2100)?;
         }
         if self.groups.eligible.contains(&Group::All) {
             return Err("groups.eligible must not contain `all`: the all-students figures are not a student group".into());
         }
+        no_duplicates(
+            "groups.eligible",
+            self.groups.eligible.iter().map(|g| g.slug()),
+        )?;
         Ok(())
     }
 }

@@ -5,9 +5,11 @@
 //! callers hand it the file's text.
 
 mod accountability;
+mod checks;
 mod overrides;
 
 pub use accountability::*;
+pub use checks::{above, in_range, known_measure, no_duplicates, reject_non_finite};
 pub use overrides::{apply_overrides, OverrideError};
 
 #[derive(Debug, thiserror::Error)]
