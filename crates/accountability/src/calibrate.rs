@@ -63,6 +63,7 @@ pub struct CalibrationResult {
 pub fn calibrate(
     base: &toml::Value,
     grid: &CalibrationGrid,
+    catalogue: &empower_model::MeasureCatalogue,
     schools: &[SchoolData],
     year: u16,
     threads: usize,
@@ -84,6 +85,10 @@ pub fn calibrate(
         }
         labels.reverse();
         let rules = AccountabilityRules::from_value(doc, "calibration grid")
+            .map_err(|e| format!("combination {}: {e}", labels.join(" / ")))?;
+        // A misspelled measure in a choice would read as "no data".
+        rules
+            .check_measures(catalogue)
             .map_err(|e| format!("combination {}: {e}", labels.join(" / ")))?;
         combos.push((labels, rules));
     }

@@ -264,15 +264,30 @@ fn main() {
     warnings::print_summary();
     if let Err(e) = result {
         // `empower ... | head` closes the pipe early: not an error.
-        if e.chain().any(|c| {
-            c.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-        }) {
+        if is_broken_pipe(&e) {
             std::process::exit(0);
         }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Whether an error is a write to a pipe its reader has closed, however the
+/// writer (io, csv, JSON) wrapped it.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io.kind() == BrokenPipe;
+        }
+        if let Some(c) = c.downcast_ref::<csv::Error>() {
+            return matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+        }
+        if let Some(j) = c.downcast_ref::<serde_json::Error>() {
+            return j.io_error_kind() == Some(BrokenPipe);
+        }
+        false
+    })
 }
 
 fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
@@ -486,6 +501,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", grid.display()))?;
             let base_rules = state::rules(year, rules.as_deref())?;
             let import = load(&inputs, Some(year))?;
+            check_required_inputs(&import, &base_rules, &inputs, year)?;
             let schools =
                 acc::SchoolData::from_records(&import.records, year, &base_rules.title1.measure);
             let with_official = schools.iter().filter(|s| s.official.is_some()).count();
@@ -496,9 +512,15 @@ fn run(cli: Cli) -> Result<()> {
             let threads = std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1);
-            let results = acc::calibrate(&base, &g, &schools, year, threads, &|done, total| {
-                bar.set(done as u64, total as u64, "calibrating")
-            })
+            let results = acc::calibrate(
+                &base,
+                &g,
+                &state::catalogue()?,
+                &schools,
+                year,
+                threads,
+                &|done, total| bar.set(done as u64, total as u64, "calibrating"),
+            )
             .map_err(anyhow::Error::msg)?;
             bar.done();
             output::calibration(&results, &g, &name, with_official, top, &mut out)?;
@@ -631,10 +653,20 @@ fn run(cli: Cli) -> Result<()> {
                         }
                     );
                     if build.untested_year_rows > 0 {
-                        eprintln!(
-                            "note: {} rows of years without a state test left out",
-                            build.untested_year_rows
-                        );
+                        warnings::push(empower_ingest::Warning::new(
+                            std::path::Path::new("(all files)"),
+                            None,
+                            format!(
+                                "{} school rows of years without a state test ({}) left out",
+                                build.untested_year_rows,
+                                rules
+                                    .years_without_tests
+                                    .iter()
+                                    .map(|y| y.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
                     }
                     rows
                 }

@@ -52,6 +52,52 @@ pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpRep
             )
         }
     );
+    if !report.predictors_dropped.is_empty() {
+        crate::warnings::push(Warning::new(
+            path,
+            None,
+            format!(
+                "predictor(s) empty on every row, dropped from the model: {}",
+                report.predictors_dropped.join(", ")
+            ),
+        ));
+    }
+    // Years whose cells mostly lack what a rank needs are too sparse to
+    // trust: say how many cells of each year got no rank, and why.
+    let mut per_year: std::collections::BTreeMap<
+        u16,
+        (usize, std::collections::BTreeMap<&str, usize>),
+    > = Default::default();
+    for c in report.cell_results() {
+        let e = per_year.entry(rows[c.row].key.year).or_default();
+        e.0 += 1;
+        if let Some(why) = c.missing {
+            *e.1.entry(why).or_default() += 1;
+        }
+    }
+    for (year, (total, why)) in per_year {
+        let unranked: usize = why.values().sum();
+        if unranked == 0 {
+            continue;
+        }
+        let reasons: Vec<String> = why.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        crate::warnings::push(Warning {
+            schools: Some(unranked),
+            ..Warning::new(
+                path,
+                None,
+                format!(
+                    "{year}: {unranked} of {total} cells have no rank ({}){}",
+                    reasons.join(", "),
+                    if unranked * 2 > total {
+                        "; this year is too sparse to trust"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        });
+    }
     Ok(report)
 }
 

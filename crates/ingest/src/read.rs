@@ -91,14 +91,7 @@ pub fn import_files(
     year: Option<u16>,
     progress: &dyn Progress,
 ) -> Result<Import, IngestError> {
-    let mut run = ImportRun {
-        layouts,
-        catalogue,
-        year,
-        progress,
-        import: Import::default(),
-        seen_text: HashSet::new(),
-    };
+    let mut run = ImportRun::new(layouts, catalogue, year, progress);
     for path in paths {
         let ext = path
             .extension()
@@ -107,18 +100,18 @@ pub fn import_files(
             .unwrap_or_default();
         match ext.as_str() {
             "xlsx" | "xlsm" => run.read_workbook(path)?,
-            "xls" | "xlsb" | "ods" => return Err(IngestError::file(
-                path,
-                format!(
+            "xls" | "xlsb" | "ods" => {
+                return Err(IngestError::file(
+                    path,
+                    format!(
                     ".{ext} workbooks are not read: save it as .xlsx, or export its sheets as CSV"
                 ),
-            )),
+                ))
+            }
             _ => run.read_csv(path)?,
         }
     }
-    let mut import = run.import;
-    import.warnings.extend(coverage_warnings(&import.tables));
-    Ok(import)
+    Ok(run.finish())
 }
 
 /// Imports one file held in memory (fuzzing, tests): `name` decides CSV or
@@ -130,23 +123,14 @@ pub fn import_bytes(
     catalogue: &MeasureCatalogue,
     year: Option<u16>,
 ) -> Result<Import, IngestError> {
-    let mut run = ImportRun {
-        layouts,
-        catalogue,
-        year,
-        progress: &(),
-        import: Import::default(),
-        seen_text: HashSet::new(),
-    };
+    let mut run = ImportRun::new(layouts, catalogue, year, &());
     let path = Path::new(name);
     if name.ends_with(".xlsx") {
         run.read_workbook_from(path, std::io::Cursor::new(bytes))?;
     } else {
         run.read_csv_from(path, bytes, bytes.len() as u64)?;
     }
-    let mut import = run.import;
-    import.warnings.extend(coverage_warnings(&import.tables));
-    Ok(import)
+    Ok(run.finish())
 }
 
 /// Schools that one table of a year lacks while another table of the same
@@ -173,10 +157,13 @@ fn coverage_warnings(tables: &[TableSchools]) -> Vec<Warning> {
                 if std::ptr::eq(*o, *t) {
                     continue;
                 }
-                let before = missing.len();
-                missing.extend(o.schools[&year].iter().filter(|id| !own.contains(*id)));
-                if missing.len() > before {
+                let lacking: Vec<&Rcdts> = o.schools[&year]
+                    .iter()
+                    .filter(|id| !own.contains(*id))
+                    .collect();
+                if !lacking.is_empty() {
                     from.push(&o.name);
+                    missing.extend(lacking);
                 }
             }
             if missing.is_empty() {
@@ -214,7 +201,30 @@ struct ImportRun<'a> {
     seen_text: HashSet<(Option<Rcdts>, u16, String)>,
 }
 
-impl ImportRun<'_> {
+impl<'a> ImportRun<'a> {
+    fn new(
+        layouts: &'a [Layout],
+        catalogue: &'a MeasureCatalogue,
+        year: Option<u16>,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        ImportRun {
+            layouts,
+            catalogue,
+            year,
+            progress,
+            import: Import::default(),
+            seen_text: HashSet::new(),
+        }
+    }
+
+    /// The import, with what the files' coverage of each other says.
+    fn finish(mut self) -> Import {
+        let coverage = coverage_warnings(&self.import.tables);
+        self.import.warnings.extend(coverage);
+        self.import
+    }
+
     fn read_csv(&mut self, path: &Path) -> Result<(), IngestError> {
         let mut file = std::fs::File::open(path)
             .map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;

@@ -854,6 +854,92 @@ mod tests {
         }
     }
 
+    fn checks() -> StudentChecks {
+        StudentChecks {
+            years: [1990, 2100],
+            levels: [1, 5],
+            scores: [0.0, 10000.0],
+            race_codes: vec![
+                "white".into(),
+                "black".into(),
+                "hispanic".into(),
+                "asian".into(),
+            ],
+        }
+    }
+
+    /// Student, year, school, subject and score of a record.
+    type Seen = (u64, u16, String, String, Option<f64>);
+
+    /// Every record, in order.
+    fn scan(bytes: &[u8], threads: usize) -> Result<Vec<Seen>, IngestError> {
+        let (parts, _) = scan_source(
+            bytes,
+            Path::new("t.csv"),
+            threads,
+            &checks(),
+            &(),
+            Vec::new,
+            |v, r| {
+                v.push((
+                    r.student,
+                    r.year,
+                    String::from_utf8_lossy(r.school).into_owned(),
+                    String::from_utf8_lossy(r.subject).into_owned(),
+                    r.scale_score,
+                ))
+            },
+        )?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    const HEADER: &str = "student_id,year,school,grade,subject,scale_score,performance_level,low_income,el,race,note\n";
+
+    #[test]
+    fn quoted_line_breaks_on_a_thread_boundary_read_as_on_one_thread() {
+        let mut text = HEADER.to_string();
+        for i in 0..400 {
+            let note = if i % 7 == 0 {
+                "\"a note,\nover two lines\""
+            } else {
+                "plain"
+            };
+            text.push_str(&format!(
+                "{i},2021,010010010262002,4,math,7{:02},3,0,0,white,{note}\n",
+                i % 100
+            ));
+        }
+        let one = scan(text.as_bytes(), 1).unwrap();
+        assert_eq!(one.len(), 400);
+        for threads in [2, 3, 5, 8] {
+            assert_eq!(
+                scan(text.as_bytes(), threads).unwrap(),
+                one,
+                "{threads} threads"
+            );
+        }
+    }
+
+    #[test]
+    fn school_ids_in_lower_case_or_with_hyphens_are_one_school() {
+        let text = format!(
+            "{HEADER}1,2021,15016299025201c,4,math,700,3,0,0,white,\n2,2021,15-016-2990-25-201C,4,math,700,3,0,0,white,\n3,2021,15016299025201C,4,math,700,3,0,0,white,\n"
+        );
+        let r = scan(text.as_bytes(), 1).unwrap();
+        assert!(r.iter().all(|x| x.2 == "15016299025201C"), "{r:?}");
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let text = format!("{HEADER}1,2021,010010010262002,4,math,700,3,0,0,white,\n2,2021,010010010262002,4,math,NaN,3,0,0,white,\n");
+        let e = scan(text.as_bytes(), 2).unwrap_err();
+        assert_eq!((e.row, e.column.as_deref()), (Some(3), Some("scale_score")));
+        let e = scan(HEADER.as_bytes(), 1).unwrap_err();
+        assert!(e.message.contains("no student records"), "{e}");
+        let e = scan(b"student_id;year;school\n1;2;3\n", 1).unwrap_err();
+        assert!(e.message.contains("semicolons"), "{e}");
+    }
+
     #[test]
     fn quoting_by_hand() {
         let r = ours(b"a,\"b,c\",\"d\"\"e\"\n\"x\ny\",2\n").unwrap();

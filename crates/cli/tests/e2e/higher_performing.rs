@@ -1,8 +1,7 @@
 //! End-to-end: the higher-performing analysis on cells built from the real
 //! Illinois files, and on malformed cells.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::PathBuf;
 
 fn real_cells(dir: &std::path::Path) -> PathBuf {
@@ -17,7 +16,7 @@ fn real_cells(dir: &std::path::Path) -> PathBuf {
     let run = empower(&["cells", "-o", out.to_str().unwrap()], &files);
     ok(&run);
     assert!(
-        stderr(&run).contains("rows of years without a state test left out"),
+        stderr(&run).contains("school rows of years without a state test (2020) left out"),
         "2020 is dropped"
     );
     out

@@ -2,8 +2,7 @@
 //! malformed input, which must fail with file, row and column named and
 //! nothing written.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::PathBuf;
 
 /// The first `n` data lines of a real file (header kept), written to `dir`.

@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! Helpers shared by the end-to-end tests: run the `empower` binary on the
 //! real Illinois files in `../shared/data/illinois`.
 

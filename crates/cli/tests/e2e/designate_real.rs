@@ -1,7 +1,6 @@
 //! End-to-end: designations from the real 2018 Illinois report card.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn agreement(stderr: &str, label: &str) -> (usize, usize) {
     let line = stderr
@@ -27,6 +26,15 @@ fn designates_every_school_and_agrees_with_official_designations() {
         &rc2018(),
     );
     let text = ok(&out);
+    // The real files' honest warnings: schools the 2019 Title I list lacks
+    // (read as not Title I), and schools only that list has.
+    let err = stderr(&out);
+    assert!(
+        err.lines().any(|l| l.contains("546 school(s) of 2018")
+            && l.contains("have no row in the `Title I` table")),
+        "{err}"
+    );
+    assert!(err.contains("10 school(s) of 2018 that the `Title I` table(s) list have no row in the `General` table"), "{err}");
     let (header, rows) = parse_csv(&text);
     assert_eq!(
         header[..8],

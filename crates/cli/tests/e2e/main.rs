@@ -1,0 +1,11 @@
+//! End-to-end tests of the `empower` binary, in one test binary: the real
+//! Illinois files, input formats, the higher-performing commands and the
+//! bad-input corpus.
+
+#![allow(dead_code)]
+
+mod bad_input;
+mod common;
+mod designate_real;
+mod higher_performing;
+mod inputs;
