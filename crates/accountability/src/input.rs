@@ -127,7 +127,7 @@ impl SchoolData {
             };
             last = Some(k);
             let s = &mut schools[k];
-            match (&r.value, r.measure.as_str()) {
+            match (&r.value, &*r.measure) {
                 (Value::Text(t), "school_name") => s.name = t.clone(),
                 (Value::Text(t), "grades_served") => s.grades = parse_grades(t),
                 (Value::Text(t), "official_designation") => s.official = t.parse().ok(),

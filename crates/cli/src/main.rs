@@ -342,7 +342,7 @@ fn check_required_inputs(
         .records
         .iter()
         .filter(|r| r.year == year)
-        .map(|r| r.measure.as_str())
+        .map(|r| &*r.measure)
         .collect();
     let mut readers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for b in rules.bands.values() {

@@ -376,7 +376,7 @@ pub fn explanation_text(
 pub fn official_by_year(records: &[Record]) -> BTreeMap<u16, BTreeMap<Rcdts, Designation>> {
     let mut m: BTreeMap<u16, BTreeMap<Rcdts, Designation>> = BTreeMap::new();
     for r in records {
-        if r.measure != "official_designation" || r.level != Level::School {
+        if &*r.measure != "official_designation" || r.level != Level::School {
             continue;
         }
         if let (Some(id), Value::Text(t)) = (&r.entity, &r.value) {

@@ -2,7 +2,9 @@
 
 use empower_model::vocab::shown;
 use empower_model::{Grade, Group, Level, MeasureCatalogue, Rcdts, Record, Subject, Value};
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 pub const CANONICAL_HEADER: [&str; 9] = [
     "year", "entity", "level", "measure", "group", "grade", "subject", "value", "n",
@@ -22,6 +24,7 @@ pub(crate) fn is_canonical_header(headers: &[String]) -> bool {
 pub(crate) fn read_canonical_row(
     cells: &csv::StringRecord,
     catalogue: &MeasureCatalogue,
+    measures: &mut HashMap<String, Arc<str>>,
 ) -> Result<Record, (&'static str, String)> {
     let c = |i: usize| cells.get(i).map(str::trim).unwrap_or("");
     let year = c(0)
@@ -34,11 +37,18 @@ pub(crate) fn read_canonical_row(
     } else {
         Some(Rcdts::parse(c(1)).map_err(|e| ("entity", e.to_string()))?)
     };
-    let measure = c(3).to_string();
-    if measure.is_empty() {
+    if c(3).is_empty() {
         return Err(("measure", "empty measure".into()));
     }
-    let spec = catalogue.spec(&measure).map_err(|e| ("measure", e))?;
+    let spec = catalogue.spec(c(3)).map_err(|e| ("measure", e))?;
+    let measure = match measures.get(c(3)) {
+        Some(m) => Arc::clone(m),
+        None => {
+            let m: Arc<str> = Arc::from(c(3));
+            measures.insert(c(3).to_string(), Arc::clone(&m));
+            m
+        }
+    };
     let group: Group = if c(4).is_empty() {
         Ok(Group::All)
     } else {
@@ -160,7 +170,8 @@ mod tests {
         let mut rdr = csv::Reader::from_reader(buf.as_slice());
         let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
         let cat = crate::tests::catalogue();
-        assert_eq!(read_canonical_row(&rows[0], &cat).unwrap(), r);
-        assert_eq!(read_canonical_row(&rows[1], &cat).unwrap(), t);
+        let mut m = HashMap::new();
+        assert_eq!(read_canonical_row(&rows[0], &cat, &mut m).unwrap(), r);
+        assert_eq!(read_canonical_row(&rows[1], &cat, &mut m).unwrap(), t);
     }
 }

@@ -8,6 +8,7 @@ use empower_model::{Level, MeasureCatalogue, Rcdts, Record, Value};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A non-fatal finding: an unknown or missing column, a skipped sheet, a
 /// school one file has and another lacks. `schools` says how many schools
@@ -468,6 +469,8 @@ type Rows<'a> = dyn Iterator<Item = Result<(usize, csv::StringRecord), IngestErr
 
 struct Resolved<'a> {
     spec: &'a ColumnSpec,
+    /// The measure's name, shared by every record of the column.
+    measure: Arc<str>,
     index: usize,
     n_index: Option<usize>,
 }
@@ -502,6 +505,8 @@ impl ImportRun<'_> {
         if is_canonical_header(headers) {
             let mut n = 0;
             let mut keys: HashMap<String, usize> = HashMap::new();
+            // One shared name per measure, however many rows hold it.
+            let mut measures: HashMap<String, Arc<str>> = HashMap::new();
             let mut table = TableSchools {
                 file: path.to_path_buf(),
                 sheet: sheet.map(str::to_string),
@@ -513,7 +518,7 @@ impl ImportRun<'_> {
                 if cells.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
-                let rec = read_canonical_row(&cells, catalogue)
+                let rec = read_canonical_row(&cells, catalogue, &mut measures)
                     .map_err(|(col, m)| err(Some(line), Some(col), m))?;
                 let key = format!(
                     "{}|{}|{}|{}|{}|{}|{}",
@@ -543,6 +548,9 @@ impl ImportRun<'_> {
                         .insert(id.clone());
                 }
                 import.records.push(rec);
+                if import.records.len() > MAX_VALUES {
+                    return Err(err(Some(line), None, too_many_values()).into());
+                }
                 n += 1;
             }
             if n == 0 {
@@ -649,6 +657,7 @@ impl ImportRun<'_> {
             match find(headers, &c.header, c.occurrence) {
                 Some(index) => resolved.push(Resolved {
                     spec: c,
+                    measure: Arc::from(c.measure.as_str()),
                     index,
                     n_index: c.n_header.as_deref().and_then(|h| find(headers, h, 1)),
                 }),
@@ -861,13 +870,16 @@ impl ImportRun<'_> {
                     year: row_year,
                     entity: entity.clone(),
                     level,
-                    measure: c.spec.measure.clone(),
+                    measure: Arc::clone(&c.measure),
                     group: c.spec.group,
                     grade: c.spec.grade,
                     subject: c.spec.subject,
                     value,
                     n,
                 });
+            }
+            if import.records.len() > MAX_VALUES {
+                return Err(err(Some(line), None, too_many_values()).into());
             }
             count += 1;
         }
@@ -892,6 +904,19 @@ impl ImportRun<'_> {
         });
         Ok(())
     }
+}
+
+/// Values one import may hold. About 110 bytes each once read, and as
+/// much again once grouped by school for designation: this keeps a run
+/// under 2 GB of memory whatever the files hold. The full 2018 Illinois
+/// report card is 645,000 values.
+pub const MAX_VALUES: usize = 6_000_000;
+
+fn too_many_values() -> String {
+    format!(
+        "the files hold more than {} values, more than one run holds in memory; import fewer files or years at a time",
+        MAX_VALUES
+    )
 }
 
 fn quote_list(items: &[&str]) -> String {

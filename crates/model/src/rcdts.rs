@@ -2,10 +2,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Illinois' 15-character school id: region (2), county (3), district (4),
-/// type (2), school (4). Stored without hyphens; may contain letters.
+/// type (2), school (4). Stored without hyphens; may contain letters. Kept
+/// inline (15 ASCII bytes, no allocation): an import holds one per value.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Rcdts(String);
+pub struct Rcdts([u8; 15]);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("`{input}` is not an RCDTS code: expected 15 letters or digits (hyphens allowed), found {found}")]
@@ -28,32 +29,36 @@ impl Rcdts {
         if s.len() == 14 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
             s.insert(0, '0');
         }
-        if s.len() != 15 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(RcdtsError {
-                input: crate::vocab::shown(input),
-                found: s.chars().count(),
-            });
-        }
-        Ok(Rcdts(s))
+        let bytes: [u8; 15] = match <[u8; 15]>::try_from(s.as_bytes()) {
+            Ok(b) if b.iter().all(u8::is_ascii_alphanumeric) => b,
+            _ => {
+                return Err(RcdtsError {
+                    input: crate::vocab::shown(input),
+                    found: s.chars().count(),
+                })
+            }
+        };
+        Ok(Rcdts(bytes))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only `parse` builds an id, from ASCII letters and digits.
+        std::str::from_utf8(&self.0).expect("an RCDTS is ASCII")
     }
 
     /// Region (ROE / ISC) code: the first two characters.
     pub fn region(&self) -> &str {
-        &self.0[..2]
+        &self.as_str()[..2]
     }
 
     /// Region, county, district and type: schools of one district share it.
     pub fn district_prefix(&self) -> &str {
-        &self.0[..11]
+        &self.as_str()[..11]
     }
 
     /// District rows end in `0000`.
     pub fn is_district(&self) -> bool {
-        self.0.ends_with("0000")
+        self.0.ends_with(b"0000")
     }
 }
 
@@ -66,19 +71,19 @@ impl TryFrom<String> for Rcdts {
 
 impl From<Rcdts> for String {
     fn from(r: Rcdts) -> String {
-        r.0
+        r.as_str().to_string()
     }
 }
 
 impl fmt::Display for Rcdts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Rcdts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Rcdts({})", self.0)
+        write!(f, "Rcdts({})", self.as_str())
     }
 }
 

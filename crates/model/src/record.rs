@@ -201,7 +201,8 @@ pub struct Record {
     /// `None` only for the statewide row, which has no RCDTS.
     pub entity: Option<Rcdts>,
     pub level: Level,
-    pub measure: String,
+    /// Shared by every record of one measure: an import holds millions.
+    pub measure: std::sync::Arc<str>,
     pub group: Group,
     pub grade: Grade,
     pub subject: Option<Subject>,

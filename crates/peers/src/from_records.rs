@@ -42,14 +42,14 @@ pub fn cells_from_records(
                 values
                     .entry(key)
                     .or_default()
-                    .entry((r.measure.as_str(), r.group, r.subject, r.grade))
+                    .entry((&*r.measure, r.group, r.subject, r.grade))
                     .or_insert(*v);
             }
             Value::Text(t) => {
                 texts
                     .entry(key)
                     .or_default()
-                    .entry(r.measure.as_str())
+                    .entry(&*r.measure)
                     .or_insert(t.as_str());
             }
         }
