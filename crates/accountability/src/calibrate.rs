@@ -49,7 +49,7 @@ impl CalibrationGrid {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CalibrationResult {
     /// The label chosen in each dimension, in grid order.
     pub choices: Vec<String>,

@@ -7,11 +7,11 @@ use crate::input::SchoolData;
 use empower_model::{Band, Designation, Group, Rcdts};
 use empower_rules::{AccountabilityRules, Cut, Pool};
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoDesignation {
     /// Serves only PK and/or K.
@@ -21,12 +21,15 @@ pub enum NoDesignation {
 }
 
 /// Why a school has its designation, in the output contract's order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", content = "detail", rename_all = "kebab-case")]
 pub enum Reason {
+    // The same codes as the CSV output (`Display` below).
+    #[serde(rename = "all-students-bottom-5")]
     AllStudentsBottom5,
     LowGraduationRate,
     UnderperformingGroups(Vec<Group>),
+    #[serde(rename = "top-10")]
     Top10,
     PairedWith(Rcdts),
     NoDesignation(NoDesignation),
@@ -65,7 +68,7 @@ impl fmt::Display for Reason {
 }
 
 /// The cuts of one band and the pools they were taken from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BandCuts {
     pub band: Band,
     /// All-students index at or below which a Title I school is Comprehensive.
@@ -95,7 +98,7 @@ impl BandCuts {
 }
 
 /// One school in one band (or in none).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BandResult {
     pub rcdts: Rcdts,
     pub school_name: String,
@@ -131,7 +134,7 @@ impl BandResult {
 }
 
 /// The designations of one year.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Designations {
     pub year: u16,
     pub rules_name: String,

@@ -5,10 +5,10 @@ use crate::designate::{BandCuts, BandResult, Designations, NoDesignation, Reason
 use crate::index::{GroupResult, IndicatorResult};
 use empower_model::{Band, Designation, Group, Rcdts};
 use empower_rules::AccountabilityRules;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One condition that keeps the school at its designation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NextStep {
     /// What has to move: `index`, `graduation-rate` or a group slug.
     pub measure: String,
@@ -23,7 +23,7 @@ pub struct NextStep {
     pub sentence: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Explanation {
     pub year: u16,
     pub rules: String,

@@ -4,9 +4,9 @@ use crate::designate::Designations;
 use empower_model::{Band, Designation, Rcdts};
 use empower_rules::AccountabilityRules;
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub compared: usize,
     pub agreed: usize,
@@ -22,7 +22,7 @@ impl Tally {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Disagreement {
     pub rcdts: Rcdts,
     pub school_name: String,
@@ -33,7 +33,7 @@ pub struct Disagreement {
     pub reasons: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fidelity {
     pub overall: Tally,
     /// Keyed by the band of the row compared (`ES`, `HS`, or `none`).

@@ -1,10 +1,10 @@
 //! Schools whose designation moved up between two years.
 
 use empower_model::{Designation, Rcdts};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Improvement {
     pub rcdts: Rcdts,
     pub from: Designation,
@@ -14,7 +14,7 @@ pub struct Improvement {
     pub from_support: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImprovedReport {
     /// Schools with a designation in both years.
     pub compared: usize,

@@ -5,9 +5,9 @@ use crate::input::SchoolData;
 use empower_model::{Band, Group};
 use empower_rules::{AccountabilityRules, CountSource, IndicatorKind, IndicatorRules, Scoring};
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IndicatorStatus {
     /// Entered the index.
@@ -21,7 +21,7 @@ pub enum IndicatorStatus {
 }
 
 /// One indicator of one school (or group) in one band.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorResult {
     pub name: String,
     pub label: String,
@@ -37,7 +37,7 @@ pub struct IndicatorResult {
 }
 
 /// A student group's index in a band and whether it qualifies.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupResult {
     pub group: Group,
     pub index: Option<f64>,

@@ -3,7 +3,7 @@
 
 use empower_model::{Designation, Group};
 use empower_rules::StatusRules;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One year of a school's history. `designation` is `None` in years without
 /// designations (2021: "Not Calculated"), when statuses carry over.
@@ -11,11 +11,12 @@ use serde::Serialize;
 pub struct YearDesignation {
     pub year: u16,
     pub designation: Option<Designation>,
-    /// Underperforming groups behind a Targeted designation.
-    pub groups: Vec<Group>,
+    /// Underperforming groups behind a Targeted designation; `None` when
+    /// the data does not say (published designations carry no groups).
+    pub groups: Option<Vec<Group>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StatusEvent {
     Entered,
@@ -43,7 +44,7 @@ impl StatusEvent {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusYear {
     pub year: u16,
     pub status: Option<Designation>,
@@ -51,12 +52,14 @@ pub struct StatusYear {
     pub term: Option<String>,
     pub event: StatusEvent,
     pub groups: Vec<Group>,
+    /// What the decision had to assume, said to the reader.
+    pub note: Option<String>,
 }
 
 struct Current {
     level: Designation,
     cohort: u16,
-    groups: Vec<Group>,
+    groups: Option<Vec<Group>>,
 }
 
 /// Walks a history (any order; sorted here) and returns one status per year.
@@ -67,12 +70,14 @@ pub fn support_status(history: &[YearDesignation], rules: &StatusRules) -> Vec<S
     let mut current: Option<Current> = None;
     for y in years {
         let mut event = StatusEvent::NotInStatus;
+        let mut note = None;
         if let Some(c) = &current {
             let length = rules.terms_for(c.cohort).len() as u16;
             let finished = y.year >= c.cohort + length;
             let worse_now = y.designation.is_some_and(|d| d.is_support() && d > c.level);
             if finished {
-                let next = end_of_cycle(c, y, rules);
+                let (next, assumed) = end_of_cycle(c, y, rules);
+                note = assumed;
                 current = None;
                 match next {
                     Some((level, ev)) => {
@@ -126,7 +131,8 @@ pub fn support_status(history: &[YearDesignation], rules: &StatusRules) -> Vec<S
                     .get(usize::from(y.year - c.cohort))
                     .cloned(),
                 event,
-                groups: c.groups.clone(),
+                groups: c.groups.clone().unwrap_or_default(),
+                note,
             },
             None => StatusYear {
                 year: y.year,
@@ -135,28 +141,43 @@ pub fn support_status(history: &[YearDesignation], rules: &StatusRules) -> Vec<S
                 term: None,
                 event,
                 groups: Vec::new(),
+                note,
             },
         });
     }
     out
 }
 
-/// At the end of a cycle: exit (None), escalate, or renew.
+/// At the end of a cycle: exit (None), escalate, or renew; and a note
+/// when the decision had to assume what the data does not say.
 fn end_of_cycle(
     c: &Current,
     y: &YearDesignation,
     rules: &StatusRules,
-) -> Option<(Designation, StatusEvent)> {
-    let d = y.designation?;
-    match c.level {
+) -> (Option<(Designation, StatusEvent)>, Option<String>) {
+    let Some(d) = y.designation else {
+        return (None, None);
+    };
+    let next = match c.level {
         Designation::Targeted => {
-            let same_groups =
-                d == Designation::Targeted && y.groups.iter().any(|g| c.groups.contains(g));
+            // Targeted again at the end of the cycle for the same groups:
+            // Comprehensive. Published designations do not name the groups;
+            // then the groups are taken as unchanged, and the output says so.
+            let (same_groups, note) = match (&c.groups, &y.groups) {
+                _ if d != Designation::Targeted => (false, None),
+                (Some(before), Some(now)) => (now.iter().any(|g| before.contains(g)), None),
+                _ => (
+                    true,
+                    Some("Targeted again at the end of the cycle; the data does not name the groups, so they are taken as still the same".to_string()),
+                ),
+            };
             if same_groups || d >= Designation::Comprehensive {
-                Some((Designation::Comprehensive, StatusEvent::Escalated))
-            } else {
-                None
+                return (
+                    Some((Designation::Comprehensive, StatusEvent::Escalated)),
+                    note,
+                );
             }
+            None
         }
         Designation::Comprehensive | Designation::Intensive => {
             if d >= Designation::Comprehensive {
@@ -175,7 +196,8 @@ fn end_of_cycle(
             }
         }
         _ => None,
-    }
+    };
+    (next, None)
 }
 
 #[cfg(test)]
@@ -207,8 +229,50 @@ mod tests {
         YearDesignation {
             year,
             designation: d,
-            groups: groups.to_vec(),
+            groups: Some(groups.to_vec()),
         }
+    }
+
+    /// A published designation: no groups named.
+    fn official(year: u16, d: Option<Designation>) -> YearDesignation {
+        YearDesignation {
+            year,
+            designation: d,
+            groups: None,
+        }
+    }
+
+    #[test]
+    fn targeted_again_without_named_groups_escalates_and_says_why() {
+        let s = support_status(
+            &[
+                official(2022, Some(Targeted)),
+                official(2023, Some(Commendable)),
+                official(2024, Some(Targeted)),
+                official(2025, Some(Targeted)),
+                official(2026, Some(Targeted)),
+            ],
+            &rules(),
+        );
+        assert_eq!(s[1].event, StatusEvent::Continuing);
+        assert_eq!(s[4].event, StatusEvent::Escalated);
+        assert_eq!(s[4].status, Some(Comprehensive));
+        assert_eq!(s[4].cohort, Some(2026));
+        assert!(s[4]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("taken as still the same"));
+        // Not Targeted at the end of the cycle: out, whatever the groups.
+        let s = support_status(
+            &[
+                official(2022, Some(Targeted)),
+                official(2026, Some(Commendable)),
+            ],
+            &rules(),
+        );
+        assert_eq!(s[1].event, StatusEvent::Exited);
+        assert_eq!(s[1].note, None);
     }
 
     #[test]

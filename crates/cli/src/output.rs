@@ -392,11 +392,10 @@ pub fn improved(
     report: &ImprovedReport,
     from: u16,
     to: u16,
-    csv: bool,
-    json: bool,
+    format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if json {
+    if format == crate::Format::Json {
         serde_json::to_writer_pretty(
             &mut *out,
             &crate::warnings::into_json(serde_json::json!({
@@ -410,7 +409,7 @@ pub fn improved(
         writeln!(out)?;
         return Ok(());
     }
-    if csv {
+    if format == crate::Format::Csv {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(["rcdts", "from", "to", "from_support"])?;
         for i in &report.improved {
@@ -516,28 +515,26 @@ pub fn calibration(
     Ok(())
 }
 
+/// The support status of each school in each year, from published
+/// designations (which name no groups: see the note of a year that
+/// escalated). CSV and the table print one row per school and year; JSON
+/// one object per row, with the groups and note, and the run's warnings.
 pub fn status(
     official: &BTreeMap<u16, BTreeMap<Rcdts, Designation>>,
     rules: &StatusRules,
     only: Option<&Rcdts>,
-    csv: bool,
+    format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut schools: Vec<&Rcdts> = official.values().flat_map(|m| m.keys()).collect();
     schools.sort();
     schools.dedup();
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(if csv { b',' } else { b'\t' })
-        .from_writer(out);
-    w.write_record([
-        "rcdts",
-        "year",
-        "designation",
-        "status",
-        "cohort",
-        "term",
-        "event",
-    ])?;
+    if let Some(o) = only {
+        if !schools.contains(&o) {
+            anyhow::bail!("school {o} has no designation in the files");
+        }
+    }
+    let mut rows = Vec::new();
     for id in schools
         .into_iter()
         .filter(|id| only.is_none_or(|o| o == *id))
@@ -547,20 +544,59 @@ pub fn status(
             .map(|(y, m)| YearDesignation {
                 year: *y,
                 designation: m.get(id).copied(),
-                groups: Vec::new(),
+                groups: None,
             })
             .collect();
         for (h, s) in history.iter().zip(support_status(&history, rules)) {
-            w.write_record([
-                id.as_str(),
-                &s.year.to_string(),
-                &opt(h.designation),
-                &opt(s.status),
-                &opt(s.cohort),
-                &s.term.unwrap_or_default(),
-                s.event.as_str(),
-            ])?;
+            rows.push((id, h.designation, s));
         }
+    }
+    if format == crate::Format::Json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, d, s)| {
+                serde_json::json!({
+                    "rcdts": id, "year": s.year, "designation": d, "status": s.status,
+                    "cohort": s.cohort, "term": s.term, "event": s.event,
+                    "groups": s.groups, "note": s.note,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &crate::warnings::into_json(serde_json::json!({ "statuses": v })),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(if format == crate::Format::Csv {
+            b','
+        } else {
+            b'\t'
+        })
+        .from_writer(out);
+    w.write_record([
+        "rcdts",
+        "year",
+        "designation",
+        "status",
+        "cohort",
+        "term",
+        "event",
+        "note",
+    ])?;
+    for (id, d, s) in rows {
+        w.write_record([
+            id.as_str(),
+            &s.year.to_string(),
+            &opt(d),
+            &opt(s.status),
+            &opt(s.cohort),
+            &s.term.unwrap_or_default(),
+            s.event.as_str(),
+            &s.note.unwrap_or_default(),
+        ])?;
     }
     w.flush()?;
     Ok(())

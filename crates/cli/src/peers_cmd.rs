@@ -332,8 +332,7 @@ pub fn similar(
     list: &[empower_peers::SimilarSchool],
     rules: &HpRules,
     id: &Rcdts,
-    csv: bool,
-    json: bool,
+    format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<()> {
     let relative = |school: &Rcdts| -> Vec<(String, Option<f64>, Option<f64>)> {
@@ -344,7 +343,7 @@ pub fn similar(
             .map(|s| (s.subject.clone(), s.overall_residual, s.overall_rank))
             .collect()
     };
-    if json {
+    if format == crate::Format::Json {
         let v: Vec<serde_json::Value> = list
             .iter()
             .map(|s| {
@@ -362,7 +361,7 @@ pub fn similar(
         writeln!(out)?;
         return Ok(());
     }
-    if csv {
+    if format == crate::Format::Csv {
         let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["rcdts".to_string(), "distance".into(), "performance".into()];
         header.extend(rules.predictors.iter().cloned());

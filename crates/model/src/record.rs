@@ -82,8 +82,10 @@ impl FromStr for Subject {
     }
 }
 
-/// `all`, `PK`, `K` or a numbered grade 1..12.
+/// A grade, written as `spec/api.md` spells it: `"all"`, `"PK"`, `"K"`,
+/// `"1"`..`"12"`, in CSV and JSON alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Grade {
     All,
     PreK,
@@ -97,6 +99,19 @@ impl Grade {
             Grade::N(n) => Some(n),
             _ => None,
         }
+    }
+}
+
+impl From<Grade> for String {
+    fn from(g: Grade) -> String {
+        g.to_string()
+    }
+}
+
+impl TryFrom<String> for Grade {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

@@ -7,5 +7,6 @@
 mod bad_input;
 mod common;
 mod designate_real;
+mod golden;
 mod higher_performing;
 mod inputs;
