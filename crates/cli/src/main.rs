@@ -272,6 +272,15 @@ fn main() {
     }
 }
 
+/// Threads the engines may use: every core. The engines take the number
+/// instead of asking the machine, so that a server can run them on its
+/// own pool.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
 /// Whether an error is a write to a pipe its reader has closed, however the
 /// writer (io, csv, JSON) wrapped it.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -505,16 +514,13 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("no school in the files has an official designation to calibrate against");
             }
             let bar = DelayedBar::new();
-            let threads = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1);
             let results = acc::calibrate(
                 &base,
                 &g,
                 &state::catalogue()?,
                 &schools,
                 year,
-                threads,
+                threads(),
                 &|done, total| bar.set(done as u64, total as u64, "calibrating"),
             )
             .map_err(anyhow::Error::msg)?;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Reads a cells file, telling the user about absent and unknown columns.
 pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    let f = read_cells(path, rules)?;
+    let f = read_cells(path, &cell_checks(rules))?;
     if !f.absent_predictors.is_empty() {
         crate::warnings::push(Warning::new(
             path,
@@ -31,8 +31,8 @@ pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
 }
 
 pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpReport> {
-    let report =
-        higher_performing(rows, rules).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let report = higher_performing(rows, rules, crate::threads())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     eprintln!(
         "window: {} ({} most recent tested years); predictors: {}{}",
         report
@@ -441,9 +441,7 @@ pub fn cells_input(
 /// Longitudinal mode: two passes over the student records, on every core.
 pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
     use empower_peers::{CellSums, Enrollment};
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let threads = crate::threads();
     let lr = &rules.longitudinal;
     let checks = student_checks(rules);
     let bar = crate::progress::DelayedBar::new();
@@ -517,6 +515,15 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         })
         .collect()
+}
+
+/// What a cells file may hold, from the rules.
+fn cell_checks(rules: &HpRules) -> empower_ingest::CellChecks {
+    empower_ingest::CellChecks {
+        predictors: rules.predictors.clone(),
+        ranges: rules.ranges.clone(),
+        years: rules.years,
+    }
 }
 
 /// What a student record may hold, from the rules.

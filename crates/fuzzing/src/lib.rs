@@ -77,9 +77,10 @@ fn fixed() -> &'static Fixed {
             records.extend(import.records);
         }
         let schools = acc::SchoolData::from_records(&records, 2018, &rules.title1.measure);
-        let cells = empower_ingest::read_cells_from(Path::new("cells-60.csv"), CELLS_60, &hp)
-            .expect("the fixture reads")
-            .rows;
+        let cells =
+            empower_ingest::read_cells_from(Path::new("cells-60.csv"), CELLS_60, &cell_checks(&hp))
+                .expect("the fixture reads")
+                .rows;
         Fixed {
             catalogue,
             layouts,
@@ -136,7 +137,9 @@ pub fn canonical_csv(data: &[u8]) {
 /// A cells CSV; accepted cells go through the higher-performing model.
 pub fn cells(data: &[u8]) {
     let f = fixed();
-    if let Ok(file) = empower_ingest::read_cells_from(Path::new("fuzz.csv"), data, &f.hp) {
+    if let Ok(file) =
+        empower_ingest::read_cells_from(Path::new("fuzz.csv"), data, &cell_checks(&f.hp))
+    {
         if file.rows.len() <= 2_000 {
             run_model(&file.rows, &f.hp);
         }
@@ -236,6 +239,14 @@ pub fn column_map(data: &[u8]) {
     }
 }
 
+fn cell_checks(hp: &HpRules) -> empower_ingest::CellChecks {
+    empower_ingest::CellChecks {
+        predictors: hp.predictors.clone(),
+        ranges: hp.ranges.clone(),
+        years: hp.years,
+    }
+}
+
 fn designate_and_explain(schools: &[acc::SchoolData], rules: &AccountabilityRules) {
     if schools.is_empty() {
         return;
@@ -248,7 +259,7 @@ fn designate_and_explain(schools: &[acc::SchoolData], rules: &AccountabilityRule
 }
 
 fn run_model(rows: &[empower_peers::CellRow], rules: &HpRules) {
-    if let Ok(report) = empower_peers::higher_performing(rows, rules) {
+    if let Ok(report) = empower_peers::higher_performing(rows, rules, 2) {
         if let Some(first) = rows.first() {
             let _ = empower_peers::similar_schools(rows, rules, &first.rcdts);
         }

@@ -5,8 +5,9 @@ use crate::error::IngestError;
 use crate::read::parse_number;
 use crate::sniff::{not_csv_message, sniff_text};
 use empower_model::vocab::{not_one_of, shown};
+use empower_model::{CellKey, CellRow, PriorGroup};
 use empower_model::{Grade, Rcdts, Subject};
-use empower_peers::{CellKey, CellRow, HpRules, PriorGroup};
+use indexmap::IndexMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -29,10 +30,25 @@ pub struct CellsFile {
     pub unknown_columns: Vec<String>,
 }
 
+/// What a cells file may hold, from the higher-performing rules: the
+/// predictor columns, the range of each numeric column, the years.
+#[derive(Clone, Debug)]
+pub struct CellChecks {
+    pub predictors: Vec<String>,
+    pub ranges: IndexMap<String, [f64; 2]>,
+    pub years: [u16; 2],
+}
+
+impl CellChecks {
+    fn range(&self, column: &str) -> Option<[f64; 2]> {
+        self.ranges.get(column).copied()
+    }
+}
+
 /// Reads a cells CSV with the rules' predictor columns, checking every
 /// number against the range the rules declare for its column. Every value
 /// error names the file, row and column; nothing is returned then.
-pub fn read_cells(path: &Path, rules: &HpRules) -> Result<CellsFile, IngestError> {
+pub fn read_cells(path: &Path, rules: &CellChecks) -> Result<CellsFile, IngestError> {
     let bytes =
         std::fs::read(path).map_err(|e| IngestError::file(path, format!("cannot open: {e}")))?;
     read_cells_from(path, &bytes, rules)
@@ -42,7 +58,7 @@ pub fn read_cells(path: &Path, rules: &HpRules) -> Result<CellsFile, IngestError
 pub fn read_cells_from(
     path: &Path,
     bytes: &[u8],
-    rules: &HpRules,
+    rules: &CellChecks,
 ) -> Result<CellsFile, IngestError> {
     let predictors = &rules.predictors;
     if let Some(m) = not_csv_message(bytes) {

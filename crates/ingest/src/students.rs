@@ -15,7 +15,7 @@ use crate::read::Progress;
 use crate::sniff::{not_csv_message, sniff_text};
 use empower_model::vocab::{not_one_of, shown};
 use empower_model::Subject;
-use empower_peers::{Race, StudentRecord};
+use empower_model::{Race, StudentRecord};
 use memchr::{memchr, memchr2, memchr_iter};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,14 +5,18 @@
 //! Nothing here does I/O; everything is plain data with `serde` support.
 
 mod catalogue;
+mod cell;
 mod designation;
 mod group;
 mod rcdts;
 mod record;
+mod student;
 pub mod vocab;
 
 pub use catalogue::{MeasureCatalogue, MeasureSpec};
+pub use cell::{CellKey, CellRow, PriorGroup};
 pub use designation::{Band, Designation};
 pub use group::Group;
 pub use rcdts::{Rcdts, RcdtsError};
 pub use record::{parse_grades, Grade, Level, Record, Subject, Value};
+pub use student::{Race, StudentRecord};

@@ -10,6 +10,13 @@ use empower_peers::{higher_performing, CellKey, CellRow, HpRules, PriorGroup};
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
+/// Every core of the machine, as the command line uses.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
 fn main() {
     let schools: usize = std::env::var("SCHOOLS")
         .ok()
@@ -74,7 +81,7 @@ fn main() {
     let mut times = Vec::new();
     for run in 0..3 {
         let t = Instant::now();
-        let report = higher_performing(&rows, &rules).unwrap();
+        let report = higher_performing(&rows, &rules, threads()).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let hp = report
             .subjects

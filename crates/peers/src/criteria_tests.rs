@@ -1,8 +1,8 @@
 //! Hand-computed cases of the criteria on small made-up cells.
 
-use crate::cells::{CellKey, CellRow, PriorGroup};
 use crate::criteria::{higher_performing, CheckUsed, Failure, SubjectResult};
 use crate::rules::HpRules;
+use empower_model::{CellKey, CellRow, PriorGroup};
 use empower_model::{Grade, Rcdts};
 
 use crate::rules::tests::illinois as rules;
@@ -51,7 +51,7 @@ fn scenario(grades: u8, low: &[(u16, u8)]) -> SubjectResult {
             }
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     assert_eq!(report.window, YEARS.to_vec());
     assert_eq!(report.predictors_used, vec!["pct_low_income".to_string()]);
     report
@@ -132,7 +132,7 @@ fn ranks_below_50_and_the_overall_rank() {
             rows.push(row(s, y, 3, 60.0 + s as f64, 20.0, 55.0));
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     let find = |n: usize| report.subjects.iter().find(|s| s.rcdts == id(n)).unwrap();
     // School 3 sits in the middle: rank exactly 50 passes.
     assert_eq!(find(3).slots[0].rank, Some(50.0));
@@ -164,7 +164,7 @@ fn a_cell_needs_k_plus_3_schools() {
             rows.push(row(s, y, 3, 60.0 + s as f64, 20.0, 10.0 * s as f64));
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     assert!(report.cells.iter().all(|c| !c.regression));
     assert!(report.cell_results().all(|c| c.rank.is_none()));
     assert!(report
@@ -188,7 +188,7 @@ fn ayp_and_participation_checks() {
             rows.push(r);
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     let find = |n: usize| report.subjects.iter().find(|s| s.rcdts == id(n)).unwrap();
     assert!(find(6).failed.contains(&Failure::Ayp));
     assert_eq!(find(6).accountability[1].check, CheckUsed::Ayp);
@@ -215,7 +215,7 @@ fn a_gap_of_exactly_minus_15_passes_and_below_fails() {
             rows.push(r);
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     let find = |n: usize| report.subjects.iter().find(|s| s.rcdts == id(n)).unwrap();
     // School 0: comparable = schools with li ≥ 15: all 5, top 3 = 80, 75, 70.
     assert_eq!(find(0).min_gap, Some(-15.0));
@@ -232,31 +232,31 @@ fn bad_inputs_are_rejected_with_school_year_and_column() {
         row(0, 2005, 3, 61.0, 20.0, 40.0),
     ];
     rows[1].line = 3;
-    let e = higher_performing(&rows, &r).unwrap_err();
+    let e = higher_performing(&rows, &r, 2).unwrap_err();
     assert_eq!((e.line, e.year), (3, 2005));
     assert!(e.to_string().contains("a second row"));
     let rows = vec![
         row(0, 2005, 3, 60.0, 20.0, 40.0),
         row(0, 2005, 4, 61.0, 20.0, 41.0),
     ];
-    let e = higher_performing(&rows, &r).unwrap_err();
+    let e = higher_performing(&rows, &r, 2).unwrap_err();
     assert_eq!(e.column, "pct_low_income");
     let rows = vec![row(0, 2005, 3, 60.0, 20.0, 140.0)];
-    let e = higher_performing(&rows, &r).unwrap_err();
+    let e = higher_performing(&rows, &r, 2).unwrap_err();
     assert!(e
         .to_string()
         .contains("outside the range of pct_low_income, 0 to 100"));
     // One huge value would turn a whole regression to NaN.
     let mut rows = vec![row(0, 2005, 3, 60.0, 20.0, 40.0)];
     rows[0].performance = Some(1e308);
-    let e = higher_performing(&rows, &r).unwrap_err();
+    let e = higher_performing(&rows, &r, 2).unwrap_err();
     assert_eq!(e.column, "performance");
 }
 
 #[test]
 fn identical_schools_tie_instead_of_ranking_on_noise() {
     let rows: Vec<CellRow> = (0..12).map(|s| row(s, 2005, 3, 60.0, 20.0, 45.0)).collect();
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     let ranks: Vec<f64> = report
         .subjects
         .iter()
@@ -274,7 +274,7 @@ fn the_window_is_the_three_most_recent_tested_years() {
             rows.push(row(s, y, 3, 60.0 + s as f64, 20.0, 50.0));
         }
     }
-    let report = higher_performing(&rows, &rules()).unwrap();
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
     // 2020 had no test: the window is 2017-2019.
     assert_eq!(report.window, vec![2017, 2018, 2019]);
 }

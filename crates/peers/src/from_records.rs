@@ -1,7 +1,7 @@
 //! Snapshot cells from canonical report-card records (school-level rates).
 
-use crate::cells::{CellKey, CellRow, PriorGroup};
 use crate::rules::HpRules;
+use empower_model::{CellKey, CellRow, PriorGroup};
 use empower_model::{Grade, Group, Level, Rcdts, Record, Subject, Value};
 use std::collections::{BTreeMap, HashMap};
 

@@ -8,30 +8,30 @@
 //! Pure: cells in, results out. Every number of the criteria is in
 //! [`HpRules`], loaded from `states/<state>/higher-performing.toml`.
 
-mod cells;
 mod criteria;
 mod from_records;
 mod gaps;
+mod index;
 mod longitudinal;
 mod percentile;
 mod regression;
 mod rules;
 mod similar;
+mod validate;
 
 #[cfg(test)]
 mod criteria_tests;
 
-pub use cells::{validate, CellKey, CellRow, CellsError, PriorGroup};
 pub use criteria::{
     higher_performing, AccountabilityYear, CellResult, CellStat, CheckUsed, Failure, HpReport,
     Slot, SubjectResult,
 };
+pub use empower_model::{CellKey, CellRow, PriorGroup, Race, StudentRecord};
 pub use from_records::{cells_from_records, CellsBuild};
 pub use gaps::{opportunity_gaps, Gap};
-pub use longitudinal::{
-    AggregateCell, CellSums, DuplicateRecords, Enrollment, Race, StudentRecord,
-};
+pub use longitudinal::{AggregateCell, CellSums, DuplicateRecords, Enrollment};
 pub use percentile::percentile_ranks;
 pub use regression::{weighted_least_squares, Fit};
 pub use rules::{HpRules, LongitudinalRules, MeasureRef, ReportCardCells, TableRow};
 pub use similar::{similar_schools, SimilarSchool};
+pub use validate::{validate, CellsError};

@@ -10,37 +10,9 @@
 //! record), then [`CellSums`] adds up the counted records per cell. Both
 //! merge, so a caller can split the input into chunks.
 
-use crate::cells::{CellKey, CellRow, PriorGroup};
 use crate::rules::{HpRules, LongitudinalRules};
-use empower_model::{Grade, Rcdts};
+use empower_model::{CellKey, CellRow, Grade, PriorGroup, Rcdts, StudentRecord};
 use std::collections::HashMap;
-
-/// Race codes of the student records that the model's predictors use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Race {
-    Black,
-    Hispanic,
-    Asian,
-    Other,
-}
-
-/// One parsed student record; ids are borrowed from the input.
-#[derive(Clone, Copy, Debug)]
-pub struct StudentRecord<'a> {
-    pub student: u64,
-    pub year: u16,
-    /// 15-character RCDTS as bytes.
-    pub school: &'a [u8],
-    pub grade: u8,
-    pub subject: &'a [u8],
-    pub scale_score: Option<f64>,
-    pub performance_level: Option<u8>,
-    pub low_income: bool,
-    pub el: bool,
-    pub race: Race,
-    /// Byte offset of the record in its file, to name its line in messages.
-    pub offset: u64,
-}
 
 fn pack(id: &[u8]) -> u128 {
     let mut b = [0u8; 16];
@@ -551,6 +523,7 @@ impl AggregateCell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use empower_model::Race;
 
     use crate::rules::tests::illinois as rules;
 

@@ -1,8 +1,8 @@
 //! Similar schools: nearest neighbours on the standardised predictors,
 //! within the same band (ES/HS) and school type. One query is O(n).
 
-use crate::cells::CellRow;
 use crate::rules::HpRules;
+use empower_model::CellRow;
 use empower_model::{Grade, Rcdts};
 use serde::Serialize;
 use std::collections::BTreeMap;

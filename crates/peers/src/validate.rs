@@ -1,63 +1,11 @@
+//! Checks the model makes of its input before it runs: every number
+//! finite and inside the range the rules declare, one row per school and
+//! cell, one set of demographics per school and year.
+
+use crate::index::{order_code, order_row, order_school, Index};
 use crate::rules::HpRules;
-use empower_model::{Grade, Rcdts};
-use serde::Serialize;
+use empower_model::{CellRow, PriorGroup, Rcdts};
 use std::fmt;
-
-/// Prior-performance group of a longitudinal middle or high school cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PriorGroup {
-    /// Snapshot data and elementary schools: one group.
-    All,
-    /// Met the standard in the prior year.
-    Met,
-    NotMet,
-}
-
-impl PriorGroup {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PriorGroup::All => "all",
-            PriorGroup::Met => "met",
-            PriorGroup::NotMet => "not_met",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PriorGroup> {
-        match s.trim() {
-            "" | "all" => Some(PriorGroup::All),
-            "met" => Some(PriorGroup::Met),
-            "not_met" => Some(PriorGroup::NotMet),
-            _ => None,
-        }
-    }
-}
-
-/// One (year, grade, subject, prior-performance group).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct CellKey {
-    pub year: u16,
-    pub grade: Grade,
-    pub subject: String,
-    pub group: PriorGroup,
-}
-
-/// One school's row of one cell.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CellRow {
-    /// Where the row came from (input line), for error messages.
-    pub line: usize,
-    pub rcdts: Rcdts,
-    pub key: CellKey,
-    pub n: Option<f64>,
-    pub performance: Option<f64>,
-    pub proficient_pct: Option<f64>,
-    /// Values of the rules' predictors, in their order.
-    pub predictors: Vec<Option<f64>>,
-    pub ayp_met: Option<bool>,
-    pub participation_pct: Option<f64>,
-    pub school_type: Option<String>,
-}
 
 /// A rejected cells input: which row, school, year and column.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,12 +34,12 @@ impl std::error::Error for CellsError {}
 /// the rules declare for its column, demographics that differ between a
 /// school's rows of one year.
 pub fn validate(rows: &[CellRow], rules: &HpRules) -> Result<(), CellsError> {
-    validate_indexed(rows, &crate::criteria::Index::new(rows), rules)
+    validate_indexed(rows, &Index::new(rows), rules)
 }
 
 pub(crate) fn validate_indexed(
     rows: &[CellRow],
-    index: &crate::criteria::Index,
+    index: &Index,
     rules: &HpRules,
 ) -> Result<(), CellsError> {
     let err = |r: &CellRow, column: &str, message: String| CellsError {
@@ -126,7 +74,6 @@ pub(crate) fn validate_indexed(
     }
     // The index's order puts a school's rows of one subject together in
     // cell order: repeats are neighbours, the earlier row first.
-    use crate::criteria::{order_code, order_row, order_school};
     let sorted = &index.order;
     let mut repeats: Vec<(usize, usize)> = sorted
         .windows(2)
