@@ -403,13 +403,18 @@ fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut
         .iter()
         .map(|s| (s.rcdts(), s.grades.as_slice()))
         .collect();
-    // Designation standing for each school with an index: its HS row's if
-    // it has one, else its ES row's (rows are sorted ES before HS).
+    // Designation standing for each school with an index: the row of the
+    // rules' official band if it has one, else its other row (rows of a
+    // school are neighbours).
     let mut tested: Vec<(Rcdts, Designation)> = Vec::new();
     for r in rows.iter() {
         if let (Some(d), Some(_)) = (r.designation, r.index) {
             match tested.last_mut() {
-                Some(last) if last.0 == r.rcdts => last.1 = d,
+                Some(last) if last.0 == r.rcdts => {
+                    if r.band == Some(rules.official_band) {
+                        last.1 = d;
+                    }
+                }
                 _ => tested.push((r.rcdts.clone(), d)),
             }
         }

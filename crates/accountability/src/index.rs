@@ -96,12 +96,16 @@ pub(crate) fn indicator_value(
 fn count_for(s: &SchoolData, source: &CountSource, group: Group) -> Option<f64> {
     match source {
         CountSource::Measure { measure, subject } => s.value(measure, group, *subject),
-        CountSource::EnrollmentShare { divisor } => {
-            let total = s.value("enrollment", Group::All, None)?;
+        CountSource::EnrollmentShare {
+            divisor,
+            total,
+            share,
+        } => {
+            let total = s.value(total, Group::All, None)?;
             let share = if group == Group::All {
                 1.0
             } else {
-                s.value("enrollment_pct", group, None)? / 100.0
+                s.value(share, group, None)? / 100.0
             };
             Some(total * share / divisor)
         }
@@ -269,12 +273,10 @@ pub(crate) fn group_result(
         ))
     } else if g.require_non_academic && !non_academic {
         Some("no non-academic indicator with enough students".to_string())
-    } else if band == Band::HS
-        && g.hs_requires_graduation
-        && !g
-            .graduation_indicator
-            .as_ref()
-            .is_some_and(|gi| counted.iter().any(|i| &i.name == gi))
+    } else if g.hs_requires_graduation
+        && g.graduation_indicator.as_ref().is_some_and(|gi| {
+            b.indicators.contains_key(gi) && !counted.iter().any(|i| &i.name == gi)
+        })
     {
         Some("no graduation rate with enough students".to_string())
     } else {

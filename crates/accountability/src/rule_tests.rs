@@ -612,3 +612,92 @@ proptest! {
         prop_assert!(index >= lo - 1e-9 && index <= hi + 1e-9);
     }
 }
+
+#[test]
+fn the_measures_behind_an_enrolment_share_are_rules_data() {
+    let text = RULES.replace(
+        r#"n = { from = "enrollment_share", divisor = 1 }"#,
+        r#"n = { from = "enrollment_share", divisor = 1, total = "students", share = "students_pct" }"#,
+    );
+    let r = AccountabilityRules::from_toml(&text, "test").unwrap();
+    let mut schools = field();
+    let mut s = with_group(
+        es(40, 50.0, Some(50.0), Some(10.0)),
+        Group::Iep,
+        30.0,
+        40.0,
+        20.0,
+    );
+    s.set("students", Group::All, None, 300.0, None);
+    s.set("students_pct", Group::Iep, None, 10.0, None);
+    schools.push(s);
+    let d = designate(&schools, &r, 2018);
+    let row = d.row(&id(40), None).unwrap();
+    let iep = row.groups.iter().find(|g| g.group == Group::Iep).unwrap();
+    let absent = iep
+        .indicators
+        .iter()
+        .find(|i| i.name == "absenteeism")
+        .unwrap();
+    // 300 students × 10% ÷ 1, from the measures the rules name.
+    assert_eq!(absent.n, Some(30.0));
+}
+
+#[test]
+fn a_paired_school_takes_the_designation_of_the_official_band() {
+    // School 60 serves grades 6-12: an ES and an HS row. Its K-5 neighbour
+    // is paired with it, and takes the row of the official band.
+    let mut both = hs(60, 30.0, 95.0, None);
+    both.grades = vec![6, 7, 8, 9, 10, 11, 12];
+    both.set(
+        "participation_count",
+        Group::All,
+        Some(Subject::Ela),
+        100.0,
+        None,
+    );
+    let mut k5 = SchoolData::new(
+        Rcdts::parse("010010010300001").unwrap(),
+        "Primary",
+        vec![1, 2, 3, 4, 5],
+    );
+    k5.set("enrollment", Group::All, None, 150.0, None);
+    // Same district as school 60, none of the field's grade 3-5 schools.
+    let mut partner = both.clone();
+    partner.rcdts = Some(Rcdts::parse("010010010300002").unwrap());
+    let schools_hs = {
+        let mut v = field();
+        v.push(partner.clone());
+        v.push(k5.clone());
+        v
+    };
+    let by_band: Vec<_> = designate(&schools_hs, &rules(), 2018)
+        .rows
+        .iter()
+        .filter(|x| x.rcdts == *partner.rcdts())
+        .map(|x| x.designation)
+        .collect();
+    assert_eq!(by_band.len(), 2);
+    assert_ne!(
+        by_band[0], by_band[1],
+        "the two bands must differ for this test"
+    );
+    for band in [Band::HS, Band::ES] {
+        let mut r = rules();
+        r.official_band = band;
+        let d = designate(&schools_hs, &r, 2018);
+        let want = d
+            .rows
+            .iter()
+            .find(|x| x.rcdts == *partner.rcdts() && x.band == Some(band))
+            .unwrap()
+            .designation;
+        let got = d.row(k5.rcdts(), None).unwrap();
+        assert_eq!(
+            got.reasons,
+            vec![Reason::PairedWith(partner.rcdts().clone())],
+            "{band:?}"
+        );
+        assert_eq!(got.designation, want, "{band:?}");
+    }
+}

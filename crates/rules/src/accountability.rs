@@ -148,8 +148,16 @@ pub enum CountSource {
         subject: Option<Subject>,
     },
     /// Enrolment × the group's share of enrolment ÷ `divisor` (a quarter of
-    /// enrolment stands for one graduating or ninth-grade cohort).
-    EnrollmentShare { divisor: f64 },
+    /// enrolment stands for one graduating or ninth-grade cohort). The
+    /// measures holding the enrolment and the group's share (in %) are
+    /// named, `enrollment` and `enrollment_pct` unless the rules say.
+    EnrollmentShare {
+        divisor: f64,
+        #[serde(default = "enrollment_measure")]
+        total: String,
+        #[serde(default = "enrollment_pct_measure")]
+        share: String,
+    },
     /// A counted measure scaled to the grades the indicator covers: the
     /// count × |grades served ∩ `grades`| ÷ |grades served ∩ `of`|. Growth
     /// needs a prior-year score, so a K-5 school's growth count covers
@@ -161,6 +169,13 @@ pub enum CountSource {
         grades: Vec<u8>,
         of: Vec<u8>,
     },
+}
+
+fn enrollment_measure() -> String {
+    "enrollment".into()
+}
+fn enrollment_pct_measure() -> String {
+    "enrollment_pct".into()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -176,7 +191,8 @@ pub struct GroupRules {
     /// Number of indicators with n ≥ min_n that a group needs to qualify.
     pub min_indicators: usize,
     pub require_non_academic: bool,
-    /// A high-school group index needs a graduation value.
+    /// In a band with the graduation indicator (high school), a group
+    /// index needs a graduation value.
     #[serde(default)]
     pub hs_requires_graduation: bool,
     /// Name of the indicator that `hs_requires_graduation` refers to.
@@ -361,7 +377,12 @@ impl AccountabilityRules {
                         &format!("bands.{band}.indicators.{name}.n.measure"),
                         measure,
                     )?,
-                    _ => {}
+                    Some(CountSource::EnrollmentShare { total, share, .. }) => {
+                        let key = format!("bands.{band}.indicators.{name}.n");
+                        known_measure(catalogue, &format!("{key}.total"), total)?;
+                        known_measure(catalogue, &format!("{key}.share"), share)?;
+                    }
+                    None => {}
                 }
             }
         }
@@ -423,7 +444,7 @@ impl AccountabilityRules {
                     in_range(&key("all_students_min_n"), n, 0.0, 1e6)?;
                 }
                 match &i.n {
-                    Some(CountSource::EnrollmentShare { divisor }) => {
+                    Some(CountSource::EnrollmentShare { divisor, .. }) => {
                         above(&key("n.divisor"), *divisor, 0.0, 1000.0)?
                     }
                     Some(CountSource::GradeShare { grades, of, .. }) => {
@@ -440,13 +461,10 @@ impl AccountabilityRules {
         }
         if let Some(g) = &self.groups.graduation_indicator {
             if self.groups.hs_requires_graduation
-                && !self
-                    .bands
-                    .get(&Band::HS)
-                    .is_some_and(|b| b.indicators.contains_key(g))
+                && !self.bands.values().any(|b| b.indicators.contains_key(g))
             {
                 return Err(format!(
-                    "groups.graduation_indicator `{g}` is not an HS indicator"
+                    "groups.graduation_indicator `{g}` is not an indicator of any band"
                 ));
             }
         }
