@@ -3,6 +3,17 @@ use empower_model::{
 };
 use std::collections::HashMap;
 
+/// The text measures that say which school a row is about, from the
+/// state's manifest, and the one holding its Title I status (from the
+/// rules).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    pub name: String,
+    pub grades_served: String,
+    pub official_designation: String,
+    pub title1: String,
+}
+
 /// A value and the count of students behind it, where known.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Observation {
@@ -96,15 +107,15 @@ impl SchoolData {
     }
 
     /// Groups a year's canonical records into one `SchoolData` per school
-    /// (district and state rows are skipped), sorted by RCDTS. Identity comes
-    /// from the text measures `school_name`, `grades_served`,
-    /// `official_designation` and the Title I measure named by the rules.
+    /// (district and state rows are skipped), sorted by RCDTS. Name, grades,
+    /// published designation and Title I status come from the text
+    /// measures `identity` names.
     /// Values of later records replace earlier ones. Schools that only a
     /// supplementary list names (Title I status and nothing else) are left out.
     pub fn from_records<'a>(
         records: impl IntoIterator<Item = &'a Record>,
         year: u16,
-        title1_measure: &str,
+        identity: &Identity,
     ) -> Vec<SchoolData> {
         let mut schools: Vec<SchoolData> = Vec::new();
         let mut position: HashMap<Rcdts, usize> = HashMap::new();
@@ -128,10 +139,12 @@ impl SchoolData {
             last = Some(k);
             let s = &mut schools[k];
             match (&r.value, &*r.measure) {
-                (Value::Text(t), "school_name") => s.name = t.clone(),
-                (Value::Text(t), "grades_served") => s.grades = parse_grades(t),
-                (Value::Text(t), "official_designation") => s.official = t.parse().ok(),
-                (Value::Text(t), m) if m == title1_measure => s.title1_status = Some(t.clone()),
+                (Value::Text(t), m) if m == identity.name => s.name = t.clone(),
+                (Value::Text(t), m) if m == identity.grades_served => s.grades = parse_grades(t),
+                (Value::Text(t), m) if m == identity.official_designation => {
+                    s.official = t.parse().ok()
+                }
+                (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
                 (Value::Number(x), m) => {
                     s.set(m, r.group, r.subject, *x, r.n);
                 }

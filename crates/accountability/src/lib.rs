@@ -21,5 +21,5 @@ pub use explain::{explain, Explanation, NextStep};
 pub use fidelity::{fidelity, Disagreement, Fidelity, Tally};
 pub use improved::{improved, ImprovedReport, Improvement};
 pub use index::{GroupResult, IndicatorResult, IndicatorStatus};
-pub use input::{Observation, SchoolData};
+pub use input::{Identity, Observation, SchoolData};
 pub use status::{support_status, StatusEvent, StatusYear, YearDesignation};

@@ -24,6 +24,14 @@ use std::path::PathBuf;
     long_about = None
 )]
 struct Cli {
+    /// The state whose rules, column maps and catalogue to use (a folder of
+    /// the states' data holding a state.toml).
+    #[arg(long, global = true, default_value = "illinois", value_name = "NAME")]
+    state: String,
+    /// Read the states' data from this folder instead of the built-in copy
+    /// of the project's states/ (e.g. to try a new state or year).
+    #[arg(long, global = true, value_name = "DIR", env = "EMPOWER_STATES")]
+    states: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -322,7 +330,7 @@ fn designations(
     inputs: &Inputs,
 ) -> Result<(Vec<acc::SchoolData>, acc::Designations)> {
     let import = load(inputs, Some(year))?;
-    let schools = acc::SchoolData::from_records(&import.records, year, &rules.title1.measure);
+    let schools = acc::SchoolData::from_records(&import.records, year, &state::identity(rules)?);
     if schools.is_empty() {
         bail!("the files hold no school rows for report-card year {year}");
     }
@@ -399,6 +407,7 @@ fn check_required_inputs(
 }
 
 fn run(cli: Cli) -> Result<()> {
+    state::select(&cli.state, cli.states.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
@@ -507,8 +516,11 @@ fn run(cli: Cli) -> Result<()> {
             let base_rules = state::rules(year, rules.as_deref())?;
             let import = load(&inputs, Some(year))?;
             check_required_inputs(&import, &base_rules, &inputs, year)?;
-            let schools =
-                acc::SchoolData::from_records(&import.records, year, &base_rules.title1.measure);
+            let schools = acc::SchoolData::from_records(
+                &import.records,
+                year,
+                &state::identity(&base_rules)?,
+            );
             let with_official = schools.iter().filter(|s| s.official.is_some()).count();
             if with_official == 0 {
                 bail!("no school in the files has an official designation to calibrate against");

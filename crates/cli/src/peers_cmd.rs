@@ -578,8 +578,11 @@ pub fn school_profiles(
         .map(|r| r.year)
         .max()
         .context("the school list has no school rows")?;
-    let schools =
-        empower_accountability::SchoolData::from_records(&import.records, year, "title1_status");
+    let schools = empower_accountability::SchoolData::from_records(&import.records, year, &{
+        let s = crate::state::current()?;
+        let rules = s.rules.last().context("the state has no rules file")?;
+        s.identity(&rules.rules)
+    });
     let pct = |s: &empower_accountability::SchoolData, g: Group| {
         s.value("enrollment_pct", g, None).unwrap_or(0.0)
     };

@@ -1,76 +1,57 @@
-//! The state data compiled into the binary: rules files and column maps of
-//! `states/illinois/`. A user's own files (`--rules`, `--columns`) are read
-//! from disk instead or in addition.
+//! The state whose data a run uses: its manifest, rules by year, column
+//! maps, catalogue and higher-performing rules (`empower-states`), built
+//! in from `states/` or read from `--states DIR`. A user's own files
+//! (`--rules`, `--columns`) are read from disk instead or in addition.
 
 use anyhow::{bail, Context, Result};
 use empower_ingest::Layout;
 use empower_model::MeasureCatalogue;
 use empower_rules::AccountabilityRules;
+use empower_states::{State, StateFiles};
 use std::path::Path;
+use std::sync::OnceLock;
 
-const CATALOGUE: (&str, &str) = (
-    "states/illinois/measures.toml",
-    include_str!("../../../states/illinois/measures.toml"),
-);
+static STATE: OnceLock<State> = OnceLock::new();
+
+/// Loads the state for this run: `name` from `dir`, or from the built-in
+/// states.
+pub fn select(name: &str, dir: Option<&Path>) -> Result<()> {
+    let files = match dir {
+        Some(d) => StateFiles::from_dir(d)?,
+        None => StateFiles::embedded(),
+    };
+    let state = files.load(name)?;
+    let _ = STATE.set(state);
+    Ok(())
+}
+
+/// The state of this run (Illinois unless `select` chose another).
+pub fn current() -> Result<&'static State> {
+    if STATE.get().is_none() {
+        select("illinois", None)?;
+    }
+    Ok(STATE.get().expect("selected above"))
+}
 
 /// The measure catalogue every value, rules file and column map is
 /// checked against.
 pub fn catalogue() -> Result<MeasureCatalogue> {
-    empower_ingest::catalogue_from_toml(CATALOGUE.1, CATALOGUE.0).map_err(anyhow::Error::msg)
+    Ok(current()?.catalogue.clone())
 }
 
-const RULES: &[(&str, &str)] = &[
-    (
-        "states/illinois/accountability/2018.toml",
-        include_str!("../../../states/illinois/accountability/2018.toml"),
-    ),
-    (
-        "states/illinois/accountability/2019.toml",
-        include_str!("../../../states/illinois/accountability/2019.toml"),
-    ),
-];
+/// The measures that identify a school under these rules.
+pub fn identity(rules: &AccountabilityRules) -> Result<empower_accountability::Identity> {
+    Ok(current()?.identity(rules))
+}
 
-const LAYOUTS: &[(&str, &str)] = &[
-    (
-        "states/illinois/columns/rc2018.toml",
-        include_str!("../../../states/illinois/columns/rc2018.toml"),
-    ),
-    (
-        "states/illinois/columns/rc2019.toml",
-        include_str!("../../../states/illinois/columns/rc2019.toml"),
-    ),
-    (
-        "states/illinois/columns/title1-2019.toml",
-        include_str!("../../../states/illinois/columns/title1-2019.toml"),
-    ),
-    (
-        "states/illinois/columns/k8-panel.toml",
-        include_str!("../../../states/illinois/columns/k8-panel.toml"),
-    ),
-    (
-        "states/illinois/columns/explorer-2025.toml",
-        include_str!("../../../states/illinois/columns/explorer-2025.toml"),
-    ),
-];
-
-const HIGHER_PERFORMING: (&str, &str) = (
-    "states/illinois/higher-performing.toml",
-    include_str!("../../../states/illinois/higher-performing.toml"),
-);
-
-/// Higher-performing rules: the user's file or the built-in Illinois one.
+/// Higher-performing rules: the user's file or the state's.
 pub fn hp_rules(file: Option<&Path>) -> Result<empower_peers::HpRules> {
-    let (text, name) = match file {
-        Some(f) => (
-            std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read the rules file {}", f.display()))?,
-            f.display().to_string(),
-        ),
-        None => (
-            HIGHER_PERFORMING.1.to_string(),
-            HIGHER_PERFORMING.0.to_string(),
-        ),
+    let Some(f) = file else {
+        return Ok(current()?.higher_performing.clone());
     };
+    let text = std::fs::read_to_string(f)
+        .with_context(|| format!("cannot read the rules file {}", f.display()))?;
+    let name = f.display().to_string();
     let rules = empower_peers::HpRules::from_toml(&text, &name).map_err(anyhow::Error::msg)?;
     rules
         .check_measures(&catalogue()?)
@@ -78,7 +59,7 @@ pub fn hp_rules(file: Option<&Path>) -> Result<empower_peers::HpRules> {
     Ok(rules)
 }
 
-/// Rules text and the name to show for it: the user's file, or the built-in
+/// Rules text and the name to show for it: the user's file, or the state's
 /// file whose years cover `year`.
 pub fn rules_text(year: u16, file: Option<&Path>) -> Result<(String, String)> {
     if let Some(f) = file {
@@ -86,13 +67,14 @@ pub fn rules_text(year: u16, file: Option<&Path>) -> Result<(String, String)> {
             .with_context(|| format!("cannot read the rules file {}", f.display()))?;
         return Ok((text, f.display().to_string()));
     }
-    for (name, text) in RULES {
-        let r = AccountabilityRules::from_toml(text, name)?;
-        if r.applies_to(year) {
-            return Ok((text.to_string(), name.to_string()));
-        }
+    let state = current()?;
+    match state.rules_for(year) {
+        Some(r) => Ok((r.text.clone(), r.path.clone())),
+        None => bail!(
+            "no accountability rules of {} cover report-card year {year}; pass a rules file with --rules",
+            state.manifest.name
+        ),
     }
-    bail!("no built-in accountability rules cover report-card year {year}; pass a rules file with --rules")
 }
 
 pub fn rules(year: u16, file: Option<&Path>) -> Result<AccountabilityRules> {
@@ -110,25 +92,19 @@ pub fn rules(year: u16, file: Option<&Path>) -> Result<AccountabilityRules> {
     Ok(r)
 }
 
-/// Built-in column maps plus the user's.
+/// The state's column maps plus the user's.
 pub fn layouts(extra: &[std::path::PathBuf]) -> Result<Vec<Layout>> {
     let catalogue = catalogue()?;
-    let mut out = Vec::new();
-    let mut add = |text: &str, name: &str| -> Result<()> {
-        let layout = Layout::from_toml(text, name).map_err(anyhow::Error::msg)?;
-        layout
-            .check_measures(&catalogue, name)
-            .map_err(anyhow::Error::msg)?;
-        out.push(layout);
-        Ok(())
-    };
-    for (name, text) in LAYOUTS {
-        add(text, name)?;
-    }
+    let mut out = current()?.layouts.clone();
     for f in extra {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read the column map {}", f.display()))?;
-        add(&text, &f.display().to_string())?;
+        let name = f.display().to_string();
+        let layout = Layout::from_toml(&text, &name).map_err(anyhow::Error::msg)?;
+        layout
+            .check_measures(&catalogue, &name)
+            .map_err(anyhow::Error::msg)?;
+        out.push(layout);
     }
     Ok(out)
 }
@@ -143,7 +119,6 @@ mod tests {
         assert_eq!(rules(2018, None).unwrap().first_year, 2018);
         assert_eq!(rules(2019, None).unwrap().first_year, 2019);
         assert!(rules(2017, None).is_err());
-        assert_eq!(hp_rules(None).unwrap().window_years, 3);
         assert_eq!(hp_rules(None).unwrap().window_years, 3);
     }
 }

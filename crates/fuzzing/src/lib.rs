@@ -31,16 +31,6 @@ pub const TARGETS: [(&str, Target); 8] = [
     ("column_map", column_map),
 ];
 
-const CATALOGUE: &str = include_str!("../../../states/illinois/measures.toml");
-const RULES_2018: &str = include_str!("../../../states/illinois/accountability/2018.toml");
-const HP_RULES: &str = include_str!("../../../states/illinois/higher-performing.toml");
-const LAYOUTS: [&str; 5] = [
-    include_str!("../../../states/illinois/columns/rc2018.toml"),
-    include_str!("../../../states/illinois/columns/rc2019.toml"),
-    include_str!("../../../states/illinois/columns/title1-2019.toml"),
-    include_str!("../../../states/illinois/columns/k8-panel.toml"),
-    include_str!("../../../states/illinois/columns/explorer-2025.toml"),
-];
 /// 60 schools of the 2018 report card (General, ELA and Math), cut from
 /// the real files: what rules and column maps are tried on.
 const GENERAL_60: &[u8] = include_bytes!("../fixtures/rc2018-general-60.csv");
@@ -51,6 +41,7 @@ struct Fixed {
     catalogue: MeasureCatalogue,
     layouts: Vec<Layout>,
     rules: AccountabilityRules,
+    identity: acc::Identity,
     hp: HpRules,
     schools: Vec<acc::SchoolData>,
     cells: Vec<empower_peers::CellRow>,
@@ -59,16 +50,14 @@ struct Fixed {
 fn fixed() -> &'static Fixed {
     static FIXED: OnceLock<Fixed> = OnceLock::new();
     FIXED.get_or_init(|| {
-        let catalogue = empower_ingest::catalogue_from_toml(CATALOGUE, "measures.toml")
-            .expect("the shipped catalogue reads");
-        let layouts: Vec<Layout> = LAYOUTS
-            .iter()
-            .map(|t| Layout::from_toml(t, "layout").expect("the shipped layouts read"))
-            .collect();
-        let rules = AccountabilityRules::from_toml(RULES_2018, "2018.toml")
-            .expect("the shipped rules read");
-        let hp =
-            HpRules::from_toml(HP_RULES, "higher-performing.toml").expect("the shipped rules read");
+        let state = empower_states::StateFiles::embedded()
+            .load("illinois")
+            .expect("the shipped Illinois data loads");
+        let catalogue = state.catalogue.clone();
+        let layouts = state.layouts.clone();
+        let rules = state.rules_for(2018).expect("2018 rules").rules.clone();
+        let identity = state.identity(&rules);
+        let hp = state.higher_performing.clone();
         let mut records = Vec::new();
         for (name, bytes) in [("general.csv", GENERAL_60), ("ela_math.csv", ELA_MATH_60)] {
             let import =
@@ -76,7 +65,7 @@ fn fixed() -> &'static Fixed {
                     .expect("the fixtures import");
             records.extend(import.records);
         }
-        let schools = acc::SchoolData::from_records(&records, 2018, &rules.title1.measure);
+        let schools = acc::SchoolData::from_records(&records, 2018, &identity);
         let cells =
             empower_ingest::read_cells_from(Path::new("cells-60.csv"), CELLS_60, &cell_checks(&hp))
                 .expect("the fixture reads")
@@ -85,6 +74,7 @@ fn fixed() -> &'static Fixed {
             catalogue,
             layouts,
             rules,
+            identity,
             hp,
             schools,
             cells,
@@ -100,8 +90,7 @@ pub fn report_card_csv(data: &[u8]) {
         if let Ok(import) =
             empower_ingest::import_bytes("fuzz.csv", data, &f.layouts, &f.catalogue, year)
         {
-            let schools =
-                acc::SchoolData::from_records(&import.records, 2018, &f.rules.title1.measure);
+            let schools = acc::SchoolData::from_records(&import.records, 2018, &f.identity);
             designate_and_explain(&schools, &f.rules);
         }
     }
@@ -113,7 +102,7 @@ pub fn workbook(data: &[u8]) {
     if let Ok(import) =
         empower_ingest::import_bytes("fuzz.xlsx", data, &f.layouts, &f.catalogue, Some(2018))
     {
-        let schools = acc::SchoolData::from_records(&import.records, 2018, &f.rules.title1.measure);
+        let schools = acc::SchoolData::from_records(&import.records, 2018, &f.identity);
         designate_and_explain(&schools, &f.rules);
     }
 }
@@ -127,8 +116,7 @@ pub fn canonical_csv(data: &[u8]) {
         empower_ingest::import_bytes("fuzz.csv", &bytes, &f.layouts, &f.catalogue, None)
     {
         for year in import.records.iter().map(|r| r.year).take(3) {
-            let schools =
-                acc::SchoolData::from_records(&import.records, year, &f.rules.title1.measure);
+            let schools = acc::SchoolData::from_records(&import.records, year, &f.identity);
             designate_and_explain(&schools, &f.rules);
         }
     }

@@ -241,3 +241,68 @@ fn the_2019_layout_reads_a_hand_made_workbook_export() {
         "unknown columns are listed: {err}"
     );
 }
+
+/// A state folder read at run time: a copy of Illinois whose 2018 rules
+/// make the top cut 30% instead of 10% designates more schools Exemplary,
+/// with no code change; an unknown state is named with the ones there are.
+#[test]
+fn a_states_folder_read_at_run_time_changes_the_rules_without_code() {
+    let d = temp_dir("states-dir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../states/illinois");
+    let dst = d.join("states/il-test");
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let t = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy_dir(&p, &t);
+            } else {
+                std::fs::copy(&p, &t).unwrap();
+            }
+        }
+    }
+    copy_dir(&src, &dst);
+    let rules = dst.join("accountability/2018.toml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert!(text.contains("top = { share = 0.10"));
+    std::fs::write(
+        &rules,
+        text.replace("top = { share = 0.10", "top = { share = 0.30"),
+    )
+    .unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzzing/fixtures");
+    let files = [
+        fixtures.join("rc2018-general-60.csv"),
+        fixtures.join("rc2018-ela-math-60.csv"),
+    ];
+    let exemplary = |extra: &[&str]| -> usize {
+        let mut args = extra.to_vec();
+        args.extend(["designate", "--year", "2018", "--format", "csv"]);
+        let (_, rows) = parse_csv(&ok(&empower(&args, &files)));
+        rows.iter().filter(|r| r[4] == "Exemplary").count()
+    };
+    let states = d.join("states");
+    let built_in = exemplary(&[]);
+    let wider = exemplary(&["--states", states.to_str().unwrap(), "--state", "il-test"]);
+    assert!(wider > built_in, "{wider} > {built_in}");
+    let out = empower(
+        &[
+            "--states",
+            states.to_str().unwrap(),
+            "--state",
+            "texas",
+            "designate",
+            "--year",
+            "2018",
+        ],
+        &files,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no state `texas`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("il-test"), "{}", stderr(&out));
+}

@@ -1,0 +1,326 @@
+//! The states' data. Each state is a folder of `states/` with a manifest,
+//! `state.toml`, naming its measure catalogue, its accountability rules
+//! files (each says the report-card years it covers), the column maps of
+//! the files it publishes, its higher-performing rules and the measures
+//! that carry a school's identity. Adding a year or a state is adding
+//! files: the build embeds every file of `states/`, and
+//! [`StateFiles::from_dir`] reads another folder at run time.
+//!
+//! Loading a state checks all of it: every file parses, every measure it
+//! names is in its catalogue, no two rules files cover the same year.
+
+use empower_ingest::Layout;
+use empower_model::MeasureCatalogue;
+use empower_peers::HpRules;
+use empower_rules::AccountabilityRules;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("no state `{state}` in {origin} (states there: {known})")]
+    Unknown {
+        state: String,
+        origin: String,
+        known: String,
+    },
+    #[error("{origin}: `{path}` is missing (named by {by})")]
+    Missing {
+        origin: String,
+        path: String,
+        by: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+}
+
+/// `states/<state>/state.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    /// The measure catalogue (paths are relative to the state's folder).
+    pub catalogue: String,
+    /// Accountability rules files; each says which years it covers.
+    pub accountability: Vec<String>,
+    /// Column maps of the files the state publishes.
+    pub columns: Vec<String>,
+    pub higher_performing: String,
+    pub identity: Identity,
+}
+
+/// The text measures that say which school a row is about.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub name: String,
+    pub grades_served: String,
+    pub official_designation: String,
+}
+
+/// A rules file as read: where it came from, its text (calibration
+/// overrides it) and the parsed rules.
+#[derive(Clone, Debug)]
+pub struct RulesFile {
+    pub path: String,
+    pub text: String,
+    pub rules: AccountabilityRules,
+}
+
+/// One state, loaded and checked.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub key: String,
+    pub manifest: Manifest,
+    pub catalogue: MeasureCatalogue,
+    pub layouts: Vec<Layout>,
+    pub rules: Vec<RulesFile>,
+    pub higher_performing: HpRules,
+}
+
+impl State {
+    /// The measures that identify a school, with the Title I measure of
+    /// the rules in use.
+    pub fn identity(&self, rules: &AccountabilityRules) -> empower_accountability::Identity {
+        let i = &self.manifest.identity;
+        empower_accountability::Identity {
+            name: i.name.clone(),
+            grades_served: i.grades_served.clone(),
+            official_designation: i.official_designation.clone(),
+            title1: rules.title1.measure.clone(),
+        }
+    }
+
+    /// The rules file whose years cover `year`.
+    pub fn rules_for(&self, year: u16) -> Option<&RulesFile> {
+        self.rules.iter().find(|r| r.rules.applies_to(year))
+    }
+}
+
+/// The files of `states/` (path relative to it → text).
+#[derive(Clone, Debug)]
+pub struct StateFiles {
+    files: BTreeMap<String, String>,
+    origin: String,
+}
+
+impl StateFiles {
+    /// The files embedded at build time.
+    pub fn embedded() -> Self {
+        StateFiles {
+            files: EMBEDDED
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            origin: "the built-in states".into(),
+        }
+    }
+
+    /// Every `.toml` file under `dir`, read now.
+    pub fn from_dir(dir: &Path) -> Result<Self, StateError> {
+        fn walk(
+            root: &Path,
+            dir: &Path,
+            out: &mut BTreeMap<String, String>,
+        ) -> Result<(), StateError> {
+            let io = |e: std::io::Error| StateError::Io {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            };
+            for entry in std::fs::read_dir(dir).map_err(io)? {
+                let p = entry.map_err(io)?.path();
+                if p.is_dir() {
+                    walk(root, &p, out)?;
+                } else if p.extension().is_some_and(|e| e == "toml") {
+                    let text = std::fs::read_to_string(&p).map_err(|e| StateError::Io {
+                        path: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                    let rel = p.strip_prefix(root).unwrap_or(&p);
+                    out.insert(rel.to_string_lossy().replace('\\', "/"), text);
+                }
+            }
+            Ok(())
+        }
+        let mut files = BTreeMap::new();
+        walk(dir, dir, &mut files)?;
+        Ok(StateFiles {
+            files,
+            origin: dir.display().to_string(),
+        })
+    }
+
+    /// States with a manifest.
+    pub fn states(&self) -> Vec<&str> {
+        self.files
+            .keys()
+            .filter_map(|p| p.strip_suffix("/state.toml"))
+            .collect()
+    }
+
+    fn file(&self, state: &str, path: &str, by: &str) -> Result<&str, StateError> {
+        self.files
+            .get(&format!("{state}/{path}"))
+            .map(String::as_str)
+            .ok_or_else(|| StateError::Missing {
+                origin: self.origin.clone(),
+                path: format!("{state}/{path}"),
+                by: by.to_string(),
+            })
+    }
+
+    /// Loads and checks one state.
+    pub fn load(&self, state: &str) -> Result<State, StateError> {
+        let manifest_path = format!("{state}/state.toml");
+        let text = self
+            .files
+            .get(&manifest_path)
+            .ok_or_else(|| StateError::Unknown {
+                state: state.to_string(),
+                origin: self.origin.clone(),
+                known: self.states().join(", "),
+            })?;
+        let manifest: Manifest = toml::from_str(text)
+            .map_err(|e| StateError::Invalid(format!("{manifest_path}: {e}")))?;
+        let by = manifest_path.as_str();
+        let name = |p: &str| format!("states/{state}/{p}");
+        let catalogue = empower_ingest::catalogue_from_toml(
+            self.file(state, &manifest.catalogue, by)?,
+            &name(&manifest.catalogue),
+        )
+        .map_err(StateError::Invalid)?;
+        let mut layouts = Vec::new();
+        for p in &manifest.columns {
+            let l = Layout::from_toml(self.file(state, p, by)?, &name(p))
+                .map_err(StateError::Invalid)?;
+            l.check_measures(&catalogue, &name(p))
+                .map_err(StateError::Invalid)?;
+            layouts.push(l);
+        }
+        let mut rules: Vec<RulesFile> = Vec::new();
+        for p in &manifest.accountability {
+            let text = self.file(state, p, by)?.to_string();
+            let r = AccountabilityRules::from_toml(&text, &name(p))
+                .map_err(|e| StateError::Invalid(e.to_string()))?;
+            r.check_measures(&catalogue)
+                .map_err(|e| StateError::Invalid(format!("{}: {e}", name(p))))?;
+            for other in &rules {
+                let a = &other.rules;
+                let overlap = r.first_year <= a.last_year.unwrap_or(u16::MAX)
+                    && a.first_year <= r.last_year.unwrap_or(u16::MAX);
+                if overlap {
+                    return Err(StateError::Invalid(format!(
+                        "{} and {} both cover some report-card years; each year takes one rules file",
+                        other.path,
+                        name(p)
+                    )));
+                }
+            }
+            rules.push(RulesFile {
+                path: name(p),
+                text,
+                rules: r,
+            });
+        }
+        for (k, m) in [
+            ("identity.name", &manifest.identity.name),
+            ("identity.grades_served", &manifest.identity.grades_served),
+            (
+                "identity.official_designation",
+                &manifest.identity.official_designation,
+            ),
+        ] {
+            if !catalogue.is_text(m) {
+                return Err(StateError::Invalid(format!(
+                    "{manifest_path}: `{k}` = `{m}` is not a text measure of the catalogue"
+                )));
+            }
+        }
+        let hp_path = &manifest.higher_performing;
+        let higher_performing = HpRules::from_toml(self.file(state, hp_path, by)?, &name(hp_path))
+            .map_err(StateError::Invalid)?;
+        higher_performing
+            .check_measures(&catalogue)
+            .map_err(|e| StateError::Invalid(format!("{}: {e}", name(hp_path))))?;
+        Ok(State {
+            key: state.to_string(),
+            manifest,
+            catalogue,
+            layouts,
+            rules,
+            higher_performing,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn illinois_loads_from_the_embedded_files() {
+        let files = StateFiles::embedded();
+        assert!(files.states().contains(&"illinois"));
+        let il = files.load("illinois").unwrap();
+        assert_eq!(il.rules_for(2018).unwrap().rules.first_year, 2018);
+        assert_eq!(il.rules_for(2019).unwrap().rules.first_year, 2019);
+        assert!(il.rules_for(2017).is_none());
+        assert!(il.layouts.len() >= 4);
+        assert_eq!(il.higher_performing.window_years, 3);
+    }
+
+    #[test]
+    fn a_state_folder_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("empower-states-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../states/illinois");
+        let copy = |from: &Path, to: &Path| {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(from, to).unwrap();
+        };
+        for f in [
+            "state.toml",
+            "measures.toml",
+            "higher-performing.toml",
+            "accountability/2018.toml",
+            "accountability/2019.toml",
+            "columns/rc2018.toml",
+            "columns/rc2019.toml",
+            "columns/title1-2019.toml",
+            "columns/k8-panel.toml",
+            "columns/explorer-2025.toml",
+        ] {
+            copy(&src.join(f), &dir.join("il").join(f));
+        }
+        let files = StateFiles::from_dir(&dir).unwrap();
+        assert_eq!(files.states(), vec!["il"]);
+        assert!(files.load("il").is_ok());
+        // A second file for 2019 on: refused.
+        copy(
+            &src.join("accountability/2019.toml"),
+            &dir.join("il/accountability/2020.toml"),
+        );
+        let manifest = std::fs::read_to_string(dir.join("il/state.toml")).unwrap();
+        std::fs::write(
+            dir.join("il/state.toml"),
+            manifest.replace(
+                "\"accountability/2019.toml\"",
+                "\"accountability/2019.toml\", \"accountability/2020.toml\"",
+            ),
+        )
+        .unwrap();
+        let e = StateFiles::from_dir(&dir).unwrap().load("il").unwrap_err();
+        assert!(
+            e.to_string().contains("both cover some report-card years"),
+            "{e}"
+        );
+        let e = files.load("texas").unwrap_err();
+        assert!(e.to_string().contains("no state `texas`"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
