@@ -463,6 +463,12 @@ pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> 
             path.display()
         );
     }
+    if let Some((school, a, b)) = enrollment.district_conflict() {
+        bail!(
+            "{}: school {school} is in district {a} in some records and {b} in others; continuous enrolment in a district needs one",
+            path.display()
+        );
+    }
     if let Some(d) = enrollment.duplicates() {
         bar.done();
         let line = duplicate_line(path, &checks, &d);

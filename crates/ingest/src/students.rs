@@ -20,9 +20,9 @@ use memchr::{memchr, memchr2, memchr_iter};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Columns read from a student file (others, such as `district`,
-/// `enrolled_from`, `enrolled_to` and `iep`, may be present).
-pub const STUDENT_COLUMNS: [&str; 10] = [
+/// Columns read from a student file (others, such as `enrolled_from`,
+/// `enrolled_to` and `iep`, may be present).
+pub const STUDENT_COLUMNS: [&str; 11] = [
     "student_id",
     "year",
     "school",
@@ -33,6 +33,7 @@ pub const STUDENT_COLUMNS: [&str; 10] = [
     "low_income",
     "el",
     "race",
+    "district",
 ];
 
 /// What a student record may hold, from the rules: years, levels and
@@ -55,7 +56,7 @@ pub struct ScanStats {
 
 /// Where the file's columns are, from its header.
 struct Columns {
-    index: [usize; 10],
+    index: [usize; 11],
     count: usize,
 }
 
@@ -219,7 +220,7 @@ fn read_header<R: ReadAt + ?Sized>(
             });
         }
     }
-    let mut index = [0usize; 10];
+    let mut index = [0usize; 11];
     for (k, c) in STUDENT_COLUMNS.iter().enumerate() {
         let mut at = names
             .iter()
@@ -684,6 +685,10 @@ fn parse_record<'a>(
             _ => Err(bad(k, "1 or 0")),
         }
     };
+    let district = f(10);
+    if district.is_empty() {
+        return Err(("district", "the district is empty".into()));
+    }
     let raw_race = f(9);
     let race = match raw_race {
         b"" => Race::Other,
@@ -707,6 +712,7 @@ fn parse_record<'a>(
             student,
             year,
             school,
+            district,
             grade,
             subject,
             scale_score,
@@ -868,7 +874,7 @@ mod tests {
         Ok(parts.into_iter().flatten().collect())
     }
 
-    const HEADER: &str = "student_id,year,school,grade,subject,scale_score,performance_level,low_income,el,race,note\n";
+    const HEADER: &str = "student_id,year,school,grade,subject,scale_score,performance_level,low_income,el,race,note,district\n";
 
     #[test]
     fn quoted_line_breaks_on_a_thread_boundary_read_as_on_one_thread() {
@@ -880,7 +886,7 @@ mod tests {
                 "plain"
             };
             text.push_str(&format!(
-                "{i},2021,010010010262002,4,math,7{:02},3,0,0,white,{note}\n",
+                "{i},2021,010010010262002,4,math,7{:02},3,0,0,white,{note},010010010260000\n",
                 i % 100
             ));
         }
@@ -898,7 +904,7 @@ mod tests {
     #[test]
     fn school_ids_in_lower_case_or_with_hyphens_are_one_school() {
         let text = format!(
-            "{HEADER}1,2021,15016299025201c,4,math,700,3,0,0,white,\n2,2021,15-016-2990-25-201C,4,math,700,3,0,0,white,\n3,2021,15016299025201C,4,math,700,3,0,0,white,\n"
+            "{HEADER}1,2021,15016299025201c,4,math,700,3,0,0,white,,150162990250000\n2,2021,15-016-2990-25-201C,4,math,700,3,0,0,white,,150162990250000\n3,2021,15016299025201C,4,math,700,3,0,0,white,,150162990250000\n"
         );
         let r = scan(text.as_bytes(), 1).unwrap();
         assert!(r.iter().all(|x| x.2 == "15016299025201C"), "{r:?}");
@@ -906,7 +912,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_column() {
-        let text = format!("{HEADER}1,2021,010010010262002,4,math,700,3,0,0,white,\n2,2021,010010010262002,4,math,NaN,3,0,0,white,\n");
+        let text = format!("{HEADER}1,2021,010010010262002,4,math,700,3,0,0,white,,D1\n2,2021,010010010262002,4,math,NaN,3,0,0,white,,D1\n");
         let e = scan(text.as_bytes(), 2).unwrap_err();
         assert_eq!((e.row, e.column.as_deref()), (Some(3), Some("scale_score")));
         let e = scan(HEADER.as_bytes(), 1).unwrap_err();

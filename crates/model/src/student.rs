@@ -17,6 +17,8 @@ pub struct StudentRecord<'a> {
     pub year: u16,
     /// 15-character RCDTS as bytes.
     pub school: &'a [u8],
+    /// The school's district, as the records name it.
+    pub district: &'a [u8],
     pub grade: u8,
     pub subject: &'a [u8],
     pub scale_score: Option<f64>,

@@ -75,6 +75,15 @@ pub struct Enrollment {
     years: Vec<u16>,
     last_school: Option<(u128, u32)>,
     too_many_subjects: bool,
+    /// Districts as the records name them, and each school's (`NONE`
+    /// until its first record).
+    districts: Interner<Vec<u8>>,
+    school_district: Vec<u32>,
+    /// Each school's district packed like school ids (0: none yet), so
+    /// that the check per record is one comparison.
+    school_district_key: Vec<u128>,
+    /// A school named in two districts (school, first, second).
+    district_conflict: Option<(u32, u32, u32)>,
     /// Records repeating a student, year and subject already seen.
     duplicates: u64,
     first_duplicate: Option<(u64, u16, u8)>,
@@ -106,6 +115,8 @@ impl Enrollment {
         if i as usize == self.grades.len() {
             self.grades.push(0);
             self.lowest_tested.push(99);
+            self.school_district.push(NONE);
+            self.school_district_key.push(0);
         }
         self.last_school = Some((key, i));
         i
@@ -121,6 +132,17 @@ impl Enrollment {
     /// Adds one record. `proficient_level` is the lowest proficient level.
     pub fn add(&mut self, r: &StudentRecord, proficient_level: u8) {
         let school = self.school_index(r.school);
+        let key = pack(r.district);
+        if r.district.len() > 16 || self.school_district_key[school as usize] != key {
+            let d = match self.districts.index.get(r.district) {
+                Some(&d) => d,
+                None => self.districts.get_or_insert(&r.district.to_vec()),
+            };
+            self.set_district(school, d);
+            if self.school_district[school as usize] == d {
+                self.school_district_key[school as usize] = key;
+            }
+        }
         let subject = self.subject_index(r.subject);
         if subject >= 8 {
             // Subjects are bits of a byte: a ninth is reported, not counted.
@@ -215,8 +237,25 @@ impl Enrollment {
     pub fn merge(&mut self, other: Enrollment) {
         let school_map = self.schools.absorb(&other.schools);
         let subject_map = self.subjects.absorb(&other.subjects);
+        let district_map = self.districts.absorb(&other.districts);
         self.grades.resize(self.schools.names.len(), 0);
         self.lowest_tested.resize(self.schools.names.len(), 99);
+        self.school_district.resize(self.schools.names.len(), NONE);
+        self.school_district_key.resize(self.schools.names.len(), 0);
+        for (i, &d) in other.school_district.iter().enumerate() {
+            if d != NONE {
+                self.set_district(school_map[i], district_map[d as usize]);
+            }
+        }
+        if self.district_conflict.is_none() {
+            self.district_conflict = other.district_conflict.map(|(s, a, b)| {
+                (
+                    school_map[s as usize],
+                    district_map[a as usize],
+                    district_map[b as usize],
+                )
+            });
+        }
         for (i, &g) in other.grades.iter().enumerate() {
             let j = school_map[i] as usize;
             self.grades[j] |= g;
@@ -276,9 +315,33 @@ impl Enrollment {
         pos.checked_sub(1).map(|p| self.years[p])
     }
 
-    fn district(&self, school: u32) -> u128 {
-        // The first 11 bytes of the RCDTS.
-        self.schools.names[school as usize] & ((1u128 << 88) - 1)
+    /// The school's district, as the records name it.
+    fn district(&self, school: u32) -> u32 {
+        self.school_district[school as usize]
+    }
+
+    fn set_district(&mut self, school: u32, district: u32) {
+        let slot = &mut self.school_district[school as usize];
+        if *slot == NONE {
+            *slot = district;
+        } else if *slot != district && self.district_conflict.is_none() {
+            self.district_conflict = Some((school, *slot, district));
+        }
+    }
+
+    /// A school the records place in two districts: (school, district,
+    /// other district). Continuous enrolment in a district cannot be told
+    /// then, so a caller stops the run.
+    pub fn district_conflict(&self) -> Option<(String, String, String)> {
+        let (s, a, b) = self.district_conflict?;
+        let name = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        let school = self.schools.names[s as usize].to_le_bytes();
+        let school: Vec<u8> = school.iter().copied().take_while(|b| *b != 0).collect();
+        Some((
+            name(&school),
+            name(&self.districts.names[a as usize]),
+            name(&self.districts.names[b as usize]),
+        ))
     }
 
     fn campus_too_short(&self, school: u32, rules: &LongitudinalRules) -> bool {
@@ -540,6 +603,12 @@ mod tests {
             student,
             year,
             school: school.as_bytes(),
+            // Districts as Illinois prints them: the school's first 11
+            // characters and 0000.
+            district: match &school[..11] {
+                "01001001026" => b"010010010260000",
+                _ => b"020020020260000",
+            },
             grade,
             subject: b"math",
             scale_score: score,
@@ -654,6 +723,44 @@ mod tests {
             e.merge(part);
         }
         e
+    }
+
+    #[test]
+    fn the_district_is_the_one_the_records_name() {
+        let r = rules();
+        let cells_of = |all: &[StudentRecord<'static>]| {
+            let e = enrollment_of(all, 2, &r);
+            assert!(e.district_conflict().is_none());
+            let mut sums = CellSums::default();
+            for x in all {
+                sums.add(&e, x, &r.longitudinal);
+            }
+            sums.into_cells(&e, &r)
+        };
+        let all = records();
+        assert!(cells_of(&all).iter().any(|c| c.school == B));
+        // B's records name another district: student 3's years at A no
+        // longer count at B, whatever the ids look like.
+        let moved: Vec<StudentRecord<'static>> = all
+            .iter()
+            .map(|x| {
+                let mut x = *x;
+                if x.school == B.as_bytes() {
+                    x.district = b"elsewhere";
+                }
+                x
+            })
+            .collect();
+        assert!(!cells_of(&moved).iter().any(|c| c.school == B));
+        // One school in two districts: said, for the caller to stop.
+        let mut split = all.clone();
+        let mut odd = split[0];
+        odd.district = b"elsewhere";
+        odd.year = 2024;
+        split.push(odd);
+        let e = enrollment_of(&split, 3, &r);
+        let (school, _, _) = e.district_conflict().expect("found");
+        assert_eq!(school, A);
     }
 
     #[test]

@@ -273,7 +273,8 @@ impl HpRules {
             }
         }
         let l = &self.longitudinal;
-        in_range("longitudinal.continuous_years", l.continuous_years, 1, 20)?;
+        // The aggregation looks back over at most 8 prior years.
+        in_range("longitudinal.continuous_years", l.continuous_years, 1, 9)?;
         in_range(
             "longitudinal.min_grades_for_campus",
             l.min_grades_for_campus,

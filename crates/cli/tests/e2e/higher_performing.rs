@@ -327,7 +327,7 @@ fn a_bad_student_record_names_line_and_column() {
     let p = d.join("s.csv");
     std::fs::write(
         &p,
-        "student_id,year,school,grade,subject,scale_score,performance_level,low_income,el,race\n1,2021,010010010262001,3,math,700,2,0,0,white\n2,2021,010010010262001,3,math,70x,2,0,0,white\n",
+        "student_id,year,school,district,grade,subject,scale_score,performance_level,low_income,el,race\n1,2021,010010010262001,010010010260000,3,math,700,2,0,0,white\n2,2021,010010010262001,010010010260000,3,math,70x,2,0,0,white\n",
     )
     .unwrap();
     let out = empower(&["cells", "--students", p.to_str().unwrap()], &[]);
