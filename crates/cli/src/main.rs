@@ -9,7 +9,7 @@ mod warnings;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use empower_accountability as acc;
-use empower_ingest::{import_files, Import};
+use empower_ingest::Import;
 use empower_model::{Designation, Rcdts};
 use progress::DelayedBar;
 use std::collections::BTreeMap;
@@ -307,14 +307,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Imports the files through the use-case library; its warnings join the
+/// run's and its notes are printed.
 fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
     let layouts = state::layouts(&inputs.columns)?;
-    let catalogue = state::catalogue()?;
-    if let Some(y) = year {
-        catalogue.check_year(y).map_err(anyhow::Error::msg)?;
-    }
     let bar = DelayedBar::new();
-    let import = import_files(&inputs.files, &layouts, &catalogue, year, &bar);
+    let import = empower_app::import(state::current()?, &app_inputs(inputs, &layouts), year, &bar);
     bar.done();
     let import = import?;
     warnings::extend(import.warnings.iter().cloned());
@@ -324,86 +322,39 @@ fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
     Ok(import)
 }
 
+fn app_inputs<'a>(
+    inputs: &'a Inputs,
+    layouts: &'a [empower_ingest::Layout],
+) -> empower_app::Inputs<'a> {
+    empower_app::Inputs {
+        files: &inputs.files,
+        layouts,
+        allow_incomplete: inputs.allow_incomplete,
+    }
+}
+
+/// Designates a year through the use-case library.
 fn designations(
     year: u16,
     rules: &empower_rules::AccountabilityRules,
     inputs: &Inputs,
 ) -> Result<(Vec<acc::SchoolData>, acc::Designations)> {
-    let import = load(inputs, Some(year))?;
-    let schools = acc::SchoolData::from_records(&import.records, year, &state::identity(rules)?);
-    if schools.is_empty() {
-        bail!("the files hold no school rows for report-card year {year}");
-    }
-    check_required_inputs(&import, rules, inputs, year)?;
-    let d = acc::designate(&schools, rules, year);
-    if !d.rows.iter().any(|r| r.index.is_some()) {
-        bail!(
-            "no school has an index for {year}: the files lack the figures the rules read (are the assessment files among them?)"
-        );
-    }
-    Ok((schools, d))
-}
-
-/// Every measure the rules read that a column map of the year can carry
-/// must have figures: when none has, the file that carries it was left out,
-/// and designations from the others would quietly differ. `--allow-incomplete`
-/// turns this into a warning.
-fn check_required_inputs(
-    import: &Import,
-    rules: &empower_rules::AccountabilityRules,
-    inputs: &Inputs,
-    year: u16,
-) -> Result<()> {
     let layouts = state::layouts(&inputs.columns)?;
-    let present: std::collections::HashSet<&str> = import
-        .records
-        .iter()
-        .filter(|r| r.year == year)
-        .map(|r| &*r.measure)
-        .collect();
-    let mut readers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for b in rules.bands.values() {
-        for (name, ind) in &b.indicators {
-            for m in &ind.measures {
-                readers.entry(m.as_str()).or_default().push(name.clone());
-            }
-        }
+    let bar = DelayedBar::new();
+    let run = empower_app::designate(
+        state::current()?,
+        rules,
+        &app_inputs(inputs, &layouts),
+        year,
+        &bar,
+    );
+    bar.done();
+    let run = run?;
+    warnings::extend(run.warnings);
+    for n in &run.import.notes {
+        eprintln!("note: {n}");
     }
-    for (measure, indicators) in readers {
-        if present.contains(measure) {
-            continue;
-        }
-        let carriers: Vec<String> = layouts
-            .iter()
-            .filter(|l| l.valid_for(year))
-            .flat_map(|l| {
-                l.sheet
-                    .iter()
-                    .filter(|s| s.columns.iter().any(|c| c.measure == measure))
-                    .map(move |s| format!("the `{}` sheet of the {}", s.name, l.name))
-            })
-            .collect();
-        if carriers.is_empty() {
-            // No file of this year has it: the explanations say so.
-            continue;
-        }
-        let mut indicators = indicators;
-        indicators.dedup();
-        let message = format!(
-            "no school has a `{measure}` figure for {year}, which {} read; the file with it seems missing ({})",
-            indicators.join(", "),
-            carriers.join("; ")
-        );
-        if !inputs.allow_incomplete {
-            bail!("{message}. Pass that file, or --allow-incomplete to go on without it");
-        }
-        warnings::push(empower_ingest::Warning::new(
-            std::path::Path::new("(all files)"),
-            None,
-            format!("{message}; going on without it (--allow-incomplete)"),
-        ));
-    }
-    Ok(())
+    Ok((run.schools, run.designations))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -515,7 +466,13 @@ fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", grid.display()))?;
             let base_rules = state::rules(year, rules.as_deref())?;
             let import = load(&inputs, Some(year))?;
-            check_required_inputs(&import, &base_rules, &inputs, year)?;
+            let layouts = state::layouts(&inputs.columns)?;
+            warnings::extend(empower_app::required_inputs(
+                &import,
+                &base_rules,
+                &app_inputs(&inputs, &layouts),
+                year,
+            )?);
             let schools = acc::SchoolData::from_records(
                 &import.records,
                 year,
