@@ -3,8 +3,10 @@
 //! run's warnings: it never prints and never reads arguments, so the
 //! command line and the web application share one copy of every rule.
 //!
-//! Started with importing and designating; the higher-performing use
-//! cases still live in the command line (`crates/cli/src/peers_cmd.rs`).
+//! Importing, designating, and the higher-performing use cases (`peers`)
+//! are here; rendering stays with the callers.
+
+pub mod peers;
 
 use empower_accountability as acc;
 use empower_ingest::{Import, IngestError, Layout, Progress, Warning};

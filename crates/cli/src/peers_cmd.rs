@@ -1,38 +1,22 @@
 //! The higher-performing commands: loading cells and rendering results.
 
 use anyhow::{bail, Context, Result};
-use empower_ingest::{read_cells, write_cells_csv, Warning};
+use empower_ingest::write_cells_csv;
 use empower_model::Rcdts;
-use empower_peers::{higher_performing, CellRow, HpReport, HpRules, SubjectResult};
+use empower_peers::{CellRow, HpReport, HpRules, SubjectResult};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Reads a cells file, telling the user about absent and unknown columns.
+/// Reads a cells file through the use-case library.
 pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    let f = read_cells(path, &cell_checks(rules))?;
-    if !f.absent_predictors.is_empty() {
-        crate::warnings::push(Warning::new(
-            path,
-            None,
-            format!(
-                "no column for the predictor(s) {}: dropped from the model",
-                f.absent_predictors.join(", ")
-            ),
-        ));
-    }
-    if !f.unknown_columns.is_empty() {
-        crate::warnings::push(Warning::new(
-            path,
-            None,
-            format!("columns not used: {}", f.unknown_columns.join(", ")),
-        ));
-    }
-    Ok(f.rows)
+    let (rows, warnings) = empower_app::peers::load_cells(path, rules)?;
+    crate::warnings::extend(warnings);
+    Ok(rows)
 }
 
+/// Runs the model through the use-case library and says what it used.
 pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpReport> {
-    let report = higher_performing(rows, rules, crate::threads())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (report, warnings) = empower_app::peers::run_model(path, rows, rules, crate::threads())?;
     eprintln!(
         "window: {} ({} most recent tested years); predictors: {}{}",
         report
@@ -52,52 +36,7 @@ pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpRep
             )
         }
     );
-    if !report.predictors_dropped.is_empty() {
-        crate::warnings::push(Warning::new(
-            path,
-            None,
-            format!(
-                "predictor(s) empty on every row, dropped from the model: {}",
-                report.predictors_dropped.join(", ")
-            ),
-        ));
-    }
-    // Years whose cells mostly lack what a rank needs are too sparse to
-    // trust: say how many cells of each year got no rank, and why.
-    let mut per_year: std::collections::BTreeMap<
-        u16,
-        (usize, std::collections::BTreeMap<&str, usize>),
-    > = Default::default();
-    for c in report.cell_results() {
-        let e = per_year.entry(rows[c.row].key.year).or_default();
-        e.0 += 1;
-        if let Some(why) = c.missing {
-            *e.1.entry(why).or_default() += 1;
-        }
-    }
-    for (year, (total, why)) in per_year {
-        let unranked: usize = why.values().sum();
-        if unranked == 0 {
-            continue;
-        }
-        let reasons: Vec<String> = why.iter().map(|(w, n)| format!("{n} {w}")).collect();
-        crate::warnings::push(Warning {
-            schools: Some(unranked),
-            ..Warning::new(
-                path,
-                None,
-                format!(
-                    "{year}: {unranked} of {total} cells have no rank ({}){}",
-                    reasons.join(", "),
-                    if unranked * 2 > total {
-                        "; this year is too sparse to trust"
-                    } else {
-                        ""
-                    }
-                ),
-            )
-        });
-    }
+    crate::warnings::extend(warnings);
     Ok(report)
 }
 
@@ -438,137 +377,24 @@ pub fn cells_input(
     }
 }
 
-/// Longitudinal mode: two passes over the student records, on every core.
+/// Longitudinal mode through the use-case library, on every core.
 pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    use empower_peers::{CellSums, Enrollment};
-    let threads = crate::threads();
-    let lr = &rules.longitudinal;
-    let checks = student_checks(rules);
     let bar = crate::progress::DelayedBar::new();
-    let (parts, stats) = empower_ingest::scan_students(
-        path,
-        threads,
-        &checks,
-        &bar,
-        Enrollment::default,
-        |e, r| e.add(r, lr.proficient_level),
-    )?;
-    let mut enrollment = Enrollment::default();
-    for p in parts {
-        enrollment.merge(p);
-    }
-    if enrollment.too_many_subjects() {
-        bail!(
-            "{}: the records name more than 8 subjects; split the file by subject",
-            path.display()
-        );
-    }
-    if let Some((school, a, b)) = enrollment.district_conflict() {
-        bail!(
-            "{}: school {school} is in district {a} in some records and {b} in others; continuous enrolment in a district needs one",
-            path.display()
-        );
-    }
-    if let Some(d) = enrollment.duplicates() {
-        bar.done();
-        let line = duplicate_line(path, &checks, &d);
-        bail!(
-            "{}{}: {} record(s) repeat a student, year and subject already seen, first student {} in {} {}; a student counted twice would weigh twice, so remove the repeats",
-            path.display(),
-            line.map(|l| format!(", row {l}")).unwrap_or_default(),
-            d.count,
-            d.student,
-            d.year,
-            d.subject
-        );
-    }
-    if stats.race_not_reported > 0 {
-        crate::warnings::push(Warning::new(
-            path,
-            None,
-            format!(
-                "{} of {} records have no race: they count in no race predictor",
-                stats.race_not_reported, stats.records
-            ),
-        ));
-    }
-    let (parts, _) =
-        empower_ingest::scan_students(path, threads, &checks, &bar, CellSums::default, |c, r| {
-            c.add(&enrollment, r, lr)
-        })?;
+    let run = empower_app::peers::aggregate_students(path, rules, crate::threads(), &bar);
     bar.done();
-    let mut sums = CellSums::default();
-    for p in parts {
-        sums.merge(p);
-    }
-    let cells = sums.into_cells(&enrollment, rules);
+    let run = run?;
     eprintln!(
         "{} students, years {}; {} cells of continuously enrolled students (performance = mean scale score)",
-        enrollment.students(),
-        enrollment
-            .years()
+        run.students,
+        run.years
             .iter()
             .map(|y| y.to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        cells.len()
+        run.rows.len()
     );
-    cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            c.to_row(i + 2)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        })
-        .collect()
-}
-
-/// What a cells file may hold, from the rules.
-fn cell_checks(rules: &HpRules) -> empower_ingest::CellChecks {
-    empower_ingest::CellChecks {
-        predictors: rules.predictors.clone(),
-        ranges: rules.ranges.clone(),
-        years: rules.years,
-    }
-}
-
-/// What a student record may hold, from the rules.
-fn student_checks(rules: &HpRules) -> empower_ingest::StudentChecks {
-    let lr = &rules.longitudinal;
-    empower_ingest::StudentChecks {
-        years: rules.years,
-        levels: lr.performance_levels,
-        scores: lr.scale_scores,
-        race_codes: lr.race_codes.clone(),
-    }
-}
-
-/// Row of the second record of a repeated student, year and subject (one
-/// more pass on one thread, only when there is a repeat).
-fn duplicate_line(
-    path: &Path,
-    checks: &empower_ingest::StudentChecks,
-    d: &empower_peers::DuplicateRecords,
-) -> Option<usize> {
-    let (parts, _) = empower_ingest::scan_students(
-        path,
-        1,
-        checks,
-        &(),
-        || (0u32, None::<u64>),
-        |(seen, at), r| {
-            if r.student == d.student && r.year == d.year && r.subject == d.subject.as_bytes() {
-                *seen += 1;
-                if *seen == 2 && at.is_none() {
-                    *at = Some(r.offset);
-                }
-            }
-        },
-    )
-    .ok()?;
-    let offset = parts.first()?.1?;
-    let file = std::fs::File::open(path).ok()?;
-    empower_ingest::line_number(&file, offset as usize).ok()
+    crate::warnings::extend(run.warnings);
+    Ok(run.rows)
 }
 
 /// The real school list for the generator, from report-card records of the

@@ -9,7 +9,7 @@
 //! the stable toolchain, so a crash once found stays fixed.
 
 use empower_accountability as acc;
-use empower_ingest::{Layout, StudentChecks};
+use empower_ingest::Layout;
 use empower_model::MeasureCatalogue;
 use empower_peers::{CellSums, Enrollment, HpRules};
 use empower_rules::AccountabilityRules;
@@ -66,10 +66,13 @@ fn fixed() -> &'static Fixed {
             records.extend(import.records);
         }
         let schools = acc::SchoolData::from_records(&records, 2018, &identity);
-        let cells =
-            empower_ingest::read_cells_from(Path::new("cells-60.csv"), CELLS_60, &cell_checks(&hp))
-                .expect("the fixture reads")
-                .rows;
+        let cells = empower_ingest::read_cells_from(
+            Path::new("cells-60.csv"),
+            CELLS_60,
+            &empower_app::peers::cell_checks(&hp),
+        )
+        .expect("the fixture reads")
+        .rows;
         Fixed {
             catalogue,
             layouts,
@@ -125,9 +128,11 @@ pub fn canonical_csv(data: &[u8]) {
 /// A cells CSV; accepted cells go through the higher-performing model.
 pub fn cells(data: &[u8]) {
     let f = fixed();
-    if let Ok(file) =
-        empower_ingest::read_cells_from(Path::new("fuzz.csv"), data, &cell_checks(&f.hp))
-    {
+    if let Ok(file) = empower_ingest::read_cells_from(
+        Path::new("fuzz.csv"),
+        data,
+        &empower_app::peers::cell_checks(&f.hp),
+    ) {
         if file.rows.len() <= 2_000 {
             run_model(&file.rows, &f.hp);
         }
@@ -139,12 +144,7 @@ pub fn cells(data: &[u8]) {
 pub fn students(data: &[u8]) {
     let f = fixed();
     let lr = &f.hp.longitudinal;
-    let checks = StudentChecks {
-        years: f.hp.years,
-        levels: lr.performance_levels,
-        scores: lr.scale_scores,
-        race_codes: lr.race_codes.clone(),
-    };
+    let checks = empower_app::peers::student_checks(&f.hp);
     let path = Path::new("fuzz.csv");
     let Ok((parts, _)) =
         empower_ingest::scan_source(data, path, 2, &checks, &(), Enrollment::default, |e, r| {
@@ -224,14 +224,6 @@ pub fn column_map(data: &[u8]) {
                 Some(2018),
             );
         }
-    }
-}
-
-fn cell_checks(hp: &HpRules) -> empower_ingest::CellChecks {
-    empower_ingest::CellChecks {
-        predictors: hp.predictors.clone(),
-        ranges: hp.ranges.clone(),
-        years: hp.years,
     }
 }
 

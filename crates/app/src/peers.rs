@@ -1,0 +1,228 @@
+//! The higher-performing use cases: cells from a file or from student
+//! records, and the model, each with the warnings a run must show.
+
+use crate::AppError;
+use empower_ingest::{CellChecks, StudentChecks, Warning};
+use empower_peers::{higher_performing, CellRow, CellSums, Enrollment, HpReport, HpRules};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What a cells file may hold, from the rules.
+pub fn cell_checks(rules: &HpRules) -> CellChecks {
+    CellChecks {
+        predictors: rules.predictors.clone(),
+        ranges: rules.ranges.clone(),
+        years: rules.years,
+    }
+}
+
+/// What a student record may hold, from the rules.
+pub fn student_checks(rules: &HpRules) -> StudentChecks {
+    let lr = &rules.longitudinal;
+    StudentChecks {
+        years: rules.years,
+        levels: lr.performance_levels,
+        scores: lr.scale_scores,
+        race_codes: lr.race_codes.clone(),
+    }
+}
+
+/// Reads a cells file; absent predictors and unknown columns are warnings.
+pub fn load_cells(path: &Path, rules: &HpRules) -> Result<(Vec<CellRow>, Vec<Warning>), AppError> {
+    let f = empower_ingest::read_cells(path, &cell_checks(rules))?;
+    let mut warnings = Vec::new();
+    if !f.absent_predictors.is_empty() {
+        warnings.push(Warning::new(
+            path,
+            None,
+            format!(
+                "no column for the predictor(s) {}: dropped from the model",
+                f.absent_predictors.join(", ")
+            ),
+        ));
+    }
+    if !f.unknown_columns.is_empty() {
+        warnings.push(Warning::new(
+            path,
+            None,
+            format!("columns not used: {}", f.unknown_columns.join(", ")),
+        ));
+    }
+    Ok((f.rows, warnings))
+}
+
+/// Runs the model on `threads` threads. Warnings: predictors dropped, and
+/// per year the cells without a rank and why (a year where most have none
+/// is too sparse to trust).
+pub fn run_model(
+    path: &Path,
+    rows: &[CellRow],
+    rules: &HpRules,
+    threads: usize,
+) -> Result<(HpReport, Vec<Warning>), AppError> {
+    let report = higher_performing(rows, rules, threads)
+        .map_err(|e| AppError::Refused(format!("{}: {e}", path.display())))?;
+    let mut warnings = Vec::new();
+    if !report.predictors_dropped.is_empty() {
+        warnings.push(Warning::new(
+            path,
+            None,
+            format!(
+                "predictor(s) empty on every row, dropped from the model: {}",
+                report.predictors_dropped.join(", ")
+            ),
+        ));
+    }
+    let mut per_year: BTreeMap<u16, (usize, BTreeMap<&str, usize>)> = BTreeMap::new();
+    for c in report.cell_results() {
+        let e = per_year.entry(rows[c.row].key.year).or_default();
+        e.0 += 1;
+        if let Some(why) = c.missing {
+            *e.1.entry(why).or_default() += 1;
+        }
+    }
+    for (year, (total, why)) in per_year {
+        let unranked: usize = why.values().sum();
+        if unranked == 0 {
+            continue;
+        }
+        let reasons: Vec<String> = why.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        warnings.push(Warning {
+            schools: Some(unranked),
+            ..Warning::new(
+                path,
+                None,
+                format!(
+                    "{year}: {unranked} of {total} cells have no rank ({}){}",
+                    reasons.join(", "),
+                    if unranked * 2 > total {
+                        "; this year is too sparse to trust"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        });
+    }
+    Ok((report, warnings))
+}
+
+/// Cells of continuously enrolled students, with what the run read.
+#[derive(Debug)]
+pub struct Aggregated {
+    pub rows: Vec<CellRow>,
+    pub students: usize,
+    pub years: Vec<u16>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Longitudinal mode: two passes over the student records on `threads`
+/// threads. Refuses records of more than 8 subjects, a school in two
+/// districts and a repeated student, year and subject (with its row).
+pub fn aggregate_students(
+    path: &Path,
+    rules: &HpRules,
+    threads: usize,
+    progress: &dyn empower_ingest::Progress,
+) -> Result<Aggregated, AppError> {
+    let lr = &rules.longitudinal;
+    let checks = student_checks(rules);
+    let refused = |m: String| AppError::Refused(format!("{}: {m}", path.display()));
+    let (parts, stats) = empower_ingest::scan_students(
+        path,
+        threads,
+        &checks,
+        progress,
+        Enrollment::default,
+        |e, r| e.add(r, lr.proficient_level),
+    )?;
+    let mut enrollment = Enrollment::default();
+    for p in parts {
+        enrollment.merge(p);
+    }
+    if enrollment.too_many_subjects() {
+        return Err(refused(
+            "the records name more than 8 subjects; split the file by subject".into(),
+        ));
+    }
+    if let Some((school, a, b)) = enrollment.district_conflict() {
+        return Err(refused(format!(
+            "school {school} is in district {a} in some records and {b} in others; continuous enrolment in a district needs one"
+        )));
+    }
+    if let Some(d) = enrollment.duplicates() {
+        let line = duplicate_line(path, &checks, &d);
+        return Err(AppError::Refused(format!(
+            "{}{}: {} record(s) repeat a student, year and subject already seen, first student {} in {} {}; a student counted twice would weigh twice, so remove the repeats",
+            path.display(),
+            line.map(|l| format!(", row {l}")).unwrap_or_default(),
+            d.count,
+            d.student,
+            d.year,
+            d.subject
+        )));
+    }
+    let mut warnings = Vec::new();
+    if stats.race_not_reported > 0 {
+        warnings.push(Warning::new(
+            path,
+            None,
+            format!(
+                "{} of {} records have no race: they count in no race predictor",
+                stats.race_not_reported, stats.records
+            ),
+        ));
+    }
+    let (parts, _) = empower_ingest::scan_students(
+        path,
+        threads,
+        &checks,
+        progress,
+        CellSums::default,
+        |c, r| c.add(&enrollment, r, lr),
+    )?;
+    let mut sums = CellSums::default();
+    for p in parts {
+        sums.merge(p);
+    }
+    let cells = sums.into_cells(&enrollment, rules);
+    let rows = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.to_row(i + 2).map_err(refused))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Aggregated {
+        rows,
+        students: enrollment.students(),
+        years: enrollment.years().to_vec(),
+        warnings,
+    })
+}
+
+/// Row of the second record of a repeated student, year and subject (one
+/// more pass on one thread, only when there is a repeat).
+fn duplicate_line(
+    path: &Path,
+    checks: &StudentChecks,
+    d: &empower_peers::DuplicateRecords,
+) -> Option<usize> {
+    let (parts, _) = empower_ingest::scan_students(
+        path,
+        1,
+        checks,
+        &(),
+        || (0u32, None::<u64>),
+        |(seen, at), r| {
+            if r.student == d.student && r.year == d.year && r.subject == d.subject.as_bytes() {
+                *seen += 1;
+                if *seen == 2 && at.is_none() {
+                    *at = Some(r.offset);
+                }
+            }
+        },
+    )
+    .ok()?;
+    let offset = parts.first()?.1?;
+    let file = std::fs::File::open(path).ok()?;
+    empower_ingest::line_number(&file, offset as usize).ok()
+}
