@@ -82,20 +82,11 @@ pub(crate) fn read_canonical_row(
     let n = if c(8).is_empty() {
         None
     } else {
-        Some(
-            c(8).parse::<f64>()
-                .ok()
-                .filter(|n| (0.0..=1e7).contains(n))
-                .ok_or_else(|| {
-                    (
-                        "n",
-                        format!(
-                            "`{}` is not a count of students (0 to 10,000,000)",
-                            shown(c(8))
-                        ),
-                    )
-                })?,
-        )
+        let n = c(8)
+            .parse::<f64>()
+            .map_err(|_| ("n", format!("`{}` is not a number", shown(c(8)))))?;
+        catalogue.check_count(n).map_err(|e| ("n", e))?;
+        Some(n)
     };
     Ok(Record {
         year,

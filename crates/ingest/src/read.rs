@@ -850,20 +850,19 @@ impl ImportRun<'_> {
                     Value::Number(v)
                 };
                 let n = match c.n_index {
-                    Some(i) if !is_missing(cell(i)) => Some(
-                        parse_number(cell(i))
-                            .filter(|n| (0.0..=1e7).contains(n))
-                            .ok_or_else(|| {
-                                err(
-                                    Some(line),
-                                    Some(header_of(i)),
-                                    format!(
-                                        "`{}` is not a count of students (0 to 10,000,000)",
-                                        shown(cell(i))
-                                    ),
-                                )
-                            })?,
-                    ),
+                    Some(i) if !is_missing(cell(i)) => {
+                        let n = parse_number(cell(i)).ok_or_else(|| {
+                            err(
+                                Some(line),
+                                Some(header_of(i)),
+                                format!("`{}` is not a number", shown(cell(i))),
+                            )
+                        })?;
+                        catalogue
+                            .check_count(n)
+                            .map_err(|m| err(Some(line), Some(header_of(i)), m))?;
+                        Some(n)
+                    }
                     _ => None,
                 };
                 import.records.push(Record {

@@ -15,6 +15,8 @@ pub struct MeasureCatalogue {
     /// First and last report-card year any input may carry: a year outside
     /// is a typo, and would silently move a multi-year window.
     pub years: [u16; 2],
+    /// Lowest and highest count of students behind a value (`n`).
+    pub counts: [f64; 2],
     pub measures: BTreeMap<String, MeasureSpec>,
 }
 
@@ -42,6 +44,12 @@ impl MeasureCatalogue {
             return Err(format!(
                 "years = [{}, {}] must be two years, the first not after the second",
                 self.years[0], self.years[1]
+            ));
+        }
+        let [lo, hi] = self.counts;
+        if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi) {
+            return Err(format!(
+                "counts = [{lo}, {hi}] must be two finite numbers from 0, the first not above the second"
             ));
         }
         for (name, m) in &self.measures {
@@ -92,6 +100,19 @@ impl MeasureCatalogue {
         } else {
             Err(format!(
                 "`{year}` is not a report-card year this catalogue accepts ({lo} to {hi})"
+            ))
+        }
+    }
+
+    /// The count of students behind a value: finite and inside `counts`.
+    pub fn check_count(&self, n: f64) -> Result<(), String> {
+        let [lo, hi] = self.counts;
+        if n.is_finite() && n >= lo && n <= hi {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{}` is not a count of students ({lo} to {hi})",
+                shown(&n.to_string())
             ))
         }
     }
@@ -168,6 +189,7 @@ mod tests {
         MeasureCatalogue {
             name: "test".into(),
             years: [2000, 2100],
+            counts: [0.0, 1e6],
             measures,
         }
     }
@@ -206,6 +228,9 @@ mod tests {
         assert!(c.check_year(2018).is_ok());
         assert!(c.check_year(0).is_err());
         assert!(c.check_year(65535).is_err());
+        assert!(c.check_count(30.0).is_ok());
+        assert!(c.check_count(-3.0).is_err());
+        assert!(c.check_count(f64::NAN).is_err());
         assert!(c.validate().is_ok());
         c.measures.get_mut("proficiency_pct").unwrap().range = Some([f64::NAN, 1.0]);
         assert!(c.validate().is_err());
