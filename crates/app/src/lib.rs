@@ -3,25 +3,43 @@
 //! run's warnings: it never prints and never reads arguments, so the
 //! command line and the web application share one copy of every rule.
 //!
-//! Importing, designating, and the higher-performing use cases (`peers`)
-//! are here; rendering stays with the callers.
+//! - [`rules`]: the state of a run, and its rules and column maps by year;
+//! - [`accountability`]: designate, explain, improved, status, calibrate;
+//! - [`peers`]: cells (from a file, report cards or student records), the
+//!   higher-performing model, similar schools, the generator's school list.
 
+pub mod accountability;
 pub mod peers;
+pub mod rules;
 
-use empower_accountability as acc;
+pub use accountability::{
+    calibrate, designate, explain, improved, official_designations, required_inputs, status,
+    Calibrated, Designated, Improved, SchoolStatus, Transition,
+};
+
 use empower_ingest::{Import, IngestError, Layout, Progress, Warning};
-use empower_rules::AccountabilityRules;
 use empower_states::State;
-use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    State(#[from] empower_states::StateError),
     /// What the user must change, said for them.
     #[error("{0}")]
     Refused(String),
+}
+
+/// A use case's result with what the run has to tell its reader: warnings
+/// (what was dropped, defaulted or not covered) and notes (what the files
+/// stood in for).
+#[derive(Debug)]
+pub struct Loaded<T> {
+    pub value: T,
+    pub warnings: Vec<Warning>,
+    pub notes: Vec<String>,
 }
 
 /// The files of one run and how strict to be about them.
@@ -54,128 +72,10 @@ pub fn import(
     )?)
 }
 
-/// A year designated: the schools as read, the designations, and the
-/// warnings of the run (the import's and the designation's).
-#[derive(Debug)]
-pub struct Designated {
-    pub import: Import,
-    pub schools: Vec<acc::SchoolData>,
-    pub designations: acc::Designations,
-    pub warnings: Vec<Warning>,
-}
-
-/// Imports the files and designates every school of `year` under `rules`.
-/// Refuses when the files hold no school of the year, when a table the
-/// rules read is missing (unless `allow_incomplete`), or when no school
-/// ends with an index.
-pub fn designate(
-    state: &State,
-    rules: &AccountabilityRules,
-    inputs: &Inputs,
-    year: u16,
-    progress: &dyn Progress,
-) -> Result<Designated, AppError> {
-    let import = import(state, inputs, Some(year), progress)?;
-    let mut warnings = import.warnings.clone();
-    let schools = acc::SchoolData::from_records(&import.records, year, &state.identity(rules));
-    if schools.is_empty() {
-        return Err(AppError::Refused(format!(
-            "the files hold no school rows for report-card year {year}"
-        )));
-    }
-    let missing = required_inputs(&import, rules, inputs, year)?;
-    let designations = acc::designate(&schools, rules, year);
-    if !designations.rows.iter().any(|r| r.index.is_some()) {
-        let why = if missing.is_empty() {
-            "the files lack the figures the rules read (are the assessment files among them?)"
-                .to_string()
-        } else {
-            missing
-                .iter()
-                .map(|w| w.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        return Err(AppError::Refused(format!(
-            "no school has an index for {year}: {why}"
-        )));
-    }
-    warnings.extend(missing);
-    Ok(Designated {
-        import,
-        schools,
-        designations,
-        warnings,
-    })
-}
-
-/// Every measure the rules read that a column map of the year can carry
-/// must have figures: when none has, the file that carries it was left
-/// out, and designations from the others would quietly differ. With
-/// `allow_incomplete` that is a warning instead of a refusal.
-pub fn required_inputs(
-    import: &Import,
-    rules: &AccountabilityRules,
-    inputs: &Inputs,
-    year: u16,
-) -> Result<Vec<Warning>, AppError> {
-    let present: HashSet<&str> = import
-        .records
-        .iter()
-        .filter(|r| r.year == year)
-        .map(|r| &*r.measure)
-        .collect();
-    let mut readers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for b in rules.bands.values() {
-        for (name, ind) in &b.indicators {
-            for m in &ind.measures {
-                readers.entry(m.as_str()).or_default().push(name.clone());
-            }
-        }
-    }
-    let mut warnings = Vec::new();
-    for (measure, mut indicators) in readers {
-        if present.contains(measure) {
-            continue;
-        }
-        let carriers: Vec<String> = inputs
-            .layouts
-            .iter()
-            .filter(|l| l.valid_for(year))
-            .flat_map(|l| {
-                l.sheet
-                    .iter()
-                    .filter(|s| s.columns.iter().any(|c| c.measure == measure))
-                    .map(move |s| format!("the `{}` sheet of the {}", s.name, l.name))
-            })
-            .collect();
-        if carriers.is_empty() {
-            // No file of this year has it: the explanations say so.
-            continue;
-        }
-        indicators.dedup();
-        let message = format!(
-            "no school has a `{measure}` figure for {year}, which {} read; the file with it seems missing ({})",
-            indicators.join(", "),
-            carriers.join("; ")
-        );
-        if !inputs.allow_incomplete {
-            return Err(AppError::Refused(format!(
-                "{message}. Pass that file, or --allow-incomplete to go on without it"
-            )));
-        }
-        warnings.push(Warning::new(
-            Path::new("(all files)"),
-            None,
-            format!("{message}; going on without it (--allow-incomplete)"),
-        ));
-    }
-    Ok(warnings)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -185,9 +85,7 @@ mod tests {
 
     #[test]
     fn designates_the_fixture_year_and_refuses_a_missing_table() {
-        let state = empower_states::StateFiles::embedded()
-            .load("illinois")
-            .unwrap();
+        let state = rules::load_state("illinois", None).unwrap();
         let rules = &state.rules_for(2018).unwrap().rules;
         let both = [
             fixture("rc2018-general-60.csv"),

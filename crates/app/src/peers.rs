@@ -1,11 +1,192 @@
 //! The higher-performing use cases: cells from a file or from student
 //! records, and the model, each with the warnings a run must show.
 
-use crate::AppError;
-use empower_ingest::{CellChecks, StudentChecks, Warning};
+use crate::{AppError, Inputs, Loaded};
+use empower_ingest::{CellChecks, Progress, StudentChecks, Warning};
+use empower_model::Rcdts;
 use empower_peers::{higher_performing, CellRow, CellSums, Enrollment, HpReport, HpRules};
+use empower_states::State;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where the cells of a run come from.
+#[derive(Clone, Debug)]
+pub enum CellsSource {
+    /// A cells CSV (snapshot mode).
+    Cells(PathBuf),
+    /// Student records (longitudinal mode), aggregated into cells first.
+    Students(PathBuf),
+}
+
+impl CellsSource {
+    pub fn path(&self) -> &Path {
+        match self {
+            CellsSource::Cells(p) | CellsSource::Students(p) => p,
+        }
+    }
+}
+
+/// The cells of a run, and in longitudinal mode what the records held.
+#[derive(Debug)]
+pub struct Cells {
+    pub rows: Vec<CellRow>,
+    /// Students and years read, in longitudinal mode.
+    pub students: Option<(usize, Vec<u16>)>,
+}
+
+/// Reads the cells of `source`: a cells file, or student records
+/// aggregated on `threads` threads.
+pub fn cells(
+    source: &CellsSource,
+    rules: &HpRules,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Loaded<Cells>, AppError> {
+    match source {
+        CellsSource::Cells(path) => {
+            let (rows, warnings) = load_cells(path, rules)?;
+            Ok(Loaded {
+                value: Cells {
+                    rows,
+                    students: None,
+                },
+                warnings,
+                notes: Vec::new(),
+            })
+        }
+        CellsSource::Students(path) => {
+            let a = aggregate_students(path, rules, threads, progress)?;
+            Ok(Loaded {
+                value: Cells {
+                    rows: a.rows,
+                    students: Some((a.students, a.years)),
+                },
+                warnings: a.warnings,
+                notes: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Cells built from report cards, with where each cell's n came from.
+#[derive(Debug)]
+pub struct FromReportCards {
+    pub rows: Vec<CellRow>,
+    /// The measure the rules take as performance.
+    pub performance: String,
+    /// Measure → cells whose n it gave.
+    pub n_sources: BTreeMap<String, usize>,
+}
+
+/// Imports report cards of one or more years and builds one cell per
+/// school, year, grade and subject under the rules' `[report_card]`.
+pub fn cells_from_report_cards(
+    state: &State,
+    rules: &HpRules,
+    inputs: &Inputs,
+    progress: &dyn Progress,
+) -> Result<Loaded<FromReportCards>, AppError> {
+    if inputs.files.is_empty() {
+        return Err(AppError::Refused(
+            "give report-card files, or --students FILE".into(),
+        ));
+    }
+    let import = crate::import(state, inputs, None, progress)?;
+    let (rows, build) =
+        empower_peers::cells_from_records(&import.records, rules).map_err(AppError::Refused)?;
+    let mut warnings = import.warnings;
+    if build.untested_year_rows > 0 {
+        warnings.push(Warning::new(
+            Path::new("(all files)"),
+            None,
+            format!(
+                "{} school rows of years without a state test ({}) left out",
+                build.untested_year_rows,
+                rules
+                    .years_without_tests
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(Loaded {
+        value: FromReportCards {
+            rows,
+            performance: rules
+                .report_card
+                .as_ref()
+                .map(|r| r.performance.clone())
+                .unwrap_or_default(),
+            n_sources: build.n_sources,
+        },
+        warnings,
+        notes: import.notes,
+    })
+}
+
+/// The schools most similar to `school` in the cells.
+pub fn similar(
+    rows: &[CellRow],
+    rules: &HpRules,
+    school: &Rcdts,
+    source: &Path,
+) -> Result<Vec<empower_peers::SimilarSchool>, AppError> {
+    empower_peers::similar_schools(rows, rules, school).ok_or_else(|| {
+        AppError::Refused(format!(
+            "school {school} has no rows in {}",
+            source.display()
+        ))
+    })
+}
+
+/// The real school list for the generator of synthetic student records,
+/// from the report-card records of the latest year the files hold.
+pub fn school_profiles(
+    state: &State,
+    inputs: &Inputs,
+    progress: &dyn Progress,
+) -> Result<Loaded<Vec<empower_synth::SchoolProfile>>, AppError> {
+    use empower_accountability::SchoolData;
+    use empower_model::{Group, Level};
+    let import = crate::import(state, inputs, None, progress)?;
+    let year = import
+        .records
+        .iter()
+        .filter(|r| r.level == Level::School)
+        .map(|r| r.year)
+        .max()
+        .ok_or_else(|| AppError::Refused("the school list has no school rows".into()))?;
+    let rules = state
+        .rules
+        .last()
+        .ok_or_else(|| AppError::Refused("the state has no rules file".into()))?;
+    let schools = SchoolData::from_records(&import.records, year, &state.identity(&rules.rules));
+    let pct = |s: &SchoolData, g: Group| s.value("enrollment_pct", g, None).unwrap_or(0.0);
+    let profiles = schools
+        .iter()
+        .filter_map(|s| {
+            Some(empower_synth::SchoolProfile {
+                rcdts: s.rcdts.clone()?,
+                grades: s.grades.clone(),
+                enrollment: s.value("enrollment", Group::All, None)?,
+                pct_low_income: pct(s, Group::LowIncome),
+                pct_el: pct(s, Group::El),
+                pct_black: pct(s, Group::Black),
+                pct_hispanic: pct(s, Group::Hispanic),
+                pct_asian: pct(s, Group::Asian),
+                synthetic: false,
+            })
+        })
+        .filter(|p| !p.grades.is_empty() && p.enrollment > 0.0)
+        .collect();
+    Ok(Loaded {
+        value: profiles,
+        warnings: import.warnings,
+        notes: import.notes,
+    })
+}
 
 /// What a cells file may hold, from the rules.
 pub fn cell_checks(rules: &HpRules) -> CellChecks {

@@ -3,18 +3,18 @@
 mod output;
 mod peers_cmd;
 mod progress;
-mod state;
 mod warnings;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use empower_accountability as acc;
-use empower_ingest::Import;
-use empower_model::{Designation, Rcdts};
+use empower_app::peers::CellsSource;
+use empower_app::rules;
+use empower_model::Rcdts;
+use empower_states::State;
 use progress::DelayedBar;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use warnings::Warnings;
 
 #[derive(Parser)]
 #[command(
@@ -214,7 +214,7 @@ enum Command {
 #[derive(clap::Args)]
 struct CellsInput {
     #[command(flatten)]
-    source: CellsSource,
+    source: CellsArgs,
     /// Higher-performing rules (default: the built-in Illinois 2005 criteria).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
@@ -222,14 +222,25 @@ struct CellsInput {
 
 #[derive(clap::Args)]
 #[group(required = true, multiple = false)]
-pub struct CellsSource {
+struct CellsArgs {
     /// Cells CSV (snapshot mode): one row per school × year × grade × subject.
     #[arg(long, value_name = "FILE")]
-    pub cells: Option<PathBuf>,
+    cells: Option<PathBuf>,
     /// Student records (longitudinal mode): continuously enrolled students
     /// are aggregated into cells first.
     #[arg(long, value_name = "FILE")]
-    pub students: Option<PathBuf>,
+    students: Option<PathBuf>,
+}
+
+impl CellsArgs {
+    fn source(&self) -> CellsSource {
+        match (&self.cells, &self.students) {
+            (Some(c), _) => CellsSource::Cells(c.clone()),
+            (None, Some(s)) => CellsSource::Students(s.clone()),
+            // clap requires one of the two.
+            (None, None) => unreachable!("clap requires --cells or --students"),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -268,8 +279,9 @@ enum ExportFormat {
 
 fn main() {
     let cli = Cli::parse();
-    let result = run(cli);
-    warnings::print_summary();
+    let mut warnings = Warnings::default();
+    let result = run(cli, &mut warnings);
+    warnings.print_summary();
     if let Err(e) = result {
         // `empower ... | head` closes the pipe early: not an error.
         if is_broken_pipe(&e) {
@@ -307,58 +319,78 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Imports the files through the use-case library; its warnings join the
-/// run's and its notes are printed.
-fn load(inputs: &Inputs, year: Option<u16>) -> Result<Import> {
-    let layouts = state::layouts(&inputs.columns)?;
+/// Runs a use case under a progress bar that shows only when it lasts.
+fn with_bar<T>(f: impl FnOnce(&DelayedBar) -> T) -> T {
     let bar = DelayedBar::new();
-    let import = empower_app::import(state::current()?, &app_inputs(inputs, &layouts), year, &bar);
+    let out = f(&bar);
     bar.done();
-    let import = import?;
-    warnings::extend(import.warnings.iter().cloned());
-    for n in &import.notes {
-        eprintln!("note: {n}");
-    }
-    Ok(import)
+    out
 }
 
-fn app_inputs<'a>(
-    inputs: &'a Inputs,
-    layouts: &'a [empower_ingest::Layout],
-) -> empower_app::Inputs<'a> {
-    empower_app::Inputs {
-        files: &inputs.files,
-        layouts,
-        allow_incomplete: inputs.allow_incomplete,
+/// The state's column maps plus the user's `--columns`.
+struct Files {
+    files: Vec<PathBuf>,
+    layouts: Vec<empower_ingest::Layout>,
+    allow_incomplete: bool,
+}
+
+impl Files {
+    fn new(
+        state: &State,
+        files: Vec<PathBuf>,
+        columns: &[PathBuf],
+        allow_incomplete: bool,
+    ) -> Result<Self> {
+        Ok(Files {
+            files,
+            layouts: rules::layouts(state, columns)?,
+            allow_incomplete,
+        })
+    }
+
+    fn of(state: &State, inputs: Inputs) -> Result<Self> {
+        Files::new(
+            state,
+            inputs.files,
+            &inputs.columns,
+            inputs.allow_incomplete,
+        )
+    }
+
+    fn inputs(&self) -> empower_app::Inputs<'_> {
+        empower_app::Inputs {
+            files: &self.files,
+            layouts: &self.layouts,
+            allow_incomplete: self.allow_incomplete,
+        }
     }
 }
 
-/// Designates a year through the use-case library.
-fn designations(
-    year: u16,
-    rules: &empower_rules::AccountabilityRules,
-    inputs: &Inputs,
-) -> Result<(Vec<acc::SchoolData>, acc::Designations)> {
-    let layouts = state::layouts(&inputs.columns)?;
-    let bar = DelayedBar::new();
-    let run = empower_app::designate(
-        state::current()?,
-        rules,
-        &app_inputs(inputs, &layouts),
-        year,
-        &bar,
-    );
-    bar.done();
-    let run = run?;
-    warnings::extend(run.warnings);
-    for n in &run.import.notes {
-        eprintln!("note: {n}");
-    }
-    Ok((run.schools, run.designations))
+fn parse_school(state: &State, code: &str) -> Result<Rcdts> {
+    let _ = state;
+    Ok(Rcdts::parse(code)?)
 }
 
-fn run(cli: Cli) -> Result<()> {
-    state::select(&cli.state, cli.states.as_deref())?;
+/// Writes `value` as pretty JSON with the run's warnings.
+fn write_json(out: &mut dyn Write, warnings: &Warnings, value: serde_json::Value) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &warnings.with_warnings(value))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// An output file, or standard output.
+fn output_to<'a>(path: &Option<PathBuf>, stdout: &'a mut dyn Write) -> Result<Box<dyn Write + 'a>> {
+    Ok(match path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(stdout),
+    })
+}
+
+fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
+    let state = rules::load_state(&cli.state, cli.states.as_deref())?;
+    let state = &state;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
@@ -369,21 +401,23 @@ fn run(cli: Cli) -> Result<()> {
             disagreements,
             inputs,
         } => {
-            let rules = state::rules(year, rules.as_deref())?;
-            let (_, d) = designations(year, &rules, &inputs)?;
-            let f = acc::fidelity(&d, &rules);
+            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let files = Files::of(state, inputs)?;
+            let run =
+                with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
+            warnings.extend(run.warnings);
+            for n in &run.import.notes {
+                eprintln!("note: {n}");
+            }
+            let d = run.designations;
+            let f = empower_accountability::fidelity(&d, &rules);
             match format {
                 Format::Csv => output::designations_csv(&d, &mut out)?,
-                Format::Json => {
-                    serde_json::to_writer_pretty(
-                        &mut out,
-                        &warnings::into_json(serde_json::json!({
-                            "designations": &d,
-                            "fidelity": &f,
-                        })),
-                    )?;
-                    writeln!(out)?;
-                }
+                Format::Json => write_json(
+                    &mut out,
+                    warnings,
+                    serde_json::json!({ "designations": &d, "fidelity": &f }),
+                )?,
                 Format::Table => output::designations_table(&d, &rules, &mut out)?,
             }
             out.flush()?;
@@ -402,21 +436,14 @@ fn run(cli: Cli) -> Result<()> {
             rcdts,
             inputs,
         } => {
-            let rules = state::rules(year, rules.as_deref())?;
-            let id = Rcdts::parse(&rcdts)?;
-            let (_, d) = designations(year, &rules, &inputs)?;
-            let ex = acc::explain(&d, &rules, &id);
-            if ex.is_empty() {
-                bail!("school {id} is not in the files for report-card year {year}");
-            }
+            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let id = parse_school(state, &rcdts)?;
+            let files = Files::of(state, inputs)?;
+            let ex = warnings.take(with_bar(|bar| {
+                empower_app::explain(state, &rules, &files.inputs(), year, &id, bar)
+            })?);
             match format {
-                TextFormat::Json => {
-                    serde_json::to_writer_pretty(
-                        &mut out,
-                        &warnings::into_json(serde_json::to_value(&ex)?),
-                    )?;
-                    writeln!(out)?;
-                }
+                TextFormat::Json => write_json(&mut out, warnings, serde_json::to_value(&ex)?)?,
                 TextFormat::Text => {
                     for e in &ex {
                         output::explanation_text(e, &rules, &mut out)?;
@@ -430,25 +457,11 @@ fn run(cli: Cli) -> Result<()> {
             format,
             inputs,
         } => {
-            if from >= to {
-                bail!("--from {from} must be a year before --to {to}: improvement is measured forward in time");
-            }
-            let import = load(&inputs, None)?;
-            let official = output::official_by_year(&import.records);
-            let get = |y: u16| -> Result<&BTreeMap<Rcdts, Designation>> {
-                official.get(&y).with_context(|| {
-                    format!(
-                        "the files hold no official designations for {y} (years found: {})",
-                        official
-                            .keys()
-                            .map(|k| k.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-            };
-            let report = acc::improved(get(from)?, get(to)?);
-            output::improved(&report, from, to, format, &mut out)?;
+            let files = Files::of(state, inputs)?;
+            let report = warnings.take(with_bar(|bar| {
+                empower_app::improved(state, &files.inputs(), from, to, bar)
+            })?);
+            output::improved(&report, format, warnings, &mut out)?;
         }
         Command::Calibrate {
             year,
@@ -457,44 +470,19 @@ fn run(cli: Cli) -> Result<()> {
             top,
             inputs,
         } => {
-            let (text, name) = state::rules_text(year, rules.as_deref())?;
-            let base: toml::Value =
-                toml::from_str(&text).with_context(|| format!("{name} is not valid TOML"))?;
-            let grid_text = std::fs::read_to_string(&grid)
-                .with_context(|| format!("cannot read the grid file {}", grid.display()))?;
-            let g = acc::CalibrationGrid::from_toml(&grid_text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", grid.display()))?;
-            let base_rules = state::rules(year, rules.as_deref())?;
-            let import = load(&inputs, Some(year))?;
-            let layouts = state::layouts(&inputs.columns)?;
-            warnings::extend(empower_app::required_inputs(
-                &import,
-                &base_rules,
-                &app_inputs(&inputs, &layouts),
-                year,
-            )?);
-            let schools = acc::SchoolData::from_records(
-                &import.records,
-                year,
-                &state::identity(&base_rules)?,
-            );
-            let with_official = schools.iter().filter(|s| s.official.is_some()).count();
-            if with_official == 0 {
-                bail!("no school in the files has an official designation to calibrate against");
-            }
-            let bar = DelayedBar::new();
-            let results = acc::calibrate(
-                &base,
-                &g,
-                &state::catalogue()?,
-                &schools,
-                year,
-                threads(),
-                &|done, total| bar.set(done as u64, total as u64, "calibrating"),
-            )
-            .map_err(anyhow::Error::msg)?;
-            bar.done();
-            output::calibration(&results, &g, &name, with_official, top, &mut out)?;
+            let files = Files::of(state, inputs)?;
+            let run = warnings.take(with_bar(|bar| {
+                empower_app::calibrate(
+                    state,
+                    rules.as_deref(),
+                    &grid,
+                    &files.inputs(),
+                    year,
+                    threads(),
+                    bar,
+                )
+            })?);
+            output::calibration(&run, top, &mut out)?;
         }
         Command::Status {
             format,
@@ -502,21 +490,15 @@ fn run(cli: Cli) -> Result<()> {
             school,
             inputs,
         } => {
-            let import = load(&inputs, None)?;
-            let official = output::official_by_year(&import.records);
-            let last = *official
-                .keys()
-                .last()
-                .context("the files hold no official designations")?;
-            let rules = state::rules(last, rules.as_deref())?;
-            let only = school.as_deref().map(Rcdts::parse).transpose()?;
-            // Said with every run until the categories are built.
-            warnings::push(empower_ingest::Warning::new(
-                std::path::Path::new("(status)"),
-                None,
-                "the 2023 early-exit categories (for 2022 designations: missing 30% or more of the 2021 assessment data, top 30% by the 2019 index, population change over 30%) are not implemented: a school they would release stays in status here",
-            ));
-            output::status(&official, &rules.status, only.as_ref(), format, &mut out)?;
+            let only = school
+                .as_deref()
+                .map(|s| parse_school(state, s))
+                .transpose()?;
+            let files = Files::of(state, inputs)?;
+            let rows = warnings.take(with_bar(|bar| {
+                empower_app::status(state, rules.as_deref(), &files.inputs(), only.as_ref(), bar)
+            })?);
+            output::status(&rows, format, warnings, &mut out)?;
         }
         Command::HigherPerforming {
             input,
@@ -525,38 +507,34 @@ fn run(cli: Cli) -> Result<()> {
             regressions,
             school,
         } => {
-            let rules = state::hp_rules(input.rules.as_deref())?;
-            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
-            let report = peers_cmd::run_model(&source, &rows, &rules)?;
+            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let source = input.source.source();
+            let school = school
+                .as_deref()
+                .map(|s| parse_school(state, s))
+                .transpose()?;
+            let (cells, report) = model(&source, &rules, warnings)?;
             if let Some(id) = school {
-                let id = Rcdts::parse(&id)?;
-                peers_cmd::explain_school(&report, &rows, &rules, &id, &mut out)?;
+                peers_cmd::explain_school(&report, &cells.rows, &rules, &id, &mut out)?;
                 out.flush()?;
                 return Ok(());
             }
             match format {
                 Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
-                Format::Json => {
-                    serde_json::to_writer_pretty(
-                        &mut out,
-                        &warnings::into_json(serde_json::to_value(&report)?),
-                    )?;
-                    writeln!(out)?;
-                }
+                Format::Json => write_json(&mut out, warnings, serde_json::to_value(&report)?)?,
                 Format::Table => peers_cmd::table(&report, &mut out)?,
             }
             if let Some(p) = detail {
-                peers_cmd::detail_csv(&report, &rows, &p)?;
+                peers_cmd::detail_csv(&report, &cells.rows, &p)?;
             }
             if let Some(p) = regressions {
                 peers_cmd::regressions_csv(&report, &p)?;
             }
         }
         Command::Gaps { input, rcdts } => {
-            let rules = state::hp_rules(input.rules.as_deref())?;
-            let id = Rcdts::parse(&rcdts)?;
-            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
-            let report = peers_cmd::run_model(&source, &rows, &rules)?;
+            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let id = parse_school(state, &rcdts)?;
+            let (_, report) = model(&input.source.source(), &rules, warnings)?;
             peers_cmd::gaps(&report, &id, &mut out)?;
         }
         Command::Similar {
@@ -564,13 +542,12 @@ fn run(cli: Cli) -> Result<()> {
             format,
             rcdts,
         } => {
-            let rules = state::hp_rules(input.rules.as_deref())?;
-            let id = Rcdts::parse(&rcdts)?;
-            let (rows, source) = peers_cmd::cells_input(&input.source, &rules)?;
-            let report = peers_cmd::run_model(&source, &rows, &rules)?;
-            let list = empower_peers::similar_schools(&rows, &rules, &id)
-                .with_context(|| format!("school {id} has no rows in {}", source.display()))?;
-            peers_cmd::similar(&report, &list, &rules, &id, format, &mut out)?;
+            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let id = parse_school(state, &rcdts)?;
+            let source = input.source.source();
+            let (cells, report) = model(&source, &rules, warnings)?;
+            let list = empower_app::peers::similar(&cells.rows, &rules, &id, source.path())?;
+            peers_cmd::similar(&report, &list, &rules, &id, format, warnings, &mut out)?;
         }
         Command::Cells {
             rules,
@@ -579,69 +556,51 @@ fn run(cli: Cli) -> Result<()> {
             files,
             columns,
         } => {
-            let rules = state::hp_rules(rules.as_deref())?;
+            let rules = rules::higher_performing(state, rules.as_deref())?;
             let rows = match students {
-                Some(path) => peers_cmd::aggregate_students(&path, &rules)?,
+                Some(path) => {
+                    let cells = warnings.take(with_bar(|bar| {
+                        empower_app::peers::cells(
+                            &CellsSource::Students(path),
+                            &rules,
+                            threads(),
+                            bar,
+                        )
+                    })?);
+                    peers_cmd::describe_cells(&cells);
+                    cells.rows
+                }
                 None => {
-                    if files.is_empty() {
-                        bail!("give report-card files, or --students FILE");
-                    }
-                    let import = load(
-                        &Inputs {
-                            files,
-                            columns,
-                            allow_incomplete: false,
-                        },
-                        None,
-                    )?;
-                    let (rows, build) = empower_peers::cells_from_records(&import.records, &rules)
-                        .map_err(anyhow::Error::msg)?;
-                    let sources: Vec<String> = build
+                    let files = Files::new(state, files, &columns, false)?;
+                    let built = warnings.take(with_bar(|bar| {
+                        empower_app::peers::cells_from_report_cards(
+                            state,
+                            &rules,
+                            &files.inputs(),
+                            bar,
+                        )
+                    })?);
+                    let sources: Vec<String> = built
                         .n_sources
                         .iter()
                         .map(|(m, k)| format!("{m} for {k}"))
                         .collect();
                     eprintln!(
                         "{} cells (performance = {}); n taken from {}",
-                        rows.len(),
-                        rules
-                            .report_card
-                            .as_ref()
-                            .map(|r| r.performance.as_str())
-                            .unwrap_or("?"),
+                        built.rows.len(),
+                        built.performance,
                         if sources.is_empty() {
                             "nothing".to_string()
                         } else {
                             sources.join(", ")
                         }
                     );
-                    if build.untested_year_rows > 0 {
-                        warnings::push(empower_ingest::Warning::new(
-                            std::path::Path::new("(all files)"),
-                            None,
-                            format!(
-                                "{} school rows of years without a state test ({}) left out",
-                                build.untested_year_rows,
-                                rules
-                                    .years_without_tests
-                                    .iter()
-                                    .map(|y| y.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ));
-                    }
-                    rows
+                    built.rows
                 }
             };
-            match output {
-                Some(path) => {
-                    let f = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
-                    peers_cmd::write_cells(&rows, &rules, &mut std::io::BufWriter::new(f))?;
-                }
-                None => peers_cmd::write_cells(&rows, &rules, &mut out)?,
-            }
+            let mut w = output_to(&output, &mut out)?;
+            empower_ingest::write_cells_csv(&rows, &rules.predictors, &mut w)?;
+            w.flush()?;
         }
         Command::Generate {
             what:
@@ -661,22 +620,13 @@ fn run(cli: Cli) -> Result<()> {
                 seed,
                 ..Default::default()
             };
-            let real = peers_cmd::school_profiles(&load(
-                &Inputs {
-                    files: school_list,
-                    columns: Vec::new(),
-                    allow_incomplete: false,
-                },
-                None,
-            )?)?;
-            let generated = match output {
-                Some(path) => {
-                    let f = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
-                    empower_synth::generate_students(&real, &settings, f)?
-                }
-                None => empower_synth::generate_students(&real, &settings, &mut out)?,
-            };
+            let files = Files::new(state, school_list, &[], false)?;
+            let real = warnings.take(with_bar(|bar| {
+                empower_app::peers::school_profiles(state, &files.inputs(), bar)
+            })?);
+            let mut w = output_to(&output, &mut out)?;
+            let generated = empower_synth::generate_students(&real, &settings, &mut w)?;
+            w.flush()?;
             eprintln!(
                 "{} schools ({} synthetic), {} students, {} records, years {}-{}",
                 generated.schools,
@@ -693,25 +643,42 @@ fn run(cli: Cli) -> Result<()> {
             output,
             inputs,
         } => {
-            let import = load(&inputs, Some(year))?;
-            match output {
-                Some(path) => {
-                    let f = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
-                    empower_ingest::write_canonical_csv(
-                        &import.records,
-                        std::io::BufWriter::new(f),
-                    )?;
-                    eprintln!(
-                        "wrote {} records to {}",
-                        import.records.len(),
-                        path.display()
-                    );
-                }
-                None => empower_ingest::write_canonical_csv(&import.records, &mut out)?,
+            let files = Files::of(state, inputs)?;
+            let import =
+                with_bar(|bar| empower_app::import(state, &files.inputs(), Some(year), bar))?;
+            warnings.extend(import.warnings.iter().cloned());
+            for n in &import.notes {
+                eprintln!("note: {n}");
+            }
+            let mut w = output_to(&output, &mut out)?;
+            empower_ingest::write_canonical_csv(&import.records, &mut w)?;
+            w.flush()?;
+            if let Some(path) = &output {
+                eprintln!(
+                    "wrote {} records to {}",
+                    import.records.len(),
+                    path.display()
+                );
             }
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// The cells of a run and the model's report on them, with what was used
+/// said on standard error.
+fn model(
+    source: &CellsSource,
+    rules: &empower_peers::HpRules,
+    warnings: &mut Warnings,
+) -> Result<(empower_app::peers::Cells, empower_peers::HpReport)> {
+    let cells = warnings.take(with_bar(|bar| {
+        empower_app::peers::cells(source, rules, threads(), bar)
+    })?);
+    peers_cmd::describe_cells(&cells);
+    let (report, w) = empower_app::peers::run_model(source.path(), &cells.rows, rules, threads())?;
+    peers_cmd::describe_run(&report);
+    warnings.extend(w);
+    Ok((cells, report))
 }

@@ -1,12 +1,11 @@
 //! Rendering for people (terminal tables, explanations) and machines (CSV).
 
+use crate::warnings::Warnings;
 use anyhow::Result;
-use empower_accountability::{
-    support_status, CalibrationGrid, CalibrationResult, Designations, Explanation, Fidelity,
-    ImprovedReport, IndicatorStatus, YearDesignation,
-};
-use empower_model::{Designation, Level, Rcdts, Record, Value};
-use empower_rules::{AccountabilityRules, StatusRules};
+use empower_accountability::{Designations, Explanation, Fidelity, IndicatorStatus};
+use empower_app::{Calibrated, Improved, SchoolStatus};
+use empower_model::Designation;
+use empower_rules::AccountabilityRules;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -372,39 +371,17 @@ pub fn explanation_text(
     Ok(())
 }
 
-/// Official designations per year and school, from the imported records.
-pub fn official_by_year(records: &[Record]) -> BTreeMap<u16, BTreeMap<Rcdts, Designation>> {
-    let mut m: BTreeMap<u16, BTreeMap<Rcdts, Designation>> = BTreeMap::new();
-    for r in records {
-        if &*r.measure != "official_designation" || r.level != Level::School {
-            continue;
-        }
-        if let (Some(id), Value::Text(t)) = (&r.entity, &r.value) {
-            if let Ok(d) = t.parse::<Designation>() {
-                m.entry(r.year).or_default().insert(id.clone(), d);
-            }
-        }
-    }
-    m
-}
-
 pub fn improved(
-    report: &ImprovedReport,
-    from: u16,
-    to: u16,
+    report: &Improved,
     format: crate::Format,
+    warnings: &Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let (from, to) = (report.from, report.to);
     if format == crate::Format::Json {
         serde_json::to_writer_pretty(
             &mut *out,
-            &crate::warnings::into_json(serde_json::json!({
-                "from": from,
-                "to": to,
-                "compared": report.compared,
-                "improved": &report.improved,
-                "transitions": report.transitions.iter().map(|((a, b), n)| serde_json::json!({"from": a, "to": b, "schools": n})).collect::<Vec<_>>(),
-            })),
+            &warnings.with_warnings(serde_json::to_value(report)?),
         )?;
         writeln!(out)?;
         return Ok(());
@@ -426,9 +403,15 @@ pub fn improved(
     writeln!(out, "Designation moves {from} → {to}: {} schools designated in both years, {} moved up ({} of them from Targeted or Comprehensive)", report.compared, report.improved.len(), report.improved_from_support())?;
     writeln!(out)?;
     writeln!(out, "Moves up:")?;
-    for ((a, b), n) in &report.transitions {
-        if b.is_better_than(*a) {
-            writeln!(out, "  {:<13} → {:<13} {n:>5}", a.as_str(), b.as_str())?;
+    for t in &report.transitions {
+        if t.to.is_better_than(t.from) {
+            writeln!(
+                out,
+                "  {:<13} → {:<13} {:>5}",
+                t.from.as_str(),
+                t.to.as_str(),
+                t.schools
+            )?;
         }
     }
     writeln!(out, "All transitions (rows {from}, columns {to}):")?;
@@ -440,7 +423,13 @@ pub fn improved(
     for a in Designation::ALL {
         let row: Vec<usize> = Designation::ALL
             .iter()
-            .map(|b| *report.transitions.get(&(a, *b)).unwrap_or(&0))
+            .map(|b| {
+                report
+                    .transitions
+                    .iter()
+                    .find(|t| t.from == a && t.to == *b)
+                    .map_or(0, |t| t.schools)
+            })
             .collect();
         if row.iter().sum::<usize>() == 0 {
             continue;
@@ -465,14 +454,8 @@ pub fn improved(
     Ok(())
 }
 
-pub fn calibration(
-    results: &[CalibrationResult],
-    grid: &CalibrationGrid,
-    rules_name: &str,
-    compared: usize,
-    top: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
+pub fn calibration(run: &Calibrated, top: usize, out: &mut dyn Write) -> Result<()> {
+    let (results, grid, rules_name, compared) = (&run.results, &run.grid, &run.rules, run.compared);
     writeln!(
         out,
         "Calibration of {rules_name} against {compared} official designations: {} combinations",
@@ -520,51 +503,15 @@ pub fn calibration(
 /// escalated). CSV and the table print one row per school and year; JSON
 /// one object per row, with the groups and note, and the run's warnings.
 pub fn status(
-    official: &BTreeMap<u16, BTreeMap<Rcdts, Designation>>,
-    rules: &StatusRules,
-    only: Option<&Rcdts>,
+    rows: &[SchoolStatus],
     format: crate::Format,
+    warnings: &Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let mut schools: Vec<&Rcdts> = official.values().flat_map(|m| m.keys()).collect();
-    schools.sort();
-    schools.dedup();
-    if let Some(o) = only {
-        if !schools.contains(&o) {
-            anyhow::bail!("school {o} has no designation in the files");
-        }
-    }
-    let mut rows = Vec::new();
-    for id in schools
-        .into_iter()
-        .filter(|id| only.is_none_or(|o| o == *id))
-    {
-        let history: Vec<YearDesignation> = official
-            .iter()
-            .map(|(y, m)| YearDesignation {
-                year: *y,
-                designation: m.get(id).copied(),
-                groups: None,
-            })
-            .collect();
-        for (h, s) in history.iter().zip(support_status(&history, rules)) {
-            rows.push((id, h.designation, s));
-        }
-    }
     if format == crate::Format::Json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(id, d, s)| {
-                serde_json::json!({
-                    "rcdts": id, "year": s.year, "designation": d, "status": s.status,
-                    "cohort": s.cohort, "term": s.term, "event": s.event,
-                    "groups": s.groups, "note": s.note,
-                })
-            })
-            .collect();
         serde_json::to_writer_pretty(
             &mut *out,
-            &crate::warnings::into_json(serde_json::json!({ "statuses": v })),
+            &warnings.with_warnings(serde_json::json!({ "statuses": rows })),
         )?;
         writeln!(out)?;
         return Ok(());
@@ -586,16 +533,17 @@ pub fn status(
         "event",
         "note",
     ])?;
-    for (id, d, s) in rows {
+    for r in rows {
+        let s = &r.status;
         w.write_record([
-            id.as_str(),
+            r.rcdts.as_str(),
             &s.year.to_string(),
-            &opt(d),
+            &opt(r.designation),
             &opt(s.status),
             &opt(s.cohort),
-            &s.term.unwrap_or_default(),
+            s.term.as_deref().unwrap_or_default(),
             s.event.as_str(),
-            &s.note.unwrap_or_default(),
+            s.note.as_deref().unwrap_or_default(),
         ])?;
     }
     w.flush()?;

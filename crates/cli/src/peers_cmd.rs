@@ -1,22 +1,13 @@
 //! The higher-performing commands: loading cells and rendering results.
 
 use anyhow::{bail, Context, Result};
-use empower_ingest::write_cells_csv;
 use empower_model::Rcdts;
 use empower_peers::{CellRow, HpReport, HpRules, SubjectResult};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Reads a cells file through the use-case library.
-pub fn load_cells(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    let (rows, warnings) = empower_app::peers::load_cells(path, rules)?;
-    crate::warnings::extend(warnings);
-    Ok(rows)
-}
-
-/// Runs the model through the use-case library and says what it used.
-pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpReport> {
-    let (report, warnings) = empower_app::peers::run_model(path, rows, rules, crate::threads())?;
+/// Says which years and predictors the model used (standard error).
+pub fn describe_run(report: &HpReport) {
     eprintln!(
         "window: {} ({} most recent tested years); predictors: {}{}",
         report
@@ -36,8 +27,17 @@ pub fn run_model(path: &Path, rows: &[CellRow], rules: &HpRules) -> Result<HpRep
             )
         }
     );
-    crate::warnings::extend(warnings);
-    Ok(report)
+}
+
+/// Says what the cells came from (standard error).
+pub fn describe_cells(cells: &empower_app::peers::Cells) {
+    if let Some((students, years)) = &cells.students {
+        eprintln!(
+            "{students} students, years {}; {} cells of continuously enrolled students (performance = mean scale score)",
+            years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
+            cells.rows.len()
+        );
+    }
 }
 
 fn num(v: Option<f64>) -> String {
@@ -259,11 +259,6 @@ pub fn gaps(report: &HpReport, id: &Rcdts, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-pub fn write_cells(rows: &[CellRow], rules: &HpRules, out: &mut dyn Write) -> Result<()> {
-    write_cells_csv(rows, &rules.predictors, out)?;
-    Ok(())
-}
-
 /// Similar schools with their performance and relative performance.
 #[allow(clippy::too_many_arguments)]
 pub fn similar(
@@ -272,6 +267,7 @@ pub fn similar(
     rules: &HpRules,
     id: &Rcdts,
     format: crate::Format,
+    warnings: &crate::warnings::Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
     let relative = |school: &Rcdts| -> Vec<(String, Option<f64>, Option<f64>)> {
@@ -295,7 +291,7 @@ pub fn similar(
             .collect();
         serde_json::to_writer_pretty(
             &mut *out,
-            &crate::warnings::into_json(serde_json::json!({"school": id, "similar": v})),
+            &warnings.with_warnings(serde_json::json!({"school": id, "similar": v})),
         )?;
         writeln!(out)?;
         return Ok(());
@@ -362,79 +358,6 @@ pub fn similar(
         )?;
     }
     Ok(())
-}
-
-/// Cells from `--cells` or, in longitudinal mode, from `--students`; with
-/// the path to name in messages.
-pub fn cells_input(
-    source: &crate::CellsSource,
-    rules: &HpRules,
-) -> Result<(Vec<CellRow>, PathBuf)> {
-    match (&source.cells, &source.students) {
-        (Some(c), _) => Ok((load_cells(c, rules)?, c.clone())),
-        (None, Some(s)) => Ok((aggregate_students(s, rules)?, s.clone())),
-        (None, None) => bail!("give --cells FILE or --students FILE"),
-    }
-}
-
-/// Longitudinal mode through the use-case library, on every core.
-pub fn aggregate_students(path: &Path, rules: &HpRules) -> Result<Vec<CellRow>> {
-    let bar = crate::progress::DelayedBar::new();
-    let run = empower_app::peers::aggregate_students(path, rules, crate::threads(), &bar);
-    bar.done();
-    let run = run?;
-    eprintln!(
-        "{} students, years {}; {} cells of continuously enrolled students (performance = mean scale score)",
-        run.students,
-        run.years
-            .iter()
-            .map(|y| y.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        run.rows.len()
-    );
-    crate::warnings::extend(run.warnings);
-    Ok(run.rows)
-}
-
-/// The real school list for the generator, from report-card records of the
-/// latest year they hold.
-pub fn school_profiles(
-    import: &empower_ingest::Import,
-) -> Result<Vec<empower_synth::SchoolProfile>> {
-    use empower_model::{Group, Level};
-    let year = import
-        .records
-        .iter()
-        .filter(|r| r.level == Level::School)
-        .map(|r| r.year)
-        .max()
-        .context("the school list has no school rows")?;
-    let schools = empower_accountability::SchoolData::from_records(&import.records, year, &{
-        let s = crate::state::current()?;
-        let rules = s.rules.last().context("the state has no rules file")?;
-        s.identity(&rules.rules)
-    });
-    let pct = |s: &empower_accountability::SchoolData, g: Group| {
-        s.value("enrollment_pct", g, None).unwrap_or(0.0)
-    };
-    Ok(schools
-        .iter()
-        .filter_map(|s| {
-            Some(empower_synth::SchoolProfile {
-                rcdts: s.rcdts.clone()?,
-                grades: s.grades.clone(),
-                enrollment: s.value("enrollment", Group::All, None)?,
-                pct_low_income: pct(s, Group::LowIncome),
-                pct_el: pct(s, Group::El),
-                pct_black: pct(s, Group::Black),
-                pct_hispanic: pct(s, Group::Hispanic),
-                pct_asian: pct(s, Group::Asian),
-                synthetic: false,
-            })
-        })
-        .filter(|p| !p.grades.is_empty() && p.enrollment > 0.0)
-        .collect())
 }
 
 /// One school's higher-performing verdict, explained.

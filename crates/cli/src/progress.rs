@@ -31,12 +31,6 @@ impl DelayedBar {
         }
     }
 
-    pub fn set(&self, done: u64, total: u64, msg: &str) {
-        self.bar.set_length(total);
-        self.bar.set_message(msg.to_string());
-        self.tick(done);
-    }
-
     fn tick(&self, done: u64) {
         self.bar.set_position(done);
         let mut shown = self.shown.lock().expect("progress lock");
@@ -56,14 +50,16 @@ impl DelayedBar {
 
 impl Progress for DelayedBar {
     fn start(&self, file: &Path, total: u64) {
+        let name = file
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default();
+        self.begin(&format!("reading {name}"), total);
+    }
+    fn begin(&self, task: &str, total: u64) {
         self.bar.set_length(total);
         self.bar.set_position(0);
-        self.bar.set_message(format!(
-            "reading {}",
-            file.file_name()
-                .map(|f| f.to_string_lossy())
-                .unwrap_or_default()
-        ));
+        self.bar.set_message(task.to_string());
     }
     fn advance(&self, done: u64) {
         self.tick(done);

@@ -74,7 +74,10 @@ struct TableSchools {
 
 /// Progress of a long import, reported in bytes (CSV) or rows (workbooks).
 pub trait Progress: Sync {
+    /// Reading `file` starts; `total` is its size in bytes.
     fn start(&self, _file: &Path, _total: u64) {}
+    /// Another task of `total` steps starts (e.g. calibrating).
+    fn begin(&self, _task: &str, _total: u64) {}
     fn advance(&self, _done: u64) {}
     fn finish(&self) {}
 }
