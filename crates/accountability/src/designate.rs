@@ -4,7 +4,7 @@ use crate::index::{
     group_result, indicators, populations, school_index, GroupResult, IndicatorResult, Populations,
 };
 use crate::input::SchoolData;
-use empower_model::{Band, Designation, Group, Rcdts};
+use empower_model::{Band, Designation, Group, SchoolId};
 use empower_rules::{AccountabilityRules, Cut, Pool};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ pub enum Reason {
     UnderperformingGroups(Vec<Group>),
     #[serde(rename = "top-10")]
     Top10,
-    PairedWith(Rcdts),
+    PairedWith(SchoolId),
     NoDesignation(NoDesignation),
 }
 
@@ -100,7 +100,7 @@ impl BandCuts {
 /// One school in one band (or in none).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BandResult {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub school_name: String,
     pub band: Option<Band>,
     pub index: Option<f64>,
@@ -165,7 +165,7 @@ impl Designations {
         out
     }
 
-    pub fn row(&self, rcdts: &Rcdts, band: Option<Band>) -> Option<&BandResult> {
+    pub fn row(&self, rcdts: &SchoolId, band: Option<Band>) -> Option<&BandResult> {
         self.rows
             .iter()
             .find(|r| &r.rcdts == rcdts && (band.is_none() || r.band == band))
@@ -399,14 +399,18 @@ pub(crate) fn decide(
 /// Untested schools (in a band, no index) take the designation of a school
 /// of the same district whose lowest grade is just above their highest.
 fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut [BandResult]) {
-    let grades: HashMap<&Rcdts, &[u8]> = schools
+    let grades: HashMap<&SchoolId, &[u8]> = schools
         .iter()
         .map(|s| (s.rcdts(), s.grades.as_slice()))
+        .collect();
+    let district: HashMap<&SchoolId, &str> = schools
+        .iter()
+        .map(|s| (s.rcdts(), s.district.as_str()))
         .collect();
     // Designation standing for each school with an index: the row of the
     // rules' official band if it has one, else its other row (rows of a
     // school are neighbours).
-    let mut tested: Vec<(Rcdts, Designation)> = Vec::new();
+    let mut tested: Vec<(SchoolId, Designation)> = Vec::new();
     for r in rows.iter() {
         if let (Some(d), Some(_)) = (r.designation, r.index) {
             match tested.last_mut() {
@@ -423,14 +427,14 @@ fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut
         if row.band.is_none() || row.index.is_some() {
             continue;
         }
-        let mut partner: Option<(u8, &Rcdts, Designation)> = None;
+        let mut partner: Option<(u8, &SchoolId, Designation)> = None;
         if rules.pairing.enabled {
             let highest = grades
                 .get(&row.rcdts)
                 .and_then(|g| g.last().copied())
                 .unwrap_or(0);
             for (id, d) in &tested {
-                if id.district_prefix() != row.rcdts.district_prefix() || *id == row.rcdts {
+                if district.get(id) != district.get(&row.rcdts) || *id == row.rcdts {
                     continue;
                 }
                 let Some(&lowest) = grades.get(id).and_then(|g| g.first()) else {

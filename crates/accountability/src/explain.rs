@@ -3,7 +3,7 @@
 
 use crate::designate::{BandCuts, BandResult, Designations, NoDesignation, Reason};
 use crate::index::{GroupResult, IndicatorResult};
-use empower_model::{Band, Designation, Group, Rcdts};
+use empower_model::{Band, Designation, Group, SchoolId};
 use empower_rules::AccountabilityRules;
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ pub struct NextStep {
 pub struct Explanation {
     pub year: u16,
     pub rules: String,
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub school_name: String,
     pub band: Option<Band>,
     pub designation: Option<Designation>,
@@ -52,7 +52,7 @@ pub struct Explanation {
 pub fn explain(
     designations: &Designations,
     rules: &AccountabilityRules,
-    rcdts: &Rcdts,
+    rcdts: &SchoolId,
 ) -> Vec<Explanation> {
     designations
         .rows

@@ -1,7 +1,7 @@
 //! Agreement of computed designations with the published ones.
 
 use crate::designate::Designations;
-use empower_model::{Band, Designation, Rcdts};
+use empower_model::{Band, Designation, SchoolId};
 use empower_rules::AccountabilityRules;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ impl Tally {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Disagreement {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub school_name: String,
     pub band: Option<Band>,
     pub official: Designation,

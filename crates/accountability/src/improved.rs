@@ -1,12 +1,12 @@
 //! Schools whose designation moved up between two years.
 
-use empower_model::{Designation, Rcdts};
+use empower_model::{Designation, SchoolId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Improvement {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub from: Designation,
     pub to: Designation,
     /// First designated Targeted or Comprehensive in the earlier year: the
@@ -32,8 +32,8 @@ impl ImprovedReport {
 /// Only schools designated in both years count; any step up counts,
 /// Commendable → Exemplary included. Sorted by RCDTS.
 pub fn improved(
-    earlier: &BTreeMap<Rcdts, Designation>,
-    later: &BTreeMap<Rcdts, Designation>,
+    earlier: &BTreeMap<SchoolId, Designation>,
+    later: &BTreeMap<SchoolId, Designation>,
 ) -> ImprovedReport {
     let mut report = ImprovedReport {
         compared: 0,
@@ -61,8 +61,8 @@ mod tests {
     use super::*;
     use Designation::*;
 
-    fn id(s: &str) -> Rcdts {
-        Rcdts::parse(s).unwrap()
+    fn id(s: &str) -> SchoolId {
+        SchoolId::parse(s).unwrap()
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use empower_model::{
-    parse_grades, Designation, Grade, Group, Level, Rcdts, Record, Subject, Value,
+    parse_grades, Designation, Grade, Group, Level, Record, SchoolId, Subject, Value,
 };
 use std::collections::HashMap;
 
@@ -8,6 +8,8 @@ use std::collections::HashMap;
 /// rules).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Identity {
+    /// How the state writes school ids (which part names the district).
+    pub ids: empower_model::IdFormat,
     pub name: String,
     pub grades_served: String,
     pub official_designation: String,
@@ -24,7 +26,9 @@ pub struct Observation {
 /// Everything the engine needs about one school in one year.
 #[derive(Clone, Debug, Default)]
 pub struct SchoolData {
-    pub rcdts: Option<Rcdts>,
+    pub rcdts: Option<SchoolId>,
+    /// The district's part of the id: untested schools pair only within it.
+    pub district: String,
     pub name: String,
     /// Numbered grades served (PK and K dropped).
     pub grades: Vec<u8>,
@@ -36,8 +40,10 @@ pub struct SchoolData {
 }
 
 impl SchoolData {
-    pub fn new(rcdts: Rcdts, name: impl Into<String>, grades: Vec<u8>) -> Self {
+    pub fn new(rcdts: SchoolId, name: impl Into<String>, grades: Vec<u8>) -> Self {
         SchoolData {
+            // Its own district until `in_district` says otherwise.
+            district: rcdts.to_string(),
             rcdts: Some(rcdts),
             name: name.into(),
             grades,
@@ -45,7 +51,13 @@ impl SchoolData {
         }
     }
 
-    pub fn rcdts(&self) -> &Rcdts {
+    /// The same school, in district `district` (the id's district part).
+    pub fn in_district(mut self, district: impl Into<String>) -> Self {
+        self.district = district.into();
+        self
+    }
+
+    pub fn rcdts(&self) -> &SchoolId {
         self.rcdts
             .as_ref()
             .expect("school data always carries an RCDTS")
@@ -118,7 +130,7 @@ impl SchoolData {
         identity: &Identity,
     ) -> Vec<SchoolData> {
         let mut schools: Vec<SchoolData> = Vec::new();
-        let mut position: HashMap<Rcdts, usize> = HashMap::new();
+        let mut position: HashMap<SchoolId, usize> = HashMap::new();
         // Importers emit a school's records together: remember the last one.
         let mut last: Option<usize> = None;
         for r in records {
@@ -130,6 +142,7 @@ impl SchoolData {
                 Some(k) if schools[k].rcdts.as_ref() == Some(id) => k,
                 _ => *position.entry(id.clone()).or_insert_with(|| {
                     schools.push(SchoolData {
+                        district: identity.ids.district_of(id).to_string(),
                         rcdts: Some(id.clone()),
                         ..Default::default()
                     });

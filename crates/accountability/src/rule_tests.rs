@@ -7,7 +7,7 @@ use crate::designate::{decide, designate, BandCuts, NoDesignation, Reason};
 use crate::explain::explain;
 use crate::index::{group_result, indicators, school_index, weighted_index, Populations};
 use crate::input::SchoolData;
-use empower_model::{Band, Designation, Group, Rcdts, Subject};
+use empower_model::{Band, Designation, Group, SchoolId, Subject};
 use empower_rules::{AccountabilityRules, Pool};
 use proptest::prelude::*;
 
@@ -104,13 +104,19 @@ fn rules() -> AccountabilityRules {
     AccountabilityRules::from_toml(RULES, "test").unwrap()
 }
 
-fn id(n: u32) -> Rcdts {
-    Rcdts::parse(&format!("0100100102{n:05}")).unwrap()
+/// A school in the district of its id's first 11 characters (RCDTS).
+fn school(id: SchoolId, name: impl Into<String>, grades: Vec<u8>) -> SchoolData {
+    let district = id.as_str()[..11].to_string();
+    SchoolData::new(id, name, grades).in_district(district)
+}
+
+fn id(n: u32) -> SchoolId {
+    SchoolId::parse(&format!("0100100102{n:05}")).unwrap()
 }
 
 /// An ES school (grades 3-5) with all-students values.
 fn es(n: u32, prof: f64, growth: Option<f64>, absent: Option<f64>) -> SchoolData {
-    let mut s = SchoolData::new(id(n), format!("School {n}"), vec![3, 4, 5]);
+    let mut s = school(id(n), format!("School {n}"), vec![3, 4, 5]);
     s.set(
         "proficiency_pct",
         Group::All,
@@ -177,7 +183,7 @@ fn missing_indicators_rescale_the_remaining_weights() {
     let index = school_index(&r, Band::ES, &inds).unwrap();
     assert!((index - 4800.0 / 70.0).abs() < 1e-12);
     // No proficiency rate: no index at all, even with other indicators.
-    let mut s = SchoolData::new(id(2), "x", vec![3]);
+    let mut s = school(id(2), "x", vec![3]);
     s.set("growth_msgp", Group::All, Some(Subject::Ela), 50.0, None);
     let inds = indicators(&r, Band::ES, &s, Group::All, &Populations::new());
     assert_eq!(school_index(&r, Band::ES, &inds), None);
@@ -328,7 +334,7 @@ fn without_title1_data_the_pool_is_all_schools() {
 }
 
 fn hs(n: u32, prof: f64, grad4: f64, grad5: Option<f64>) -> SchoolData {
-    let mut s = SchoolData::new(id(n), format!("High {n}"), vec![9, 10, 11, 12]);
+    let mut s = school(id(n), format!("High {n}"), vec![9, 10, 11, 12]);
     s.set(
         "proficiency_pct",
         Group::All,
@@ -448,13 +454,13 @@ fn untested_schools_are_paired_with_the_nearest_receiving_school() {
     let r = rules();
     let mut schools = field();
     // A K-2 building of the same district as schools 1.. (grades 3-5).
-    let mut k2 = SchoolData::new(id(90), "Primary", vec![1, 2]);
+    let mut k2 = school(id(90), "Primary", vec![1, 2]);
     k2.set("enrollment", Group::All, None, 150.0, None);
     schools.push(k2);
     // A PK-only centre: no band.
-    schools.push(SchoolData::new(id(91), "Early childhood", vec![]));
+    schools.push(school(id(91), "Early childhood", vec![]));
     // An untested grade 9-12 centre with no school 1-3 grades above.
-    schools.push(SchoolData::new(id(92), "Alternative", vec![9, 10, 11, 12]));
+    schools.push(school(id(92), "Alternative", vec![9, 10, 11, 12]));
     let d = designate(&schools, &r, 2018);
     let p = d.row(&id(90), None).unwrap();
     // Lowest grade 3 is one above highest grade 2; ties go to the lowest RCDTS.
@@ -656,15 +662,16 @@ fn a_paired_school_takes_the_designation_of_the_official_band() {
         100.0,
         None,
     );
-    let mut k5 = SchoolData::new(
-        Rcdts::parse("010010010300001").unwrap(),
+    let mut k5 = school(
+        SchoolId::parse("010010010300001").unwrap(),
         "Primary",
         vec![1, 2, 3, 4, 5],
     );
     k5.set("enrollment", Group::All, None, 150.0, None);
     // Same district as school 60, none of the field's grade 3-5 schools.
     let mut partner = both.clone();
-    partner.rcdts = Some(Rcdts::parse("010010010300002").unwrap());
+    partner.rcdts = Some(SchoolId::parse("010010010300002").unwrap());
+    partner.district = "01001001030".into();
     let schools_hs = {
         let mut v = field();
         v.push(partner.clone());

@@ -5,7 +5,7 @@
 use crate::{import, AppError, Inputs, Loaded};
 use empower_accountability as acc;
 use empower_ingest::{Import, Progress, Warning};
-use empower_model::{Designation, Group, Level, Rcdts, Record, Value};
+use empower_model::{Designation, Group, Level, Record, SchoolId, Value};
 use empower_rules::AccountabilityRules;
 use empower_states::State;
 use serde::{Deserialize, Serialize};
@@ -138,7 +138,7 @@ pub fn explain(
     rules: &AccountabilityRules,
     inputs: &Inputs,
     year: u16,
-    school: &Rcdts,
+    school: &SchoolId,
     progress: &dyn Progress,
 ) -> Result<Loaded<Vec<acc::Explanation>>, AppError> {
     let run = designate(state, rules, inputs, year, progress)?;
@@ -160,9 +160,9 @@ pub fn explain(
 pub fn official_designations(
     state: &State,
     records: &[Record],
-) -> BTreeMap<u16, BTreeMap<Rcdts, Designation>> {
+) -> BTreeMap<u16, BTreeMap<SchoolId, Designation>> {
     let measure = state.manifest.identity.official_designation.as_str();
-    let mut m: BTreeMap<u16, BTreeMap<Rcdts, Designation>> = BTreeMap::new();
+    let mut m: BTreeMap<u16, BTreeMap<SchoolId, Designation>> = BTreeMap::new();
     for r in records {
         if &*r.measure != measure || r.level != Level::School {
             continue;
@@ -250,7 +250,7 @@ pub fn improved(
 /// One school's support status in one year.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SchoolStatus {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub designation: Option<Designation>,
     #[serde(flatten)]
     pub status: acc::StatusYear,
@@ -263,7 +263,7 @@ pub fn status(
     state: &State,
     rules_file: Option<&Path>,
     inputs: &Inputs,
-    only: Option<&Rcdts>,
+    only: Option<&SchoolId>,
     progress: &dyn Progress,
 ) -> Result<Loaded<Vec<SchoolStatus>>, AppError> {
     let import = import(state, inputs, None, progress)?;
@@ -274,7 +274,7 @@ pub fn status(
         ));
     };
     let rules = crate::rules::accountability(state, last, rules_file)?;
-    let mut schools: Vec<&Rcdts> = official.values().flat_map(|m| m.keys()).collect();
+    let mut schools: Vec<&SchoolId> = official.values().flat_map(|m| m.keys()).collect();
     schools.sort();
     schools.dedup();
     if let Some(o) = only {

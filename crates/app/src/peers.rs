@@ -3,7 +3,7 @@
 
 use crate::{AppError, Inputs, Loaded};
 use empower_ingest::{CellChecks, Progress, StudentChecks, Warning};
-use empower_model::Rcdts;
+use empower_model::SchoolId;
 use empower_peers::{higher_performing, CellRow, CellSums, Enrollment, HpReport, HpRules};
 use empower_states::State;
 use std::collections::BTreeMap;
@@ -37,6 +37,7 @@ pub struct Cells {
 /// Reads the cells of `source`: a cells file, or student records
 /// aggregated on `threads` threads.
 pub fn cells(
+    state: &State,
     source: &CellsSource,
     rules: &HpRules,
     threads: usize,
@@ -44,7 +45,7 @@ pub fn cells(
 ) -> Result<Loaded<Cells>, AppError> {
     match source {
         CellsSource::Cells(path) => {
-            let (rows, warnings) = load_cells(path, rules)?;
+            let (rows, warnings) = load_cells(state, path, rules)?;
             Ok(Loaded {
                 value: Cells {
                     rows,
@@ -55,7 +56,7 @@ pub fn cells(
             })
         }
         CellsSource::Students(path) => {
-            let a = aggregate_students(path, rules, threads, progress)?;
+            let a = aggregate_students(state, path, rules, threads, progress)?;
             Ok(Loaded {
                 value: Cells {
                     rows: a.rows,
@@ -130,7 +131,7 @@ pub fn cells_from_report_cards(
 pub fn similar(
     rows: &[CellRow],
     rules: &HpRules,
-    school: &Rcdts,
+    school: &SchoolId,
     source: &Path,
 ) -> Result<Vec<empower_peers::SimilarSchool>, AppError> {
     empower_peers::similar_schools(rows, rules, school).ok_or_else(|| {
@@ -169,6 +170,7 @@ pub fn school_profiles(
         .filter_map(|s| {
             Some(empower_synth::SchoolProfile {
                 rcdts: s.rcdts.clone()?,
+                district: s.district.clone(),
                 grades: s.grades.clone(),
                 enrollment: s.value("enrollment", Group::All, None)?,
                 pct_low_income: pct(s, Group::LowIncome),
@@ -188,9 +190,10 @@ pub fn school_profiles(
     })
 }
 
-/// What a cells file may hold, from the rules.
-pub fn cell_checks(rules: &HpRules) -> CellChecks {
+/// What a cells file may hold, from the state's ids and the rules.
+pub fn cell_checks(state: &State, rules: &HpRules) -> CellChecks {
     CellChecks {
+        ids: state.catalogue.school_id.clone(),
         predictors: rules.predictors.clone(),
         ranges: rules.ranges.clone(),
         years: rules.years,
@@ -209,8 +212,12 @@ pub fn student_checks(rules: &HpRules) -> StudentChecks {
 }
 
 /// Reads a cells file; absent predictors and unknown columns are warnings.
-pub fn load_cells(path: &Path, rules: &HpRules) -> Result<(Vec<CellRow>, Vec<Warning>), AppError> {
-    let f = empower_ingest::read_cells(path, &cell_checks(rules))?;
+pub fn load_cells(
+    state: &State,
+    path: &Path,
+    rules: &HpRules,
+) -> Result<(Vec<CellRow>, Vec<Warning>), AppError> {
+    let f = empower_ingest::read_cells(path, &cell_checks(state, rules))?;
     let mut warnings = Vec::new();
     if !f.absent_predictors.is_empty() {
         warnings.push(Warning::new(
@@ -301,6 +308,7 @@ pub struct Aggregated {
 /// threads. Refuses records of more than 8 subjects, a school in two
 /// districts and a repeated student, year and subject (with its row).
 pub fn aggregate_students(
+    state: &State,
     path: &Path,
     rules: &HpRules,
     threads: usize,
@@ -370,7 +378,7 @@ pub fn aggregate_students(
     let rows = cells
         .iter()
         .enumerate()
-        .map(|(i, c)| c.to_row(i + 2).map_err(refused))
+        .map(|(i, c)| c.to_row(i + 2, &state.catalogue.school_id).map_err(refused))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Aggregated {
         rows,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use empower_app::peers::CellsSource;
 use empower_app::rules;
-use empower_model::Rcdts;
+use empower_model::SchoolId;
 use empower_states::State;
 use progress::DelayedBar;
 use std::io::Write;
@@ -366,9 +366,9 @@ impl Files {
     }
 }
 
-fn parse_school(state: &State, code: &str) -> Result<Rcdts> {
-    let _ = state;
-    Ok(Rcdts::parse(code)?)
+/// A school id typed by the user, read as the state writes them.
+fn parse_school(state: &State, code: &str) -> Result<SchoolId> {
+    Ok(state.catalogue.school_id.parse(code)?)
 }
 
 /// Writes `value` as pretty JSON with the run's warnings.
@@ -513,7 +513,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 .as_deref()
                 .map(|s| parse_school(state, s))
                 .transpose()?;
-            let (cells, report) = model(&source, &rules, warnings)?;
+            let (cells, report) = model(state, &source, &rules, warnings)?;
             if let Some(id) = school {
                 peers_cmd::explain_school(&report, &cells.rows, &rules, &id, &mut out)?;
                 out.flush()?;
@@ -534,7 +534,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::Gaps { input, rcdts } => {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
-            let (_, report) = model(&input.source.source(), &rules, warnings)?;
+            let (_, report) = model(state, &input.source.source(), &rules, warnings)?;
             peers_cmd::gaps(&report, &id, &mut out)?;
         }
         Command::Similar {
@@ -545,7 +545,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
             let source = input.source.source();
-            let (cells, report) = model(&source, &rules, warnings)?;
+            let (cells, report) = model(state, &source, &rules, warnings)?;
             let list = empower_app::peers::similar(&cells.rows, &rules, &id, source.path())?;
             peers_cmd::similar(&report, &list, &rules, &id, format, warnings, &mut out)?;
         }
@@ -561,6 +561,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 Some(path) => {
                     let cells = warnings.take(with_bar(|bar| {
                         empower_app::peers::cells(
+                            state,
                             &CellsSource::Students(path),
                             &rules,
                             threads(),
@@ -669,12 +670,13 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
 /// The cells of a run and the model's report on them, with what was used
 /// said on standard error.
 fn model(
+    state: &State,
     source: &CellsSource,
     rules: &empower_peers::HpRules,
     warnings: &mut Warnings,
 ) -> Result<(empower_app::peers::Cells, empower_peers::HpReport)> {
     let cells = warnings.take(with_bar(|bar| {
-        empower_app::peers::cells(source, rules, threads(), bar)
+        empower_app::peers::cells(state, source, rules, threads(), bar)
     })?);
     peers_cmd::describe_cells(&cells);
     let (report, w) = empower_app::peers::run_model(source.path(), &cells.rows, rules, threads())?;

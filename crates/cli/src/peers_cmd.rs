@@ -1,7 +1,7 @@
 //! The higher-performing commands: loading cells and rendering results.
 
 use anyhow::{bail, Context, Result};
-use empower_model::Rcdts;
+use empower_model::SchoolId;
 use empower_peers::{CellRow, HpReport, HpRules, SubjectResult};
 use std::io::Write;
 use std::path::PathBuf;
@@ -219,7 +219,7 @@ fn verdict(s: &SubjectResult) -> String {
 }
 
 /// Opportunity gaps of one school, most recent year.
-pub fn gaps(report: &HpReport, id: &Rcdts, out: &mut dyn Write) -> Result<()> {
+pub fn gaps(report: &HpReport, id: &SchoolId, out: &mut dyn Write) -> Result<()> {
     let mine: Vec<&SubjectResult> = report.subjects.iter().filter(|s| &s.rcdts == id).collect();
     if mine.is_empty() {
         bail!("school {id} has no rows in the window {:?}", report.window);
@@ -265,12 +265,12 @@ pub fn similar(
     report: &HpReport,
     list: &[empower_peers::SimilarSchool],
     rules: &HpRules,
-    id: &Rcdts,
+    id: &SchoolId,
     format: crate::Format,
     warnings: &crate::warnings::Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let relative = |school: &Rcdts| -> Vec<(String, Option<f64>, Option<f64>)> {
+    let relative = |school: &SchoolId| -> Vec<(String, Option<f64>, Option<f64>)> {
         report
             .subjects
             .iter()
@@ -365,7 +365,7 @@ pub fn explain_school(
     report: &HpReport,
     rows: &[CellRow],
     rules: &HpRules,
-    id: &Rcdts,
+    id: &SchoolId,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mine: Vec<&SubjectResult> = report.subjects.iter().filter(|s| &s.rcdts == id).collect();

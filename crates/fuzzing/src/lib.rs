@@ -43,6 +43,7 @@ struct Fixed {
     rules: AccountabilityRules,
     identity: acc::Identity,
     hp: HpRules,
+    cell_checks: empower_ingest::CellChecks,
     schools: Vec<acc::SchoolData>,
     cells: Vec<empower_peers::CellRow>,
 }
@@ -66,19 +67,18 @@ fn fixed() -> &'static Fixed {
             records.extend(import.records);
         }
         let schools = acc::SchoolData::from_records(&records, 2018, &identity);
-        let cells = empower_ingest::read_cells_from(
-            Path::new("cells-60.csv"),
-            CELLS_60,
-            &empower_app::peers::cell_checks(&hp),
-        )
-        .expect("the fixture reads")
-        .rows;
+        let cell_checks = empower_app::peers::cell_checks(&state, &hp);
+        let cells =
+            empower_ingest::read_cells_from(Path::new("cells-60.csv"), CELLS_60, &cell_checks)
+                .expect("the fixture reads")
+                .rows;
         Fixed {
             catalogue,
             layouts,
             rules,
             identity,
             hp,
+            cell_checks,
             schools,
             cells,
         }
@@ -128,11 +128,7 @@ pub fn canonical_csv(data: &[u8]) {
 /// A cells CSV; accepted cells go through the higher-performing model.
 pub fn cells(data: &[u8]) {
     let f = fixed();
-    if let Ok(file) = empower_ingest::read_cells_from(
-        Path::new("fuzz.csv"),
-        data,
-        &empower_app::peers::cell_checks(&f.hp),
-    ) {
+    if let Ok(file) = empower_ingest::read_cells_from(Path::new("fuzz.csv"), data, &f.cell_checks) {
         if file.rows.len() <= 2_000 {
             run_model(&file.rows, &f.hp);
         }
@@ -175,7 +171,7 @@ pub fn students(data: &[u8]) {
         .into_cells(&enrollment, &f.hp)
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| c.to_row(i + 2).ok())
+        .filter_map(|(i, c)| c.to_row(i + 2, &f.cell_checks.ids).ok())
         .collect();
     run_model(&rows, &f.hp);
 }

@@ -1,7 +1,7 @@
 //! The project's own interchange: the canonical long format as CSV.
 
 use empower_model::vocab::shown;
-use empower_model::{Grade, Group, Level, MeasureCatalogue, Rcdts, Record, Subject, Value};
+use empower_model::{Grade, Group, Level, MeasureCatalogue, Record, SchoolId, Subject, Value};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -35,7 +35,12 @@ pub(crate) fn read_canonical_row(
     let entity = if c(1).is_empty() && level == Level::State {
         None
     } else {
-        Some(Rcdts::parse(c(1)).map_err(|e| ("entity", e.to_string()))?)
+        Some(
+            catalogue
+                .school_id
+                .parse(c(1))
+                .map_err(|e| ("entity", e.to_string()))?,
+        )
     };
     if c(3).is_empty() {
         return Err(("measure", "empty measure".into()));
@@ -109,7 +114,7 @@ pub fn write_canonical_csv<'a, W: Write>(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CANONICAL_HEADER)?;
     for r in records {
-        let entity = r.entity.as_ref().map(Rcdts::as_str).unwrap_or("");
+        let entity = r.entity.as_ref().map(SchoolId::as_str).unwrap_or("");
         let year = r.year.to_string();
         let grade = r.grade.to_string();
         let value = r.value.to_string();
@@ -139,7 +144,7 @@ mod tests {
     fn round_trip() {
         let r = Record {
             year: 2018,
-            entity: Some(Rcdts::parse("010010010260001").unwrap()),
+            entity: Some(SchoolId::parse("010010010260001").unwrap()),
             level: Level::School,
             measure: "proficiency_pct".into(),
             group: Group::LowIncome,

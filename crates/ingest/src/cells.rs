@@ -6,7 +6,7 @@ use crate::read::parse_number;
 use crate::sniff::{not_csv_message, sniff_text};
 use empower_model::vocab::{not_one_of, shown};
 use empower_model::{CellKey, CellRow, PriorGroup};
-use empower_model::{Grade, Rcdts, Subject};
+use empower_model::{Grade, Subject};
 use indexmap::IndexMap;
 use std::io::Write;
 use std::path::Path;
@@ -34,6 +34,8 @@ pub struct CellsFile {
 /// predictor columns, the range of each numeric column, the years.
 #[derive(Clone, Debug)]
 pub struct CellChecks {
+    /// How the state writes school ids.
+    pub ids: empower_model::IdFormat,
     pub predictors: Vec<String>,
     pub ranges: IndexMap<String, [f64; 2]>,
     pub years: [u16; 2],
@@ -171,7 +173,10 @@ pub fn read_cells_from(
                 }
             }
         };
-        let id = Rcdts::parse(cell(rcdts)).map_err(|e| err(rcdts, e.to_string()))?;
+        let id = rules
+            .ids
+            .parse(cell(rcdts))
+            .map_err(|e| err(rcdts, e.to_string()))?;
         let [ylo, yhi] = rules.years;
         let y: u16 = cell(year)
             .parse()

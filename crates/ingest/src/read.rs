@@ -4,7 +4,7 @@ use crate::layout::{ColumnSpec, Layout, SheetSpec};
 use crate::sniff::{not_csv_message, sniff_text};
 use crate::xlsx::{Limits, Workbook, XCell, XlsxError};
 use empower_model::vocab::shown;
-use empower_model::{Level, MeasureCatalogue, Rcdts, Record, Value};
+use empower_model::{Level, MeasureCatalogue, Record, SchoolId, Value};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -69,7 +69,7 @@ struct TableSchools {
     file: PathBuf,
     sheet: Option<String>,
     name: String,
-    schools: BTreeMap<u16, BTreeSet<Rcdts>>,
+    schools: BTreeMap<u16, BTreeSet<SchoolId>>,
 }
 
 /// Progress of a long import, reported in bytes (CSV) or rows (workbooks).
@@ -155,13 +155,13 @@ fn coverage_warnings(tables: &[TableSchools]) -> Vec<Warning> {
         }
         for t in &with_year {
             let own = &t.schools[&year];
-            let mut missing: BTreeSet<&Rcdts> = BTreeSet::new();
+            let mut missing: BTreeSet<&SchoolId> = BTreeSet::new();
             let mut from: Vec<&str> = Vec::new();
             for o in &with_year {
                 if std::ptr::eq(*o, *t) {
                     continue;
                 }
-                let lacking: Vec<&Rcdts> = o.schools[&year]
+                let lacking: Vec<&SchoolId> = o.schools[&year]
                     .iter()
                     .filter(|id| !own.contains(*id))
                     .collect();
@@ -202,7 +202,7 @@ struct ImportRun<'a> {
     year: Option<u16>,
     progress: &'a dyn Progress,
     import: Import,
-    seen_text: HashSet<(Option<Rcdts>, u16, String)>,
+    seen_text: HashSet<(Option<SchoolId>, u16, String)>,
 }
 
 impl<'a> ImportRun<'a> {
@@ -526,7 +526,7 @@ impl ImportRun<'_> {
                 let key = format!(
                     "{}|{}|{}|{}|{}|{}|{}",
                     rec.year,
-                    rec.entity.as_ref().map(Rcdts::as_str).unwrap_or(""),
+                    rec.entity.as_ref().map(SchoolId::as_str).unwrap_or(""),
                     rec.level.as_str(),
                     rec.measure,
                     rec.group.slug(),
@@ -729,7 +729,7 @@ impl ImportRun<'_> {
         let is_missing = |s: &str| missing_tokens.contains(&s);
         let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
         let mut count = 0usize;
-        let mut first_row: HashMap<(Option<Rcdts>, u16), usize> = HashMap::new();
+        let mut first_row: HashMap<(Option<SchoolId>, u16), usize> = HashMap::new();
         let mut table = TableSchools {
             file: path.to_path_buf(),
             sheet: sheet.map(str::to_string),
@@ -769,7 +769,9 @@ impl ImportRun<'_> {
                 None
             } else {
                 Some(
-                    Rcdts::parse(raw_id)
+                    catalogue
+                        .school_id
+                        .parse(raw_id)
                         .map_err(|e| err(Some(line), Some(header_of(id_index)), e.to_string()))?,
                 )
             };

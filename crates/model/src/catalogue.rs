@@ -17,6 +17,8 @@ pub struct MeasureCatalogue {
     pub years: [u16; 2],
     /// Lowest and highest count of students behind a value (`n`).
     pub counts: [f64; 2],
+    /// How the state writes its school ids.
+    pub school_id: crate::IdFormat,
     pub measures: BTreeMap<String, MeasureSpec>,
 }
 
@@ -52,6 +54,7 @@ impl MeasureCatalogue {
                 "counts = [{lo}, {hi}] must be two finite numbers from 0, the first not above the second"
             ));
         }
+        self.school_id.validate()?;
         for (name, m) in &self.measures {
             match (m.text, m.range) {
                 (false, None) => {
@@ -190,6 +193,12 @@ mod tests {
             name: "test".into(),
             years: [2000, 2100],
             counts: [0.0, 1e6],
+            school_id: crate::IdFormat {
+                name: "test id".into(),
+                length: None,
+                restore_leading_zeros: 0,
+                district_prefix: 2,
+            },
             measures,
         }
     }

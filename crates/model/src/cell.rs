@@ -2,7 +2,7 @@
 //! (year, grade, subject, prior-performance group). The model reads them,
 //! importers write them: the shared vocabulary of both.
 
-use crate::{Grade, Rcdts};
+use crate::{Grade, SchoolId};
 use serde::{Deserialize, Serialize};
 
 /// Prior-performance group of a longitudinal middle or high school cell.
@@ -49,7 +49,7 @@ pub struct CellKey {
 pub struct CellRow {
     /// Where the row came from (input line), for error messages.
     pub line: usize,
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub key: CellKey,
     pub n: Option<f64>,
     pub performance: Option<f64>,

@@ -8,8 +8,8 @@ mod catalogue;
 mod cell;
 mod designation;
 mod group;
-mod rcdts;
 mod record;
+mod school_id;
 mod student;
 pub mod vocab;
 
@@ -17,6 +17,6 @@ pub use catalogue::{MeasureCatalogue, MeasureSpec};
 pub use cell::{CellKey, CellRow, PriorGroup};
 pub use designation::{Band, Designation};
 pub use group::Group;
-pub use rcdts::{Rcdts, RcdtsError};
 pub use record::{parse_grades, Grade, Level, Record, Subject, Value};
+pub use school_id::{IdFormat, SchoolId, SchoolIdError, MAX_ID_LEN};
 pub use student::{Race, StudentRecord};

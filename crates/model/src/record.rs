@@ -1,4 +1,4 @@
-use crate::{Group, Rcdts};
+use crate::{Group, SchoolId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -214,7 +214,7 @@ impl fmt::Display for Value {
 pub struct Record {
     pub year: u16,
     /// `None` only for the statewide row, which has no RCDTS.
-    pub entity: Option<Rcdts>,
+    pub entity: Option<SchoolId>,
     pub level: Level,
     /// Shared by every record of one measure: an import holds millions.
     pub measure: std::sync::Arc<str>,

@@ -5,7 +5,7 @@
 //! with grade 11 tested). `SCHOOLS=n` changes the size. Prints each run's
 //! time and the median.
 
-use empower_model::{Grade, Rcdts};
+use empower_model::{Grade, SchoolId};
 use empower_peers::{higher_performing, CellKey, CellRow, HpRules, PriorGroup};
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
@@ -30,7 +30,7 @@ fn main() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
     let mut rows = Vec::with_capacity(schools * 36);
     for s in 0..schools {
-        let id = Rcdts::parse(&format!("SY{:013}", s)).unwrap();
+        let id = SchoolId::parse(&format!("SY{:013}", s)).unwrap();
         let li: f64 = rng.gen_range(0.0..100.0);
         let el: f64 = rng.gen_range(0.0..30.0);
         let black: f64 = rng.gen_range(0.0..40.0);

@@ -6,7 +6,7 @@ use crate::percentile::{percentile_ranks, snapped};
 use crate::regression::weighted_least_squares;
 use crate::rules::HpRules;
 use crate::validate::CellsError;
-use empower_model::{CellKey, CellRow, Grade, PriorGroup, Rcdts};
+use empower_model::{CellKey, CellRow, Grade, PriorGroup, SchoolId};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -86,7 +86,7 @@ pub struct Slot {
 /// The verdict for one school and subject, with every figure behind it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SubjectResult {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub subject: String,
     pub tested_grades: Vec<Grade>,
     pub groups: usize,

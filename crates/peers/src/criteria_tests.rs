@@ -3,12 +3,12 @@
 use crate::criteria::{higher_performing, CheckUsed, Failure, SubjectResult};
 use crate::rules::HpRules;
 use empower_model::{CellKey, CellRow, PriorGroup};
-use empower_model::{Grade, Rcdts};
+use empower_model::{Grade, SchoolId};
 
 use crate::rules::tests::illinois as rules;
 
-fn id(n: usize) -> Rcdts {
-    Rcdts::parse(&format!("{:015}", 10_000 + n)).unwrap()
+fn id(n: usize) -> SchoolId {
+    SchoolId::parse(&format!("{:015}", 10_000 + n)).unwrap()
 }
 
 const YEARS: [u16; 3] = [2003, 2004, 2005];

@@ -2,7 +2,7 @@
 
 use crate::rules::HpRules;
 use empower_model::{CellKey, CellRow, PriorGroup};
-use empower_model::{Grade, Group, Level, Rcdts, Record, Subject, Value};
+use empower_model::{Grade, Group, Level, Record, SchoolId, Subject, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// What building cells from records found.
@@ -14,7 +14,7 @@ pub struct CellsBuild {
     pub untested_year_rows: usize,
 }
 
-type Key = (Rcdts, u16);
+type Key = (SchoolId, u16);
 /// (measure, group, subject, grade) → value of one school-year.
 type Values<'a> = HashMap<(&'a str, Group, Option<Subject>, Grade), f64>;
 

@@ -1,13 +1,13 @@
 //! Integer ids of the cells input, shared by the checks and the model.
 
-use empower_model::{CellRow, Grade, Rcdts};
+use empower_model::{CellRow, Grade, SchoolId};
 use std::collections::HashMap;
 
 /// Integer ids of the input's schools, subjects and cells, so that the
 /// hot loops compare and hash numbers, not strings.
 pub(crate) struct Index<'a> {
     pub school: Vec<u32>,
-    pub schools: Vec<&'a Rcdts>,
+    pub schools: Vec<&'a SchoolId>,
     pub subject: Vec<u8>,
     /// (year, grade, subject, group) packed in that order of significance.
     pub code: Vec<u64>,
@@ -67,10 +67,10 @@ impl<'a> Index<'a> {
             rank_of[i] = rank as u8;
         }
         let subject: Vec<u8> = raw_subject.iter().map(|&i| rank_of[i as usize]).collect();
-        let mut ids: HashMap<&Rcdts, u32> = HashMap::new();
+        let mut ids: HashMap<&SchoolId, u32> = HashMap::new();
         let mut schools = Vec::new();
         let mut school = Vec::with_capacity(rows.len());
-        let mut last: Option<(&Rcdts, u32)> = None;
+        let mut last: Option<(&SchoolId, u32)> = None;
         for r in rows {
             let id = match last {
                 Some((k, i)) if k == &r.rcdts => i,

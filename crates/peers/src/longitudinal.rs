@@ -11,7 +11,7 @@
 //! merge, so a caller can split the input into chunks.
 
 use crate::rules::{HpRules, LongitudinalRules};
-use empower_model::{CellKey, CellRow, Grade, PriorGroup, Rcdts, StudentRecord};
+use empower_model::{CellKey, CellRow, Grade, PriorGroup, StudentRecord};
 use std::collections::HashMap;
 
 fn pack(id: &[u8]) -> u128 {
@@ -557,11 +557,12 @@ impl AggregateCell {
         self.score_sum / self.n as f64
     }
 
-    /// The model's cell row. Fails on a school id that is not an RCDTS.
-    pub fn to_row(&self, line: usize) -> Result<CellRow, String> {
+    /// The model's cell row. Fails on a school id not in the state's
+    /// format.
+    pub fn to_row(&self, line: usize, ids: &empower_model::IdFormat) -> Result<CellRow, String> {
         Ok(CellRow {
             line,
-            rcdts: Rcdts::parse(&self.school).map_err(|e| e.to_string())?,
+            rcdts: ids.parse(&self.school).map_err(|e| e.to_string())?,
             key: CellKey {
                 year: self.year,
                 grade: if self.grade == 0 {

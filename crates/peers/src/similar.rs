@@ -3,13 +3,13 @@
 
 use crate::rules::HpRules;
 use empower_model::CellRow;
-use empower_model::{Grade, Rcdts};
+use empower_model::{Grade, SchoolId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SimilarSchool {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub distance: f64,
     /// Demographics (the predictors in use) of the most recent year.
     pub predictors: Vec<Option<f64>>,
@@ -31,15 +31,15 @@ struct Profile {
 pub fn similar_schools(
     rows: &[CellRow],
     rules: &HpRules,
-    target: &Rcdts,
+    target: &SchoolId,
 ) -> Option<Vec<SimilarSchool>> {
     // Each school's latest year, then its profile in that year.
-    let mut latest: BTreeMap<&Rcdts, u16> = BTreeMap::new();
+    let mut latest: BTreeMap<&SchoolId, u16> = BTreeMap::new();
     for r in rows {
         let y = latest.entry(&r.rcdts).or_insert(r.key.year);
         *y = (*y).max(r.key.year);
     }
-    let mut profiles: BTreeMap<&Rcdts, Profile> = BTreeMap::new();
+    let mut profiles: BTreeMap<&SchoolId, Profile> = BTreeMap::new();
     for r in rows {
         let p = profiles.entry(&r.rcdts).or_insert_with(|| Profile {
             es: false,

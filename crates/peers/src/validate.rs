@@ -4,14 +4,14 @@
 
 use crate::index::{order_code, order_row, order_school, Index};
 use crate::rules::HpRules;
-use empower_model::{CellRow, PriorGroup, Rcdts};
+use empower_model::{CellRow, PriorGroup, SchoolId};
 use std::fmt;
 
 /// A rejected cells input: which row, school, year and column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellsError {
     pub line: usize,
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
     pub year: u16,
     pub column: String,
     pub message: String,

@@ -89,6 +89,7 @@ impl State {
     pub fn identity(&self, rules: &AccountabilityRules) -> empower_accountability::Identity {
         let i = &self.manifest.identity;
         empower_accountability::Identity {
+            ids: self.catalogue.school_id.clone(),
             name: i.name.clone(),
             grades_served: i.grades_served.clone(),
             official_designation: i.official_designation.clone(),

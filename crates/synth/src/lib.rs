@@ -9,7 +9,7 @@
 //! receiving school of their district when their school's grades end, and
 //! change schools at random now and then.
 
-use empower_model::Rcdts;
+use empower_model::SchoolId;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +20,10 @@ use std::io::{self, Write};
 /// A school as the generator needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchoolProfile {
-    pub rcdts: Rcdts,
+    pub rcdts: SchoolId,
+    /// The district's part of the id (students move within it); written
+    /// as the records' `district`.
+    pub district: String,
     /// Numbered grades served (1-12).
     pub grades: Vec<u8>,
     pub enrollment: f64,
@@ -87,7 +90,7 @@ pub fn choose_schools(
             .iter()
             .filter(|s| !s.grades.is_empty() && s.enrollment > 0.0)
         {
-            m.entry(s.rcdts.district_prefix()).or_default().push(s);
+            m.entry(s.district.as_str()).or_default().push(s);
         }
         let mut v: Vec<_> = m.into_values().collect();
         for d in &mut v {
@@ -122,7 +125,8 @@ pub fn choose_schools(
                     let enrollment = (s.enrollment * rng.gen_range(0.8..1.2)).round().max(20.0);
                     let mut pct = |v: f64| (v + noise.sample(rng)).clamp(0.0, 100.0);
                     out.push(SchoolProfile {
-                        rcdts: Rcdts::parse(&id).expect("15 characters"),
+                        rcdts: SchoolId::parse(&id).expect("15 characters"),
+                        district: format!("SY{:05}{:04}", replicate, d_index % 10_000),
                         grades: s.grades.clone(),
                         enrollment,
                         pct_low_income: pct(s.pct_low_income),
@@ -165,10 +169,7 @@ impl<'a> Map<'a> {
         let mut by_district: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut by_grade = vec![Vec::new(); 13];
         for (i, s) in schools.iter().enumerate() {
-            by_district
-                .entry(s.rcdts.district_prefix())
-                .or_default()
-                .push(i);
+            by_district.entry(s.district.as_str()).or_default().push(i);
             for &g in &s.grades {
                 by_grade[g as usize].push(i);
             }
@@ -190,7 +191,7 @@ impl<'a> Map<'a> {
         rng: &mut ChaCha8Rng,
     ) -> Option<usize> {
         let here = &self.schools[from];
-        let district = &self.by_district[here.rcdts.district_prefix()];
+        let district = &self.by_district[here.district.as_str()];
         let serves = |i: &usize| self.schools[*i].grades.contains(&grade);
         if here.grades.contains(&grade) && !rng.gen_bool(mobility) {
             return Some(from);
@@ -284,7 +285,7 @@ pub fn generate_students<W: Write>(
                 for y in start_year..settings.years {
                     let year = settings.first_year + y;
                     let sc = &map.schools[school];
-                    let district = format!("{}0000", sc.rcdts.district_prefix());
+                    let district = &sc.district;
                     for subject in &settings.subjects {
                         let (score, level) = if settings.tested_grades.contains(&grade) {
                             let theta = st.ability + subject_noise.sample(&mut rng);
@@ -342,7 +343,8 @@ mod tests {
 
     fn school(id: &str, grades: &[u8], enrollment: f64, li: f64) -> SchoolProfile {
         SchoolProfile {
-            rcdts: Rcdts::parse(id).unwrap(),
+            rcdts: SchoolId::parse(id).unwrap(),
+            district: id[..11].to_string(),
             grades: grades.to_vec(),
             enrollment,
             pct_low_income: li,

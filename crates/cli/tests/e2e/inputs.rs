@@ -103,7 +103,7 @@ fn a_bad_rcdts_names_the_row() {
     fails_with(
         &["export", "--year", "2018"],
         &[p],
-        &["row 3", "column `RCDTS`", "not an RCDTS"],
+        &["row 3", "column `RCDTS`", "not a school id (RCDTS)"],
     );
 }
 
