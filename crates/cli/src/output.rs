@@ -95,15 +95,29 @@ pub fn designations_table(
         )?;
     }
     writeln!(out)?;
+    // Columns as wide as the state's ids and labels (Illinois: 15 and 13).
+    let id_w = d
+        .rows
+        .iter()
+        .map(|r| r.rcdts.as_str().len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let label_w = Designation::ALL
+        .iter()
+        .map(|x| rules.label(*x).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(13);
     writeln!(
         out,
-        "{:<15}  {:<36}  {:<4}  {:>6}  {:<13}  {:<13}  reasons",
+        "{:<id_w$}  {:<36}  {:<4}  {:>6}  {:<label_w$}  {:<13}  reasons",
         "rcdts", "school", "band", "index", "designation", "official"
     )?;
     for r in &d.rows {
         writeln!(
             out,
-            "{:<15}  {:<36}  {:<4}  {:>6}  {:<13}  {:<13}  {}",
+            "{:<id_w$}  {:<36}  {:<4}  {:>6}  {:<label_w$}  {:<13}  {}",
             r.rcdts.as_str(),
             truncate(&r.school_name, 36),
             opt(r.band),

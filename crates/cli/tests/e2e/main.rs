@@ -10,3 +10,4 @@ mod designate_real;
 mod golden;
 mod higher_performing;
 mod inputs;
+mod made_up_state;
