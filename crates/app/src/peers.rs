@@ -112,6 +112,22 @@ pub fn cells_from_report_cards(
             ),
         ));
     }
+    for (why, (count, examples)) in &build.no_single_test {
+        let examples: Vec<String> = examples.iter().map(|s| s.to_string()).collect();
+        let what = match why {
+            empower_peers::AssessmentUnknown::Mixed => "serve grades of two tests (say grades 3-8 and 11): a school-wide rate mixes both, and these files give no rate per test",
+            empower_peers::AssessmentUnknown::GradesUnknown => "have no grades served, so the test behind their rates is unknown",
+            empower_peers::AssessmentUnknown::NoTestedGrade => "serve no grade a state test covers",
+        };
+        warnings.push(Warning::new(
+            Path::new("(all files)"),
+            None,
+            format!(
+                "{count} cells (school, year and subject) left out: their schools {what} (e.g. {})",
+                examples.join(", ")
+            ),
+        ));
+    }
     Ok(Loaded {
         value: FromReportCards {
             rows,

@@ -98,6 +98,7 @@ pub fn detail_csv(report: &HpReport, rows: &[CellRow], path: &PathBuf) -> Result
         "rank",
         "group",
         "missing",
+        "assessment",
     ])?;
     for c in report.cell_results() {
         let r = &rows[c.row];
@@ -112,6 +113,7 @@ pub fn detail_csv(report: &HpReport, rows: &[CellRow], path: &PathBuf) -> Result
             num(c.rank),
             r.key.group.as_str().to_string(),
             c.missing.unwrap_or("").to_string(),
+            r.key.assessment.clone().unwrap_or_default(),
         ])?;
     }
     w.flush()?;
@@ -127,6 +129,7 @@ pub fn regressions_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
         "grade".into(),
         "subject".into(),
         "group".into(),
+        "assessment".into(),
         "schools".into(),
         "regression".into(),
         "r2".into(),
@@ -140,6 +143,7 @@ pub fn regressions_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
             c.key.grade.to_string(),
             c.key.subject.clone(),
             c.key.group.as_str().to_string(),
+            c.key.assessment.clone().unwrap_or_default(),
             c.schools.to_string(),
             c.regression.to_string(),
             num(c.r2),
@@ -404,9 +408,21 @@ pub fn explain_school(
             s.ranks,
             s.first_years_ranks
         )?;
+        // A grade with its test when the cells name one: "all (high)".
+        let grade_label = |slot: &empower_peers::Slot| match &slot.assessment {
+            Some(a) => format!("{} ({a})", slot.grade),
+            None => slot.grade.to_string(),
+        };
+        let gw = s
+            .slots
+            .iter()
+            .map(|x| grade_label(x).len())
+            .max()
+            .unwrap_or(0)
+            .max(6);
         writeln!(
             out,
-            "  {:<6} {:<6} {:<8} {:>6} {:>10} {:>7}",
+            "  {:<6} {:<gw$} {:<8} {:>6} {:>10} {:>7}",
             "year", "grade", "group", "n", "residual", "rank"
         )?;
         for slot in &s.slots {
@@ -414,6 +430,7 @@ pub fn explain_school(
                 let k = &rows[c.row].key;
                 k.year == slot.year
                     && k.grade == slot.grade
+                    && k.assessment == slot.assessment
                     && k.group == slot.group
                     && k.subject == s.subject
             });
@@ -432,9 +449,9 @@ pub fn explain_school(
             };
             writeln!(
                 out,
-                "  {:<6} {:<6} {:<8} {:>6} {:>10} {:>7}",
+                "  {:<6} {:<gw$} {:<8} {:>6} {:>10} {:>7}",
                 slot.year,
-                slot.grade.to_string(),
+                grade_label(slot),
                 slot.group.as_str(),
                 n,
                 residual,

@@ -12,13 +12,17 @@ use std::io::Write;
 use std::path::Path;
 
 const REQUIRED: [&str; 6] = ["rcdts", "year", "grade", "subject", "n", "performance"];
-const OPTIONAL: [&str; 5] = [
+const OPTIONAL: [&str; 6] = [
     "proficient_pct",
     "ayp_met",
     "participation_pct",
     "school_type",
     "group",
+    "assessment",
 ];
+
+/// The longest assessment name a cells file may give.
+const MAX_ASSESSMENT_LEN: usize = 40;
 
 /// A cells file as read, with what a reader should be told.
 #[derive(Clone, Debug)]
@@ -128,7 +132,7 @@ pub fn read_cells_from(
         .map(|(p, _)| p.clone())
         .collect();
     let [rcdts, year, grade, subject, n, performance] = REQUIRED.map(|c| col(c).expect("checked"));
-    let [proficient, ayp, participation, school_type, group] = OPTIONAL.map(col);
+    let [proficient, ayp, participation, school_type, group, assessment] = OPTIONAL.map(col);
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
@@ -201,6 +205,25 @@ pub fn read_cells_from(
                 .ok_or_else(|| err(c, not_one_of("a group", cell(c), ["all", "met", "not_met"])))?,
             None => PriorGroup::All,
         };
+        let assessment = match assessment.map(|c| (c, cell(c))) {
+            None | Some((_, "")) => None,
+            Some((c, a)) => {
+                if a.len() > MAX_ASSESSMENT_LEN
+                    || !a
+                        .chars()
+                        .all(|ch| ch.is_alphanumeric() || " -_.".contains(ch))
+                {
+                    return Err(err(
+                        c,
+                        format!(
+                            "`{}` is not an assessment name (letters, digits, spaces, `-`, `_` or `.`, at most {MAX_ASSESSMENT_LEN} characters)",
+                            shown(a)
+                        ),
+                    ));
+                }
+                Some(a.to_string())
+            }
+        };
         let ayp_met = match ayp.map(|c| (c, cell(c))) {
             None | Some((_, "")) => None,
             Some((_, "1")) => Some(true),
@@ -218,6 +241,7 @@ pub fn read_cells_from(
                 year: y,
                 grade: g,
                 subject: s.to_string(),
+                assessment,
                 group: grp,
             },
             n: number(Some(n))?,
@@ -244,7 +268,8 @@ pub fn read_cells_from(
     })
 }
 
-/// Writes cells in the column order the cells input expects.
+/// Writes cells in the column order the cells input expects; the
+/// `assessment` column only when a cell names one.
 pub fn write_cells_csv<W: Write>(
     rows: &[CellRow],
     predictors: &[String],
@@ -262,6 +287,10 @@ pub fn write_cells_csv<W: Write>(
     ];
     header.extend(predictors.iter().map(String::as_str));
     header.extend(["ayp_met", "participation_pct", "school_type", "group"]);
+    let assessments = rows.iter().any(|r| r.key.assessment.is_some());
+    if assessments {
+        header.push("assessment");
+    }
     w.write_record(&header)?;
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows {
@@ -283,6 +312,9 @@ pub fn write_cells_csv<W: Write>(
         rec.push(num(r.participation_pct));
         rec.push(r.school_type.clone().unwrap_or_default());
         rec.push(r.key.group.as_str().to_string());
+        if assessments {
+            rec.push(r.key.assessment.clone().unwrap_or_default());
+        }
         w.write_record(&rec)?;
     }
     w.flush()?;

@@ -35,12 +35,16 @@ impl PriorGroup {
     }
 }
 
-/// One (year, grade, subject, prior-performance group).
+/// One (year, grade, subject, assessment, prior-performance group).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CellKey {
     pub year: u16,
     pub grade: Grade,
     pub subject: String,
+    /// The test the results come from, when a file says (an elementary and
+    /// a high-school test never share a regression); `None`: one test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<String>,
     pub group: PriorGroup,
 }
 

@@ -55,6 +55,7 @@ fn main() {
                             year,
                             grade: Grade::N(grade),
                             subject: subject.into(),
+                            assessment: None,
                             group: PriorGroup::All,
                         },
                         n: Some(rng.gen_range(5.0..120.0f64).round()),

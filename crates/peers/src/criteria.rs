@@ -79,6 +79,8 @@ impl Failure {
 pub struct Slot {
     pub year: u16,
     pub grade: Grade,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<String>,
     pub group: PriorGroup,
     pub rank: Option<f64>,
 }
@@ -618,31 +620,43 @@ struct RunContext<'a> {
 fn subject_result(ctx: &RunContext, run: &[usize], band: Option<usize>) -> SubjectResult {
     let (rows, rules) = (ctx.rows, ctx.rules);
     let head = &rows[run[0]];
-    let mut grades: Vec<Grade> = run.iter().map(|&i| rows[i].key.grade).collect();
-    grades.sort();
+    // Tested grades, each with its assessment: a school with an elementary
+    // and a high-school test has a slot for each.
+    let mut units: Vec<(Grade, Option<&str>)> = run
+        .iter()
+        .map(|&i| (rows[i].key.grade, rows[i].key.assessment.as_deref()))
+        .collect();
+    units.sort();
+    units.dedup();
+    let mut grades: Vec<Grade> = units.iter().map(|u| u.0).collect();
     grades.dedup();
     let groups: Vec<PriorGroup> = if run.iter().any(|&i| rows[i].key.group != PriorGroup::All) {
         vec![PriorGroup::Met, PriorGroup::NotMet]
     } else {
         vec![PriorGroup::All]
     };
-    let rank_at = |year: u16, grade: Grade, group: PriorGroup| -> Option<f64> {
+    let rank_at = |year: u16, (grade, assessment): (Grade, Option<&str>), group| -> Option<f64> {
         run.iter()
             .find(|&&i| {
-                rows[i].key.year == year && rows[i].key.grade == grade && rows[i].key.group == group
+                let k = &rows[i].key;
+                k.year == year
+                    && k.grade == grade
+                    && k.assessment.as_deref() == assessment
+                    && k.group == group
             })
             .map(|&i| ctx.rank[i])
             .filter(|r| !r.is_nan())
     };
-    let mut slots = Vec::with_capacity(ctx.window.len() * grades.len() * groups.len());
+    let mut slots = Vec::with_capacity(ctx.window.len() * units.len() * groups.len());
     for &year in ctx.window {
-        for &grade in &grades {
+        for &unit in &units {
             for &group in &groups {
                 slots.push(Slot {
                     year,
-                    grade,
+                    grade: unit.0,
+                    assessment: unit.1.map(str::to_string),
                     group,
-                    rank: rank_at(year, grade, group),
+                    rank: rank_at(year, unit, group),
                 });
             }
         }
@@ -659,8 +673,8 @@ fn subject_result(ctx: &RunContext, run: &[usize], band: Option<usize>) -> Subje
         .iter()
         .filter(|s| s.year == ctx.recent && failing(s))
         .count();
-    let first_years_ranks = grades.len() * ctx.first_years.len() * groups.len();
-    let ranks = grades.len() * ctx.window.len() * groups.len();
+    let first_years_ranks = units.len() * ctx.first_years.len() * groups.len();
+    let ranks = units.len() * ctx.window.len() * groups.len();
     let (mut num, mut den) = (0.0, 0.0);
     for &i in run {
         if let (false, Some(n)) = (ctx.residual[i].is_nan(), rows[i].n) {

@@ -25,6 +25,7 @@ fn row(school: usize, year: u16, grade: u8, perf: f64, n: f64, li: f64) -> CellR
             year,
             grade: Grade::N(grade),
             subject: "math".into(),
+            assessment: None,
             group: PriorGroup::All,
         },
         n: Some(n),
@@ -277,4 +278,48 @@ fn the_window_is_the_three_most_recent_tested_years() {
     let report = higher_performing(&rows, &rules(), 2).unwrap();
     // 2020 had no test: the window is 2017-2019.
     assert_eq!(report.window, vec![2017, 2018, 2019]);
+}
+
+#[test]
+fn assessments_never_share_a_regression_and_each_is_a_slot() {
+    // Elementary schools (grades 3-8 test) score around 60, high schools
+    // (grade 11 test) around 30: in one regression every high school
+    // would rank low. School 0 serves both (6-12) and tops each test.
+    let mut rows = Vec::new();
+    let mut add = |school: usize, y: u16, assessment: &str, perf: f64| {
+        let mut r = row(school, y, 0, perf, 30.0, 50.0);
+        r.key.grade = Grade::All;
+        r.key.assessment = Some(assessment.into());
+        rows.push(r);
+    };
+    for &y in &YEARS {
+        add(0, y, "elementary", 80.0);
+        add(0, y, "high", 50.0);
+        for s in 1..7 {
+            add(s, y, "elementary", 60.0 + s as f64);
+            add(10 + s, y, "high", 30.0 + s as f64);
+        }
+    }
+    let report = higher_performing(&rows, &rules(), 2).unwrap();
+    // One regression per year and test.
+    assert_eq!(report.cells.len(), 6);
+    assert!(report.cells.iter().all(|c| c.schools == 7));
+    let both = report.subjects.iter().find(|s| s.rcdts == id(0)).unwrap();
+    // Tested "grades": all (elementary) and all (high), 3 years each.
+    assert_eq!(both.ranks, 6);
+    assert_eq!(both.slots.len(), 6);
+    assert!(
+        both.slots.iter().all(|x| x.rank == Some(100.0)),
+        "{:?}",
+        both.slots
+    );
+    let high = report.subjects.iter().find(|s| s.rcdts == id(11)).unwrap();
+    assert_eq!(high.ranks, 3);
+    // Without the assessments, the high schools share one regression with
+    // the elementary ones and school 0's high-school slots merge away.
+    for r in &mut rows {
+        r.key.assessment = None;
+    }
+    let e = higher_performing(&rows, &rules(), 2).unwrap_err();
+    assert!(e.to_string().contains("a second row"), "{e}");
 }

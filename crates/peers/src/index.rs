@@ -9,7 +9,8 @@ pub(crate) struct Index<'a> {
     pub school: Vec<u32>,
     pub schools: Vec<&'a SchoolId>,
     pub subject: Vec<u8>,
-    /// (year, grade, subject, group) packed in that order of significance.
+    /// (year, grade, subject, assessment, group) packed in that order of
+    /// significance.
     pub code: Vec<u64>,
     /// Every row as a packed (school, subject, cell code, row), sorted: a
     /// school's rows of one subject together, in cell order.
@@ -67,6 +68,21 @@ impl<'a> Index<'a> {
             rank_of[i] = rank as u8;
         }
         let subject: Vec<u8> = raw_subject.iter().map(|&i| rank_of[i as usize]).collect();
+        // Assessments: 0 for none, then 1.. in name order (codes sort like
+        // cell keys). Four bits: at most 15 assessments.
+        let mut names: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.key.assessment.as_deref())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let assessment: Vec<u8> = rows
+            .iter()
+            .map(|r| match r.key.assessment.as_deref() {
+                None => 0,
+                Some(a) => names.binary_search(&a).map_or(0, |k| k as u8 + 1),
+            })
+            .collect();
         let mut ids: HashMap<&SchoolId, u32> = HashMap::new();
         let mut schools = Vec::new();
         let mut school = Vec::with_capacity(rows.len());
@@ -84,11 +100,12 @@ impl<'a> Index<'a> {
         }
         let code: Vec<u64> = rows
             .iter()
-            .zip(&subject)
-            .map(|(r, &s)| {
+            .zip(subject.iter().zip(&assessment))
+            .map(|(r, (&s, &a))| {
                 (u64::from(r.key.year) << 32)
                     | (grade_code(r.key.grade) << 16)
                     | (u64::from(s) << 8)
+                    | (u64::from(a) << 4)
                     | r.key.group as u64
             })
             .collect();

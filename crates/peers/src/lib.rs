@@ -32,6 +32,9 @@ pub use gaps::{opportunity_gaps, Gap};
 pub use longitudinal::{AggregateCell, CellSums, DuplicateRecords, Enrollment};
 pub use percentile::percentile_ranks;
 pub use regression::{weighted_least_squares, Fit};
-pub use rules::{HpRules, LongitudinalRules, MeasureRef, ReportCardCells, TableRow};
+pub use rules::{
+    Assessment, AssessmentUnknown, HpRules, LongitudinalRules, MeasureRef, ReportCardCells,
+    TableRow,
+};
 pub use similar::{similar_schools, SimilarSchool};
 pub use validate::{validate, CellsError};

@@ -571,6 +571,7 @@ impl AggregateCell {
                     Grade::N(self.grade)
                 },
                 subject: self.subject.clone(),
+                assessment: None,
                 group: self.group,
             },
             n: Some(self.n as f64),

@@ -130,6 +130,74 @@ pub struct ReportCardCells {
     pub school_type: Option<String>,
     /// Predictor → the measure it is read from.
     pub predictors: IndexMap<String, MeasureRef>,
+    /// The text measure listing the grades a school serves: it tells which
+    /// test a school-wide rate comes from.
+    #[serde(default)]
+    pub grades_served: Option<String>,
+    /// Tests whose results never share a regression (an elementary and a
+    /// high-school test), with the grades each covers.
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
+}
+
+/// A state test and the grades it covers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    pub name: String,
+    pub grades: Vec<u8>,
+}
+
+impl ReportCardCells {
+    /// The test of a cell of `grade` in a school serving `served`: the one
+    /// covering the grade, or for a school-wide rate (grade `all`) the one
+    /// covering the school's tested grades. `Err` says why there is none:
+    /// the school-wide rate mixes several tests, or no test covers the
+    /// grades. `Ok(None)` when the rules name no tests.
+    pub fn assessment_of(
+        &self,
+        grade: empower_model::Grade,
+        served: Option<&[u8]>,
+    ) -> Result<Option<&str>, AssessmentUnknown> {
+        use empower_model::Grade;
+        if self.assessments.is_empty() {
+            return Ok(None);
+        }
+        let covering = |g: u8| self.assessments.iter().find(|a| a.grades.contains(&g));
+        match grade {
+            Grade::N(g) => covering(g)
+                .map(|a| Some(a.name.as_str()))
+                .ok_or(AssessmentUnknown::NoTestedGrade),
+            Grade::K | Grade::PreK => Err(AssessmentUnknown::NoTestedGrade),
+            Grade::All => {
+                let Some(served) = served else {
+                    return Err(AssessmentUnknown::GradesUnknown);
+                };
+                let mut hit: Vec<&str> = served
+                    .iter()
+                    .filter_map(|&g| covering(g).map(|a| a.name.as_str()))
+                    .collect();
+                hit.sort_unstable();
+                hit.dedup();
+                match hit.as_slice() {
+                    [] => Err(AssessmentUnknown::NoTestedGrade),
+                    [one] => Ok(Some(one)),
+                    _ => Err(AssessmentUnknown::Mixed),
+                }
+            }
+        }
+    }
+}
+
+/// Why a report-card rate has no single test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AssessmentUnknown {
+    /// The school serves grades of two tests: its school-wide rate mixes them.
+    Mixed,
+    /// The files do not say which grades the school serves.
+    GradesUnknown,
+    /// No test covers the grades.
+    NoTestedGrade,
 }
 
 impl HpRules {
@@ -164,6 +232,7 @@ impl HpRules {
         for (key, m) in [
             ("report_card.participation", &rc.participation),
             ("report_card.school_type", &rc.school_type),
+            ("report_card.grades_served", &rc.grades_served),
         ] {
             if let Some(m) = m {
                 known_measure(catalogue, key, m)?;
@@ -270,6 +339,32 @@ impl HpRules {
                             .chain(self.predictors.iter().map(String::as_str))
                     )
                 ));
+            }
+        }
+        if let Some(rc) = &self.report_card {
+            // The model packs an assessment in four bits.
+            in_range("report_card.assessments", rc.assessments.len(), 0, 15)?;
+            no_duplicates(
+                "report_card.assessments",
+                rc.assessments.iter().map(|a| a.name.as_str()),
+            )?;
+            let mut seen: Vec<u8> = Vec::new();
+            for a in &rc.assessments {
+                for &g in &a.grades {
+                    in_range("report_card.assessments.grades", g, 1, 12)?;
+                    if seen.contains(&g) {
+                        return Err(format!(
+                            "`report_card.assessments`: grade {g} is in two tests; a grade takes one"
+                        ));
+                    }
+                    seen.push(g);
+                }
+            }
+            if !rc.assessments.is_empty() && rc.grades_served.is_none() {
+                return Err(
+                    "`report_card.assessments` needs `report_card.grades_served`, the measure that says which grades a school serves"
+                        .into(),
+                );
             }
         }
         let l = &self.longitudinal;

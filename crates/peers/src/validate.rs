@@ -63,6 +63,22 @@ pub(crate) fn validate_indexed(
             _ => Ok(()),
         }
     };
+    // The model packs an assessment in four bits.
+    let mut assessments: Vec<&str> = Vec::new();
+    for r in rows {
+        if let Some(a) = r.key.assessment.as_deref() {
+            if !assessments.contains(&a) {
+                if assessments.len() == 15 {
+                    return Err(err(
+                        r,
+                        "assessment",
+                        format!("`{a}` is a 16th assessment; the model takes at most 15"),
+                    ));
+                }
+                assessments.push(a);
+            }
+        }
+    }
     for r in rows {
         for (name, v) in rules.predictors.iter().zip(&r.predictors) {
             check(r, name, *v)?;

@@ -15,9 +15,16 @@ fn real_cells(dir: &std::path::Path) -> PathBuf {
     .map(data);
     let run = empower(&["cells", "-o", out.to_str().unwrap()], &files);
     ok(&run);
+    let err = stderr(&run);
     assert!(
-        stderr(&run).contains("school rows of years without a state test (2020) left out"),
+        err.contains("school rows of years without a state test (2020) left out"),
         "2020 is dropped"
+    );
+    // 2018 gives school-wide rates only: a 7-12 school's mixes two tests.
+    assert!(
+        err.contains("left out: their schools serve grades of two tests")
+            && err.contains("010010010260001"),
+        "{err}"
     );
     out
 }
@@ -49,6 +56,27 @@ fn real_data_cells_and_verdicts() {
         }
     }
     assert!(rows.iter().all(|r| r[1] != "2020"));
+    // Tests apart: a K-5 school's rates are the elementary test's, a 9-12
+    // school's the high-school test's, and a 7-12 school (both) has none.
+    let assessment = h.iter().position(|c| c == "assessment").unwrap();
+    let of = |id: &str| -> Vec<&str> {
+        let mut v: Vec<&str> = rows
+            .iter()
+            .filter(|r| r[0] == id && r[1] == "2018")
+            .map(|r| r[assessment].as_str())
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(of("010010010262002"), ["elementary"]);
+    assert_eq!(of("010010010260001"), Vec::<&str>::new());
+    assert_eq!(of("010010030260001"), ["high"]);
+    assert!(rows.iter().all(|r| !r[assessment].is_empty()));
+    let high = rows
+        .iter()
+        .filter(|r| r[1] == "2018" && r[assessment] == "high")
+        .count();
+    assert!(high > 1000, "{high} high-school cells in 2018");
 
     let detail = d.join("detail.csv");
     let regs = d.join("regressions.csv");
@@ -145,7 +173,11 @@ fn real_data_cells_and_verdicts() {
     assert!(drows.iter().any(|r| !r[7].is_empty()));
     let (rh, rrows) = parse_csv(&std::fs::read_to_string(&regs).unwrap());
     assert!(rh.contains(&"r2".to_string()) && rh.contains(&"coef_pct_low_income".to_string()));
-    assert_eq!(rrows.len(), 6, "three years × two subjects");
+    // Two subjects × (2018: elementary and high-school tests; 2019 and
+    // 2025: the elementary test only).
+    assert_eq!(rrows.len(), 8, "{rrows:?}");
+    let a = rh.iter().position(|c| c == "assessment").unwrap();
+    assert_eq!(rrows.iter().filter(|r| r[a] == "high").count(), 2);
 
     // Gaps, similar schools and the explanation of one identified school.
     let school = rows.iter().find(|r| r[8] == "true").unwrap()[0].clone();
