@@ -142,7 +142,7 @@ impl SchoolData {
                 Some(k) if schools[k].rcdts.as_ref() == Some(id) => k,
                 _ => *position.entry(id.clone()).or_insert_with(|| {
                     schools.push(SchoolData {
-                        district: identity.ids.district_of(id).to_string(),
+                        district: identity.ids.district_of(id),
                         rcdts: Some(id.clone()),
                         ..Default::default()
                     });

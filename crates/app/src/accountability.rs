@@ -19,6 +19,8 @@ pub struct Designated {
     pub import: Import,
     pub schools: Vec<acc::SchoolData>,
     pub designations: acc::Designations,
+    /// Agreement with the official designations the files carry.
+    pub fidelity: acc::Fidelity,
     pub warnings: Vec<Warning>,
 }
 
@@ -59,10 +61,12 @@ pub fn designate(
         )));
     }
     warnings.extend(missing);
+    let fidelity = acc::fidelity(&designations, rules);
     Ok(Designated {
         import,
         schools,
         designations,
+        fidelity,
         warnings,
     })
 }

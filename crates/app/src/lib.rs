@@ -110,3 +110,58 @@ mod tests {
         assert!(e.to_string().contains("1800"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod layering {
+    use std::path::Path;
+
+    fn dependencies(krate: &str) -> Vec<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(krate)
+            .join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: toml::Value = toml::from_str(&text).unwrap();
+        doc.get("dependencies")
+            .and_then(|d| d.as_table())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// ARCHITECTURE.md's invariants, checked on the manifests.
+    #[test]
+    fn engines_import_no_reader_store_or_web_and_only_renderers_know_json() {
+        for engine in ["accountability", "peers"] {
+            for dep in dependencies(engine) {
+                assert!(
+                    ["empower-model", "empower-rules"].contains(&dep.as_str())
+                        || !dep.starts_with("empower-"),
+                    "{engine} depends on {dep}"
+                );
+                assert!(
+                    !["sqlx", "axum", "tokio", "reqwest", "serde_json"].contains(&dep.as_str()),
+                    "{engine} depends on {dep}"
+                );
+            }
+        }
+        for krate in [
+            "model",
+            "rules",
+            "accountability",
+            "peers",
+            "ingest",
+            "states",
+            "synth",
+            "app",
+        ] {
+            assert!(
+                !dependencies(krate).contains(&"serde_json".to_string()),
+                "{krate} knows JSON"
+            );
+        }
+        assert!(dependencies("ingest")
+            .iter()
+            .filter(|d| d.starts_with("empower-"))
+            .all(|d| d == "empower-model"));
+    }
+}

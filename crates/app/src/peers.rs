@@ -69,6 +69,63 @@ pub fn cells(
     }
 }
 
+/// The cells of a run and the model's report on them.
+#[derive(Debug)]
+pub struct Modelled {
+    pub cells: Cells,
+    pub report: HpReport,
+}
+
+/// Reads the cells of `source` and runs the model on `threads` threads.
+pub fn model(
+    state: &State,
+    source: &CellsSource,
+    rules: &HpRules,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Loaded<Modelled>, AppError> {
+    let Loaded {
+        value: cells,
+        mut warnings,
+        notes,
+    } = self::cells(state, source, rules, threads, progress)?;
+    let (report, more) = run_model(source.path(), &cells.rows, rules, threads)?;
+    warnings.extend(more);
+    Ok(Loaded {
+        value: Modelled { cells, report },
+        warnings,
+        notes,
+    })
+}
+
+/// Synthetic student records for the schools of the real list in `inputs`
+/// (nothing in them is real student data), written to `out`.
+pub fn generate_students(
+    state: &State,
+    inputs: &Inputs,
+    settings: &empower_synth::GeneratorSettings,
+    out: impl std::io::Write,
+    progress: &dyn Progress,
+) -> Result<Loaded<empower_synth::Generated>, AppError> {
+    let Loaded {
+        value: real,
+        warnings,
+        notes,
+    } = school_profiles(state, inputs, progress)?;
+    if real.is_empty() {
+        return Err(AppError::Refused(
+            "the school list has no school with grades served and an enrolment".into(),
+        ));
+    }
+    let generated = empower_synth::generate_students(&real, settings, out)
+        .map_err(|e| AppError::Refused(format!("cannot write the student records: {e}")))?;
+    Ok(Loaded {
+        value: generated,
+        warnings,
+        notes,
+    })
+}
+
 /// Cells built from report cards, with where each cell's n came from.
 #[derive(Debug)]
 pub struct FromReportCards {
@@ -159,14 +216,17 @@ pub fn similar(
 }
 
 /// The real school list for the generator of synthetic student records,
-/// from the report-card records of the latest year the files hold.
+/// from the report-card records of the latest year the files hold. Each
+/// profile figure is read where the higher-performing rules read the
+/// predictor of the same student attribute (`longitudinal.predictors`
+/// names the attribute, `report_card.predictors` the measure).
 pub fn school_profiles(
     state: &State,
     inputs: &Inputs,
     progress: &dyn Progress,
 ) -> Result<Loaded<Vec<empower_synth::SchoolProfile>>, AppError> {
     use empower_accountability::SchoolData;
-    use empower_model::{Group, Level};
+    use empower_model::Level;
     let import = crate::import(state, inputs, None, progress)?;
     let year = import
         .records
@@ -179,21 +239,43 @@ pub fn school_profiles(
         .rules
         .last()
         .ok_or_else(|| AppError::Refused("the state has no rules file".into()))?;
+    let hp = &state.higher_performing;
+    let rc = hp.report_card.as_ref().ok_or_else(|| {
+        AppError::Refused("the higher-performing rules have no [report_card] section".into())
+    })?;
+    // The measure of each student attribute the generator draws.
+    let source = |attribute: &str| -> Result<&empower_peers::MeasureRef, AppError> {
+        hp.longitudinal
+            .predictors
+            .iter()
+            .find(|(_, a)| *a == attribute)
+            .and_then(|(p, _)| rc.predictors.get(p))
+            .ok_or_else(|| {
+                AppError::Refused(format!(
+                    "the higher-performing rules read no report-card measure for the student attribute `{attribute}` the generator needs"
+                ))
+            })
+    };
+    let [students, low_income, el, black, hispanic, asian] =
+        ["students", "low_income", "el", "black", "hispanic", "asian"].map(source);
+    let (students, low_income, el, black, hispanic, asian) =
+        (students?, low_income?, el?, black?, hispanic?, asian?);
     let schools = SchoolData::from_records(&import.records, year, &state.identity(&rules.rules));
-    let pct = |s: &SchoolData, g: Group| s.value("enrollment_pct", g, None).unwrap_or(0.0);
+    let value = |s: &SchoolData, m: &empower_peers::MeasureRef| s.value(&m.measure, m.group, None);
     let profiles = schools
         .iter()
         .filter_map(|s| {
+            let pct = |m| value(s, m).unwrap_or(0.0);
             Some(empower_synth::SchoolProfile {
                 rcdts: s.rcdts.clone()?,
                 district: s.district.clone(),
                 grades: s.grades.clone(),
-                enrollment: s.value("enrollment", Group::All, None)?,
-                pct_low_income: pct(s, Group::LowIncome),
-                pct_el: pct(s, Group::El),
-                pct_black: pct(s, Group::Black),
-                pct_hispanic: pct(s, Group::Hispanic),
-                pct_asian: pct(s, Group::Asian),
+                enrollment: value(s, students)?,
+                pct_low_income: pct(low_income),
+                pct_el: pct(el),
+                pct_black: pct(black),
+                pct_hispanic: pct(hispanic),
+                pct_asian: pct(asian),
                 synthetic: false,
             })
         })

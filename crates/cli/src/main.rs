@@ -409,8 +409,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             for n in &run.import.notes {
                 eprintln!("note: {n}");
             }
-            let d = run.designations;
-            let f = empower_accountability::fidelity(&d, &rules);
+            let (d, f) = (run.designations, run.fidelity);
             match format {
                 Format::Csv => output::designations_csv(&d, &mut out)?,
                 Format::Json => write_json(
@@ -513,7 +512,8 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 .as_deref()
                 .map(|s| parse_school(state, s))
                 .transpose()?;
-            let (cells, report) = model(state, &source, &rules, warnings)?;
+            let empower_app::peers::Modelled { cells, report } =
+                model(state, &source, &rules, warnings)?;
             if let Some(id) = school {
                 peers_cmd::explain_school(&report, &cells.rows, &rules, &id, &mut out)?;
                 out.flush()?;
@@ -534,8 +534,8 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::Gaps { input, rcdts } => {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
-            let (_, report) = model(state, &input.source.source(), &rules, warnings)?;
-            peers_cmd::gaps(&report, &id, &mut out)?;
+            let m = model(state, &input.source.source(), &rules, warnings)?;
+            peers_cmd::gaps(&m.report, &id, &mut out)?;
         }
         Command::Similar {
             input,
@@ -545,9 +545,9 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
             let source = input.source.source();
-            let (cells, report) = model(state, &source, &rules, warnings)?;
-            let list = empower_app::peers::similar(&cells.rows, &rules, &id, source.path())?;
-            peers_cmd::similar(&report, &list, &rules, &id, format, warnings, &mut out)?;
+            let m = model(state, &source, &rules, warnings)?;
+            let list = empower_app::peers::similar(&m.cells.rows, &rules, &id, source.path())?;
+            peers_cmd::similar(&m.report, &list, &rules, &id, format, warnings, &mut out)?;
         }
         Command::Cells {
             rules,
@@ -622,11 +622,16 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 ..Default::default()
             };
             let files = Files::new(state, school_list, &[], false)?;
-            let real = warnings.take(with_bar(|bar| {
-                empower_app::peers::school_profiles(state, &files.inputs(), bar)
-            })?);
             let mut w = output_to(&output, &mut out)?;
-            let generated = empower_synth::generate_students(&real, &settings, &mut w)?;
+            let generated = warnings.take(with_bar(|bar| {
+                empower_app::peers::generate_students(
+                    state,
+                    &files.inputs(),
+                    &settings,
+                    &mut w,
+                    bar,
+                )
+            })?);
             w.flush()?;
             eprintln!(
                 "{} schools ({} synthetic), {} students, {} records, years {}-{}",
@@ -674,13 +679,11 @@ fn model(
     source: &CellsSource,
     rules: &empower_peers::HpRules,
     warnings: &mut Warnings,
-) -> Result<(empower_app::peers::Cells, empower_peers::HpReport)> {
-    let cells = warnings.take(with_bar(|bar| {
-        empower_app::peers::cells(state, source, rules, threads(), bar)
+) -> Result<empower_app::peers::Modelled> {
+    let m = warnings.take(with_bar(|bar| {
+        empower_app::peers::model(state, source, rules, threads(), bar)
     })?);
-    peers_cmd::describe_cells(&cells);
-    let (report, w) = empower_app::peers::run_model(source.path(), &cells.rows, rules, threads())?;
-    peers_cmd::describe_run(&report);
-    warnings.extend(w);
-    Ok((cells, report))
+    peers_cmd::describe_cells(&m.cells);
+    peers_cmd::describe_run(&m.report);
+    Ok(m)
 }

@@ -198,6 +198,7 @@ mod tests {
                 length: None,
                 restore_leading_zeros: 0,
                 district_prefix: 2,
+                district_suffix: String::new(),
             },
             measures,
         }

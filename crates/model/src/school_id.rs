@@ -47,6 +47,10 @@ pub struct IdFormat {
     /// The first characters the schools of one district share (Illinois:
     /// 11, region, county, district and type).
     pub district_prefix: usize,
+    /// What follows the prefix in the district's own id (Illinois: `0000`),
+    /// when districts have ids of the same form.
+    #[serde(default)]
+    pub district_suffix: String,
 }
 
 impl IdFormat {
@@ -102,10 +106,15 @@ impl IdFormat {
         Ok(SchoolId::from_normalised(&s))
     }
 
-    /// The part of an id the schools of its district share.
-    pub fn district_of<'a>(&self, id: &'a SchoolId) -> &'a str {
+    /// The id of a school's district: the part of its id the district's
+    /// schools share, then the district suffix.
+    pub fn district_of(&self, id: &SchoolId) -> String {
         let s = id.as_str();
-        &s[..self.district_prefix.min(s.len())]
+        format!(
+            "{}{}",
+            &s[..self.district_prefix.min(s.len())],
+            self.district_suffix
+        )
     }
 }
 
@@ -183,6 +192,7 @@ mod tests {
             length: Some(15),
             restore_leading_zeros: 1,
             district_prefix: 11,
+            district_suffix: "0000".into(),
         }
     }
 
@@ -190,7 +200,7 @@ mod tests {
     fn hyphenated_ids_normalise_to_fifteen_characters() {
         let r = rcdts().parse("01-001-0010-26-0001").unwrap();
         assert_eq!(r.as_str(), "010010010260001");
-        assert_eq!(rcdts().district_of(&r), "01001001026");
+        assert_eq!(rcdts().district_of(&r), "010010010260000");
     }
 
     #[test]
@@ -226,6 +236,7 @@ mod tests {
             length: None,
             restore_leading_zeros: 0,
             district_prefix: 3,
+            district_suffix: String::new(),
         };
         let id = free.parse("lk-042-7").unwrap();
         assert_eq!(id.as_str(), "LK0427");

@@ -126,7 +126,7 @@ pub fn choose_schools(
                     let mut pct = |v: f64| (v + noise.sample(rng)).clamp(0.0, 100.0);
                     out.push(SchoolProfile {
                         rcdts: SchoolId::parse(&id).expect("15 characters"),
-                        district: format!("SY{:05}{:04}", replicate, d_index % 10_000),
+                        district: format!("SY{:05}{:04}0000", replicate, d_index % 10_000),
                         grades: s.grades.clone(),
                         enrollment,
                         pct_low_income: pct(s.pct_low_income),
@@ -344,7 +344,7 @@ mod tests {
     fn school(id: &str, grades: &[u8], enrollment: f64, li: f64) -> SchoolProfile {
         SchoolProfile {
             rcdts: SchoolId::parse(id).unwrap(),
-            district: id[..11].to_string(),
+            district: format!("{}0000", &id[..11]),
             grades: grades.to_vec(),
             enrollment,
             pct_low_income: li,
