@@ -1,0 +1,457 @@
+//! Reading what is published: search, a school, its explanations,
+//! districts.
+
+use crate::published::*;
+use crate::{Result, Store};
+use empower_accountability::Explanation;
+use serde::{Deserialize, Serialize};
+
+/// One page of a list, as the API returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Which page (from 1) and how many per page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchoolPage {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl SchoolPage {
+    fn offset(self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
+    }
+}
+
+/// Filters of the school search. `designation`, `band` and `source` look
+/// at the designations of `year`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchoolFilter {
+    /// Words to find in the name, city, district, county or id.
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub region: Option<String>,
+    pub designation: Option<String>,
+    pub band: Option<String>,
+    pub source: Option<DesignationSource>,
+    pub year: Option<u16>,
+}
+
+/// A designation in a list item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignationRef {
+    pub year: u16,
+    pub band: Option<String>,
+    pub designation: Option<String>,
+    pub source: DesignationSource,
+    pub index: Option<f64>,
+    pub reasons: String,
+    pub of_record: bool,
+}
+
+/// A school as lists show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SchoolListItem {
+    pub rcdts: String,
+    pub name: String,
+    pub district: String,
+    pub district_name: String,
+    pub city: String,
+    pub county: String,
+    pub region: String,
+    pub grades: Vec<String>,
+    pub designations: Vec<DesignationRef>,
+}
+
+type SchoolRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// A school row with its profile document.
+type SchoolWithProfile = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+type YearRow = (i64, Option<String>, Option<String>, i64, i64);
+type StatusDbRow = (
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+type DesignationDbRow = (
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<f64>,
+    String,
+    i64,
+);
+
+const SCHOOL_COLUMNS: &str =
+    "s.rcdts, s.name, s.district, s.district_name, s.city, s.county, s.region, s.grades";
+
+fn list_item(r: SchoolRow) -> SchoolListItem {
+    SchoolListItem {
+        rcdts: r.0,
+        name: r.1,
+        district: r.2,
+        district_name: r.3,
+        city: r.4,
+        county: r.5,
+        region: r.6,
+        grades: r.7.split_whitespace().map(str::to_string).collect(),
+        designations: Vec::new(),
+    }
+}
+
+impl Store {
+    /// Published report-card years, oldest first.
+    pub async fn years(&self) -> Result<Vec<ReportYear>> {
+        let rows: Vec<YearRow> = sqlx::query_as(
+            "SELECT year, rules_name, rules_version, computed, official FROM report_years ORDER BY year",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(year, rules_name, rules_version, computed, official)| ReportYear {
+                    year: year as u16,
+                    rules_name,
+                    rules_version,
+                    computed: computed as usize,
+                    official: official as usize,
+                },
+            )
+            .collect())
+    }
+
+    /// Whether nothing has been published yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(self.published_sources().await?.is_none())
+    }
+
+    /// Schools matching `filter`, A-Z by name then id.
+    pub async fn search_schools(
+        &self,
+        filter: &SchoolFilter,
+        page: SchoolPage,
+    ) -> Result<Page<SchoolListItem>> {
+        let mut w = Where::default();
+        if let Some(q) = filter.q.as_deref() {
+            // The search key has no hyphens (ids are stored without them).
+            for word in q.split_whitespace().take(8) {
+                let word = word.to_lowercase().replace('-', "");
+                let p = w.arg(Arg::Text(format!("%{word}%")));
+                w.conds.push(format!("s.search_key LIKE {p}"));
+            }
+        }
+        if let Some(d) = &filter.district {
+            w.eq("s.district", Arg::Text(d.clone()));
+        }
+        if let Some(r) = &filter.region {
+            w.eq("s.region", Arg::Text(r.clone()));
+        }
+        if filter.designation.is_some() || filter.band.is_some() || filter.source.is_some() {
+            let year = match filter.year {
+                Some(y) => Some(y),
+                None => self.years().await?.last().map(|y| y.year),
+            };
+            let mut sub = Where {
+                conds: vec!["d.rcdts = s.rcdts".to_string()],
+                args: std::mem::take(&mut w.args),
+            };
+            if let Some(y) = year {
+                sub.eq("d.year", Arg::Int(i64::from(y)));
+            }
+            if let Some(x) = &filter.designation {
+                sub.eq("d.designation", Arg::Text(x.clone()));
+            }
+            if let Some(b) = &filter.band {
+                sub.eq("d.band", Arg::Text(b.clone()));
+            }
+            if let Some(s) = filter.source {
+                sub.eq("d.source", Arg::Text(s.as_str().to_string()));
+            }
+            w.args = sub.args;
+            w.conds.push(format!(
+                "EXISTS (SELECT 1 FROM designations d WHERE {})",
+                sub.conds.join(" AND ")
+            ));
+        }
+        let Where { conds, args } = w;
+        let filter_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) FROM schools s {filter_sql}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for a in &args {
+            count = a.bind_scalar(count);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let mut w = Where { conds, args };
+        let limit = w.arg(Arg::Int(i64::from(page.per_page)));
+        let offset = w.arg(Arg::Int(page.offset()));
+        let args = w.args;
+        let sql = format!(
+            "SELECT {SCHOOL_COLUMNS} FROM schools s {filter_sql} ORDER BY s.name, s.rcdts LIMIT {limit} OFFSET {offset}"
+        );
+        let mut q = sqlx::query_as::<_, SchoolRow>(&sql);
+        for a in &args {
+            q = a.bind_as(q);
+        }
+        let mut items: Vec<SchoolListItem> = q
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(list_item)
+            .collect();
+        self.attach_designations(&mut items).await?;
+        Ok(Page {
+            items,
+            total: total as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// Fills each item's designations, every year, oldest first.
+    async fn attach_designations(&self, items: &mut [SchoolListItem]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT rcdts, year, band, source, designation, idx, reasons, of_record FROM designations WHERE rcdts IN ({}) ORDER BY rcdts, year, source, band",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, DesignationDbRow>(&sql);
+        for it in items.iter() {
+            q = q.bind(it.rcdts.clone());
+        }
+        for (rcdts, year, band, source, designation, index, reasons, of_record) in
+            q.fetch_all(&self.pool).await?
+        {
+            if let Some(it) = items.iter_mut().find(|i| i.rcdts == rcdts) {
+                it.designations.push(DesignationRef {
+                    year: year as u16,
+                    band: (!band.is_empty()).then_some(band),
+                    designation,
+                    source: DesignationSource::parse(&source)
+                        .unwrap_or(DesignationSource::Computed),
+                    index,
+                    reasons,
+                    of_record: of_record != 0,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A school's list item, profile document and support status by year.
+    pub async fn school(
+        &self,
+        rcdts: &str,
+    ) -> Result<Option<(SchoolListItem, Profile, Vec<StatusRow>)>> {
+        let sql = format!("SELECT {SCHOOL_COLUMNS}, s.profile FROM schools s WHERE s.rcdts = $1");
+        let row: Option<SchoolWithProfile> = sqlx::query_as(&sql)
+            .bind(rcdts.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let profile: Profile = serde_json::from_str(&r.8)?;
+        let mut items = [list_item((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))];
+        self.attach_designations(&mut items).await?;
+        let [item] = items;
+        let statuses: Vec<StatusDbRow> =
+            sqlx::query_as(
+                "SELECT year, status, cohort_year, term, event, note FROM support_status WHERE rcdts = $1 ORDER BY year",
+            )
+            .bind(rcdts.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let statuses = statuses
+            .into_iter()
+            .map(|(year, status, cohort_year, term, event, note)| StatusRow {
+                rcdts: rcdts.to_string(),
+                year: year as u16,
+                status,
+                cohort_year: cohort_year.map(|y| y as u16),
+                term,
+                event,
+                note,
+            })
+            .collect();
+        Ok(Some((item, profile, statuses)))
+    }
+
+    /// The explanations (one per band) of a school in `year`, or in the
+    /// latest year that has one.
+    pub async fn explanations(&self, rcdts: &str, year: Option<u16>) -> Result<Vec<Explanation>> {
+        let year = match year {
+            Some(y) => Some(i64::from(y)),
+            None => {
+                sqlx::query_scalar("SELECT MAX(year) FROM explanations WHERE rcdts = $1")
+                    .bind(rcdts.to_string())
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        let Some(year) = year else {
+            return Ok(Vec::new());
+        };
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM explanations WHERE rcdts = $1 AND year = $2 ORDER BY band",
+        )
+        .bind(rcdts.to_string())
+        .bind(year)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(bodies
+            .iter()
+            .map(|b| serde_json::from_str(b))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Districts A-Z.
+    pub async fn districts(&self, page: SchoolPage) -> Result<Page<District>> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts")
+            .fetch_one(&self.pool)
+            .await?;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT rcdts, name, city, county, region FROM districts ORDER BY name_key, rcdts LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::from(page.per_page))
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(|(rcdts, name, city, county, region)| District {
+                    rcdts,
+                    name,
+                    city,
+                    county,
+                    region,
+                })
+                .collect(),
+            total: total as u64,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// One district and all its schools, A-Z.
+    pub async fn district(&self, rcdts: &str) -> Result<Option<(District, Vec<SchoolListItem>)>> {
+        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT rcdts, name, city, county, region FROM districts WHERE rcdts = $1",
+        )
+        .bind(rcdts.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((rcdts, name, city, county, region)) = row else {
+            return Ok(None);
+        };
+        let filter = SchoolFilter {
+            district: Some(rcdts.clone()),
+            ..Default::default()
+        };
+        let schools = self
+            .search_schools(
+                &filter,
+                SchoolPage {
+                    page: 1,
+                    per_page: 10_000,
+                },
+            )
+            .await?;
+        Ok(Some((
+            District {
+                rcdts,
+                name,
+                city,
+                county,
+                region,
+            },
+            schools.items,
+        )))
+    }
+}
+
+/// The conditions of a query built at run time and the values they bind,
+/// numbered `$1`, `$2`... in order.
+#[derive(Default)]
+struct Where {
+    conds: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    /// Adds a value; returns its placeholder.
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    /// `column = value`.
+    fn eq(&mut self, column: &str, a: Arg) {
+        let p = self.arg(a);
+        self.conds.push(format!("{column} = {p}"));
+    }
+}
+
+/// A value bound to a query built at run time.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Arg {
+    fn bind_as<'q, O>(
+        &self,
+        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+
+    fn bind_scalar<'q, O>(
+        &self,
+        q: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The store's test suite, run against SQLite and PostgreSQL. PostgreSQL is
+//! at `postgres://root@127.0.0.1:5432/test` (or `EMPOWER_TEST_POSTGRES_URL`);
+//! each test gets a database of its own. With `EMPOWER_TEST_POSTGRES=required`
+//! (CI) an unreachable server fails the suite instead of skipping it.
+
+use empower_store::*;
+
+mod common {
+    use empower_store::Store;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    fn admin_url() -> String {
+        std::env::var("EMPOWER_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
+    }
+
+    /// A fresh, migrated SQLite database in a temporary folder.
+    pub async fn sqlite(name: &str) -> Store {
+        let dir = std::env::temp_dir().join(format!(
+            "empower-store-{}-{name}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite:{}", dir.join("empower.db").display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// A fresh, migrated PostgreSQL database, or `None` when the server is
+    /// not there and the suite does not require it.
+    pub async fn postgres(name: &str) -> Option<Store> {
+        let required = std::env::var("EMPOWER_TEST_POSTGRES").as_deref() == Ok("required");
+        let admin = match Store::open(&admin_url()).await {
+            Ok(s) => s,
+            Err(e) if !required => {
+                eprintln!("PostgreSQL not reachable ({e}): skipped (EMPOWER_TEST_POSTGRES=required makes this a failure)");
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL is required and not reachable: {e}"),
+        };
+        let db = format!(
+            "empower_test_{}_{}_{}",
+            name,
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        admin
+            .execute_admin(&format!("DROP DATABASE IF EXISTS {db}"))
+            .await
+            .unwrap();
+        admin
+            .execute_admin(&format!("CREATE DATABASE {db}"))
+            .await
+            .unwrap();
+        admin.close().await;
+        let base = admin_url();
+        let url = format!("{}/{db}", &base[..base.rfind('/').unwrap()]);
+        let store = Store::open(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        Some(store)
+    }
+
+    /// The same test on every back end available.
+    pub async fn each_backend(name: &str) -> Vec<Store> {
+        let mut v = vec![sqlite(name).await];
+        v.extend(postgres(name).await);
+        v
+    }
+
+    /// Closes a test's store and drops its PostgreSQL database.
+    pub async fn finish(store: Store) {
+        let db = store.database_name().await;
+        store.close().await;
+        if let (empower_store::Backend::Postgres, Some(db)) = (store.backend(), db) {
+            let admin = Store::open(&admin_url()).await.unwrap();
+            admin
+                .execute_admin(&format!("DROP DATABASE IF EXISTS {db}"))
+                .await
+                .unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+fn explanation(rcdts: &str, year: u16, band: &str) -> empower_accountability::Explanation {
+    serde_json::from_value(serde_json::json!({
+        "year": year, "rules": "test rules", "rcdts": rcdts, "school_name": "A School",
+        "band": band, "designation": "Targeted", "official_designation": null,
+        "reasons": [{"code": "top-10"}], "title1": true, "index": 41.5,
+        "percentile": 0.2, "cuts": null, "indicators": [], "groups": [],
+        "groups_not_computable": [], "deciding_rule": "a group's index is at or below the cut",
+        "next_designation": "Commendable", "next_steps": []
+    }))
+    .unwrap()
+}
+
+fn school(rcdts: &str, name: &str, district: &str, city: &str) -> School {
+    School {
+        rcdts: rcdts.into(),
+        name: name.into(),
+        district: district.into(),
+        district_name: format!("District of {city}"),
+        city: city.into(),
+        county: "Adams".into(),
+        region: rcdts[..2].into(),
+        grades: vec!["K".into(), "1".into(), "2".into()],
+        profile: Profile {
+            year: Some(2018),
+            enrollment: Some(300.0),
+            demographics: vec![Share {
+                group: "low-income".into(),
+                pct: 52.5,
+            }],
+            ..Default::default()
+        },
+    }
+}
+
+fn designation(
+    rcdts: &str,
+    year: u16,
+    band: Option<&str>,
+    d: &str,
+    of_record: bool,
+) -> DesignationRow {
+    DesignationRow {
+        year,
+        rcdts: rcdts.into(),
+        band: band.map(str::to_string),
+        source: if band.is_some() {
+            DesignationSource::Computed
+        } else {
+            DesignationSource::Official
+        },
+        designation: Some(d.into()),
+        index: band.map(|_| 50.0),
+        reasons: String::new(),
+        of_record,
+    }
+}
+
+fn publication(tag: &str) -> Publication {
+    Publication {
+        sources_sha256: tag.into(),
+        summary: "test".into(),
+        years: vec![ReportYear {
+            year: 2018,
+            rules_name: Some("test rules".into()),
+            rules_version: Some("1".into()),
+            computed: 3,
+            official: 1,
+        }],
+        districts: vec![District {
+            rcdts: "010010010260000".into(),
+            name: "Payson CUSD 1".into(),
+            city: "Payson".into(),
+            county: "Adams".into(),
+            region: "01".into(),
+        }],
+        schools: vec![
+            school(
+                "010010010262002",
+                "Payson Elementary",
+                "010010010260000",
+                "Payson",
+            ),
+            school(
+                "010010010260001",
+                "Seymour High School",
+                "010010010260000",
+                "Payson",
+            ),
+            school(
+                "020010010262001",
+                "Cairo Junior High",
+                "020010010260000",
+                "Cairo",
+            ),
+        ],
+        designations: vec![
+            designation("010010010262002", 2018, Some("ES"), "Commendable", false),
+            designation("010010010262002", 2018, None, "Exemplary", true),
+            designation("010010010260001", 2018, Some("ES"), "Targeted", false),
+            designation("010010010260001", 2018, Some("HS"), "Commendable", true),
+            designation("020010010262001", 2018, Some("ES"), "Targeted", true),
+        ],
+        explanations: vec![
+            explanation("010010010260001", 2018, "ES"),
+            explanation("010010010260001", 2018, "HS"),
+        ],
+        statuses: vec![StatusRow {
+            rcdts: "020010010262001".into(),
+            year: 2018,
+            status: Some("Targeted".into()),
+            cohort_year: Some(2018),
+            term: Some("Planning".into()),
+            event: "entered".into(),
+            note: None,
+        }],
+    }
+}
+
+fn source(name: &str, body: &str) -> Source {
+    Source {
+        sha256: format!("sha-{name}"),
+        name: name.into(),
+        year: Some(2018),
+        bytes: body.as_bytes().to_vec(),
+    }
+}
+
+const FIRST: SchoolPage = SchoolPage {
+    page: 1,
+    per_page: 50,
+};
+
+#[tokio::test]
+async fn publishes_and_reads_back_on_every_backend() {
+    for store in common::each_backend("publish").await {
+        let b = store.backend();
+        assert!(store.is_empty().await.unwrap(), "{b:?}");
+        assert!(store.healthy().await);
+        store
+            .publish(
+                &[source("general.csv", "a,b\n1,2\n")],
+                &publication("set-1"),
+            )
+            .await
+            .unwrap();
+        assert!(!store.is_empty().await.unwrap());
+        assert_eq!(
+            store.published_sources().await.unwrap().as_deref(),
+            Some("set-1")
+        );
+        let sources = store.sources().await.unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].bytes, b"a,b\n1,2\n");
+        assert_eq!(store.years().await.unwrap()[0].computed, 3);
+
+        // Search: A-Z, words anywhere, an id with hyphens.
+        let all = store
+            .search_schools(&SchoolFilter::default(), FIRST)
+            .await
+            .unwrap();
+        assert_eq!(all.total, 3, "{b:?}");
+        let names: Vec<&str> = all.items.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Cairo Junior High",
+                "Payson Elementary",
+                "Seymour High School"
+            ]
+        );
+        let by = |f: SchoolFilter| {
+            let store = store.clone();
+            async move {
+                store
+                    .search_schools(&f, FIRST)
+                    .await
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|s| s.rcdts)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            by(SchoolFilter {
+                q: Some("payson ELEM".into()),
+                ..Default::default()
+            })
+            .await,
+            ["010010010262002"]
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                q: Some("01-001-0010-26-0001".into()),
+                ..Default::default()
+            })
+            .await,
+            ["010010010260001"]
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                q: Some("cairo".into()),
+                ..Default::default()
+            })
+            .await,
+            ["020010010262001"]
+        );
+        // Designation filters look at either source unless one is given.
+        assert_eq!(
+            by(SchoolFilter {
+                designation: Some("Targeted".into()),
+                ..Default::default()
+            })
+            .await,
+            ["020010010262001", "010010010260001"]
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                designation: Some("Targeted".into()),
+                band: Some("HS".into()),
+                ..Default::default()
+            })
+            .await,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                designation: Some("Exemplary".into()),
+                source: Some(DesignationSource::Official),
+                ..Default::default()
+            })
+            .await,
+            ["010010010262002"]
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                region: Some("02".into()),
+                ..Default::default()
+            })
+            .await,
+            ["020010010262001"]
+        );
+        // Pages.
+        let p2 = store
+            .search_schools(
+                &SchoolFilter::default(),
+                SchoolPage {
+                    page: 2,
+                    per_page: 2,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((p2.total, p2.items.len()), (3, 1));
+
+        // A school: its designations (the record marked), profile, status.
+        let (item, profile, statuses) = store.school("010010010262002").await.unwrap().unwrap();
+        assert_eq!(item.grades, ["K", "1", "2"]);
+        assert_eq!(item.designations.len(), 2);
+        let record: Vec<_> = item.designations.iter().filter(|d| d.of_record).collect();
+        assert_eq!(record.len(), 1);
+        assert_eq!(record[0].source, DesignationSource::Official);
+        assert_eq!(record[0].band, None);
+        assert_eq!(profile.demographics[0].pct, 52.5);
+        assert!(statuses.is_empty());
+        let (_, _, statuses) = store.school("020010010262001").await.unwrap().unwrap();
+        assert_eq!(statuses[0].term.as_deref(), Some("Planning"));
+        assert!(store.school("999999999999999").await.unwrap().is_none());
+
+        // Explanations read back as the engine's type.
+        let ex = store.explanations("010010010260001", None).await.unwrap();
+        assert_eq!(ex.len(), 2);
+        assert_eq!(ex[0].index, Some(41.5));
+        assert!(store
+            .explanations("010010010260001", Some(2019))
+            .await
+            .unwrap()
+            .is_empty());
+
+        // Districts.
+        let d = store.districts(FIRST).await.unwrap();
+        assert_eq!(d.items[0].name, "Payson CUSD 1");
+        let (district, schools) = store.district("010010010260000").await.unwrap().unwrap();
+        assert_eq!(district.city, "Payson");
+        assert_eq!(schools.len(), 2);
+
+        // A second publication replaces the first.
+        let mut second = publication("set-2");
+        second.schools.truncate(1);
+        store.publish(&[], &second).await.unwrap();
+        let all = store
+            .search_schools(&SchoolFilter::default(), FIRST)
+            .await
+            .unwrap();
+        assert_eq!(all.total, 1, "{b:?}");
+        assert_eq!(store.sources().await.unwrap().len(), 1);
+        common::finish(store).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_publication_changes_nothing() {
+    for store in common::each_backend("atomic").await {
+        store
+            .publish(&[source("a.csv", "x")], &publication("set-1"))
+            .await
+            .unwrap();
+        // The same designation twice breaks the primary key on the last
+        // table written: the sources and schools written before roll back.
+        let mut bad = publication("set-2");
+        bad.schools.truncate(1);
+        let dup = bad.designations[0].clone();
+        bad.designations.push(dup);
+        let e = store.publish(&[source("b.csv", "y")], &bad).await;
+        assert!(e.is_err(), "{:?}", store.backend());
+        assert_eq!(store.sources().await.unwrap().len(), 1);
+        assert_eq!(
+            store.published_sources().await.unwrap().as_deref(),
+            Some("set-1")
+        );
+        let all = store
+            .search_schools(&SchoolFilter::default(), FIRST)
+            .await
+            .unwrap();
+        assert_eq!(all.total, 3);
+        common::finish(store).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_backs_up_to_a_new_file() {
+    let store = common::sqlite("backup").await;
+    store.publish(&[], &publication("set-1")).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("empower-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("copy.db");
+    store.backup(&copy).await.unwrap();
+    assert!(store.backup(&copy).await.is_err(), "never overwrites");
+    let restored = Store::open(&format!("sqlite:{}", copy.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored
+            .search_schools(&SchoolFilter::default(), FIRST)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+}
