@@ -14,7 +14,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() {
             walk(&p, out);
-        } else if p.extension().is_some_and(|e| e == "toml") {
+        } else if p.extension().is_some_and(|e| e == "toml" || e == "csv") {
             out.push(p);
         }
     }
@@ -29,6 +29,9 @@ fn main() {
     let mut files = Vec::new();
     walk(&root, &mut files);
     let mut code = String::from("/// Every `.toml` file under `states/`: (path relative to it, text).\npub static EMBEDDED: &[(&str, &str)] = &[\n");
+    let (data, files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "csv"));
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f.strip_prefix(&root).expect("under states/");
@@ -36,6 +39,19 @@ fn main() {
         writeln!(
             code,
             "    ({rel:?}, include_str!({:?})),",
+            f.display().to_string()
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
+    code.push_str("/// Every `.csv` file under `states/` (the bundled extracts): (path, bytes).\npub static EMBEDDED_DATA: &[(&str, &[u8])] = &[\n");
+    for f in &data {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let rel = f.strip_prefix(&root).expect("under states/");
+        let rel = rel.to_str().expect("UTF-8 path").replace('\\', "/");
+        writeln!(
+            code,
+            "    ({rel:?}, include_bytes!({:?})),",
             f.display().to_string()
         )
         .unwrap();

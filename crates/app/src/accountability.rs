@@ -36,6 +36,17 @@ pub fn designate(
     progress: &dyn Progress,
 ) -> Result<Designated, AppError> {
     let import = import(state, inputs, Some(year), progress)?;
+    designate_import(state, rules, import, inputs, year)
+}
+
+/// Designates every school of `year` in records already imported.
+pub fn designate_import(
+    state: &State,
+    rules: &AccountabilityRules,
+    import: Import,
+    inputs: &Inputs,
+    year: u16,
+) -> Result<Designated, AppError> {
     let mut warnings = import.warnings.clone();
     let schools = acc::SchoolData::from_records(&import.records, year, &state.identity(rules));
     if schools.is_empty() {

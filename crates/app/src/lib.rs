@@ -6,15 +6,19 @@
 //! - [`rules`]: the state of a run, and its rules and column maps by year;
 //! - [`accountability`]: designate, explain, improved, status, calibrate;
 //! - [`peers`]: cells (from a file, report cards or student records), the
-//!   higher-performing model, similar schools, the generator's school list.
+//!   higher-performing model, similar schools, the generator's school list;
+//! - [`publish`]: import files into the store and publish what they give;
+//! - [`public`]: what anyone may read, small groups removed.
 
 pub mod accountability;
 pub mod peers;
+pub mod public;
+pub mod publish;
 pub mod rules;
 
 pub use accountability::{
-    calibrate, designate, explain, improved, official_designations, required_inputs, status,
-    Calibrated, Designated, Improved, SchoolStatus, Transition,
+    calibrate, designate, designate_import, explain, improved, official_designations,
+    required_inputs, status, Calibrated, Designated, Improved, SchoolStatus, Transition,
 };
 
 use empower_ingest::{Import, IngestError, Layout, Progress, Warning};
@@ -27,9 +31,14 @@ pub enum AppError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     State(#[from] empower_states::StateError),
+    #[error(transparent)]
+    Store(#[from] empower_store::StoreError),
     /// What the user must change, said for them.
     #[error("{0}")]
     Refused(String),
+    /// A field of a request is invalid.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
 }
 
 /// A use case's result with what the run has to tell its reader: warnings
@@ -144,6 +153,7 @@ mod layering {
                 );
             }
         }
+        // The store keeps published documents as JSON; web and cli render.
         for krate in [
             "model",
             "rules",

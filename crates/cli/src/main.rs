@@ -2,6 +2,7 @@
 
 mod output;
 mod peers_cmd;
+mod platform;
 mod progress;
 mod warnings;
 
@@ -32,6 +33,8 @@ struct Cli {
     /// of the project's states/ (e.g. to try a new state or year).
     #[arg(long, global = true, value_name = "DIR", env = "EMPOWER_STATES")]
     states: Option<PathBuf>,
+    #[command(flatten)]
+    database: platform::Database,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +69,42 @@ struct Inputs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the web application: public pages and the JSON API, on the
+    /// embedded SQLite database (created, migrated and loaded with the
+    /// bundled report cards on first start) or on --database-url.
+    Serve {
+        /// Address to listen on.
+        #[arg(
+            long,
+            value_name = "ADDR",
+            env = "EMPOWER_LISTEN",
+            default_value = "127.0.0.1:8080"
+        )]
+        listen: String,
+        /// Log lines as JSON (one object per line) instead of text.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Create or update the database's tables (every platform command does
+    /// this first).
+    Migrate,
+    /// Import report-card files into the database and publish what they
+    /// give (designations, explanations, higher-performing results) with
+    /// every file imported before; all or nothing, and importing the same
+    /// files again changes nothing.
+    Import {
+        /// Report-card year of files without a year column (e.g. a Title
+        /// I list).
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Copy the SQLite database to a new file while it may be in use.
+    Backup {
+        #[arg(value_name = "FILE")]
+        to: PathBuf,
+    },
     /// Designate every school (one row per school and band).
     Designate {
         /// Report-card year (2018 = school year 2017-18).
@@ -389,8 +428,39 @@ fn output_to<'a>(path: &Option<PathBuf>, stdout: &'a mut dyn Write) -> Result<Bo
 }
 
 fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
-    let state = rules::load_state(&cli.state, cli.states.as_deref())?;
-    let state = &state;
+    let loaded = rules::load_state(&cli.state, cli.states.as_deref())?;
+    let state = &loaded;
+    match &cli.command {
+        Command::Serve { listen, log_json } => {
+            platform::init_logs(*log_json);
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                warnings.print_summary();
+                *warnings = Warnings::default();
+                platform::serve(store, loaded.clone(), listen).await
+            });
+        }
+        Command::Migrate => {
+            return platform::runtime()?.block_on(async {
+                cli.database.open(state, warnings).await?;
+                eprintln!("the database is up to date");
+                Ok(())
+            });
+        }
+        Command::Import { year, files } => {
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                platform::import(&store, state, files, *year, warnings).await
+            });
+        }
+        Command::Backup { to } => {
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                platform::backup(&store, to).await
+            });
+        }
+        _ => {}
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
@@ -643,6 +713,10 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 first_year + years.saturating_sub(1)
             );
         }
+        Command::Serve { .. }
+        | Command::Migrate
+        | Command::Import { .. }
+        | Command::Backup { .. } => unreachable!("answered above"),
         Command::Export {
             year,
             format: ExportFormat::Csv,

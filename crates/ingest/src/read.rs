@@ -127,12 +127,27 @@ pub fn import_bytes(
     catalogue: &MeasureCatalogue,
     year: Option<u16>,
 ) -> Result<Import, IngestError> {
-    let mut run = ImportRun::new(layouts, catalogue, year, &());
-    let path = Path::new(name);
-    if name.ends_with(".xlsx") {
-        run.read_workbook_from(path, std::io::Cursor::new(bytes))?;
-    } else {
-        run.read_csv_from(path, bytes, bytes.len() as u64)?;
+    import_sources(&[(name, bytes)], layouts, catalogue, year, &())
+}
+
+/// Imports files held in memory (stored sources, the bundled extract) as
+/// [`import_files`] imports files on disk: `(name, bytes)`, the name
+/// deciding CSV or workbook by its extension.
+pub fn import_sources(
+    sources: &[(&str, &[u8])],
+    layouts: &[Layout],
+    catalogue: &MeasureCatalogue,
+    year: Option<u16>,
+    progress: &dyn Progress,
+) -> Result<Import, IngestError> {
+    let mut run = ImportRun::new(layouts, catalogue, year, progress);
+    for (name, bytes) in sources {
+        let path = Path::new(name);
+        if name.ends_with(".xlsx") {
+            run.read_workbook_from(path, std::io::Cursor::new(*bytes))?;
+        } else {
+            run.read_csv_from(path, *bytes, bytes.len() as u64)?;
+        }
     }
     Ok(run.finish())
 }

@@ -199,6 +199,7 @@ mod tests {
                 restore_leading_zeros: 0,
                 district_prefix: 2,
                 district_suffix: String::new(),
+                region_prefix: None,
             },
             measures,
         }

@@ -51,6 +51,10 @@ pub struct IdFormat {
     /// when districts have ids of the same form.
     #[serde(default)]
     pub district_suffix: String,
+    /// The first characters naming the school's region (Illinois: 2, the
+    /// ROE / ISC code), when ids carry one.
+    #[serde(default)]
+    pub region_prefix: Option<usize>,
 }
 
 impl IdFormat {
@@ -104,6 +108,14 @@ impl IdFormat {
             });
         }
         Ok(SchoolId::from_normalised(&s))
+    }
+
+    /// The region a school's id names, if the format has one.
+    pub fn region_of(&self, id: &SchoolId) -> Option<String> {
+        let s = id.as_str();
+        self.region_prefix
+            .filter(|&n| n <= s.len())
+            .map(|n| s[..n].to_string())
     }
 
     /// The id of a school's district: the part of its id the district's
@@ -193,6 +205,7 @@ mod tests {
             restore_leading_zeros: 1,
             district_prefix: 11,
             district_suffix: "0000".into(),
+            region_prefix: Some(2),
         }
     }
 
@@ -237,6 +250,7 @@ mod tests {
             restore_leading_zeros: 0,
             district_prefix: 3,
             district_suffix: String::new(),
+            region_prefix: None,
         };
         let id = free.parse("lk-042-7").unwrap();
         assert_eq!(id.as_str(), "LK0427");

@@ -36,5 +36,5 @@ pub use rules::{
     Assessment, AssessmentUnknown, HpRules, LongitudinalRules, MeasureRef, ReportCardCells,
     TableRow,
 };
-pub use similar::{similar_schools, SimilarSchool};
+pub use similar::{similar_schools, SimilarIndex, SimilarSchool};
 pub use validate::{validate, CellsError};

@@ -52,6 +52,36 @@ pub struct Manifest {
     pub columns: Vec<String>,
     pub higher_performing: String,
     pub identity: Identity,
+    /// The bundled extract of public data, loaded into an empty database.
+    #[serde(default)]
+    pub extract: Vec<ExtractGroup>,
+    pub public: Public,
+}
+
+/// What the public may see.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Public {
+    /// A group's figure is public only with at least this many students.
+    pub min_group_n: f64,
+}
+
+/// Files imported together, for one report-card year (files without a
+/// year column take it) or for the years their rows name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractGroup {
+    #[serde(default)]
+    pub year: Option<u16>,
+    pub files: Vec<String>,
+}
+
+/// A file of the bundled extract.
+#[derive(Clone, Debug)]
+pub struct ExtractFile {
+    /// Its path under the state's folder.
+    pub name: String,
+    pub bytes: std::borrow::Cow<'static, [u8]>,
 }
 
 /// The text measures that say which school a row is about.
@@ -61,6 +91,21 @@ pub struct Identity {
     pub name: String,
     pub grades_served: String,
     pub official_designation: String,
+    /// Text measures of a school's directory entry, where the data has them.
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub county: Option<String>,
+    #[serde(default)]
+    pub district_name: Option<String>,
+    #[serde(default)]
+    pub school_type: Option<String>,
+    /// The school's enrolment and each group's share of it (%), for the
+    /// profile's demographics.
+    #[serde(default)]
+    pub enrollment: Option<String>,
+    #[serde(default)]
+    pub enrollment_share: Option<String>,
 }
 
 /// A rules file as read: where it came from, its text (calibration
@@ -81,6 +126,8 @@ pub struct State {
     pub layouts: Vec<Layout>,
     pub rules: Vec<RulesFile>,
     pub higher_performing: HpRules,
+    /// The bundled extract: (year, files) groups, as the manifest lists.
+    pub extract: Vec<(Option<u16>, Vec<ExtractFile>)>,
 }
 
 impl State {
@@ -107,6 +154,7 @@ impl State {
 #[derive(Clone, Debug)]
 pub struct StateFiles {
     files: BTreeMap<String, String>,
+    data: BTreeMap<String, std::borrow::Cow<'static, [u8]>>,
     origin: String,
 }
 
@@ -118,6 +166,10 @@ impl StateFiles {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.to_string()))
                 .collect(),
+            data: EMBEDDED_DATA
+                .iter()
+                .map(|(p, b)| (p.to_string(), std::borrow::Cow::Borrowed(*b)))
+                .collect(),
             origin: "the built-in states".into(),
         }
     }
@@ -128,6 +180,7 @@ impl StateFiles {
             root: &Path,
             dir: &Path,
             out: &mut BTreeMap<String, String>,
+            data: &mut BTreeMap<String, std::borrow::Cow<'static, [u8]>>,
         ) -> Result<(), StateError> {
             let io = |e: std::io::Error| StateError::Io {
                 path: dir.display().to_string(),
@@ -136,7 +189,17 @@ impl StateFiles {
             for entry in std::fs::read_dir(dir).map_err(io)? {
                 let p = entry.map_err(io)?.path();
                 if p.is_dir() {
-                    walk(root, &p, out)?;
+                    walk(root, &p, out, data)?;
+                } else if p.extension().is_some_and(|e| e == "csv") {
+                    let bytes = std::fs::read(&p).map_err(|e| StateError::Io {
+                        path: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                    let rel = p.strip_prefix(root).unwrap_or(&p);
+                    data.insert(
+                        rel.to_string_lossy().replace('\\', "/"),
+                        std::borrow::Cow::Owned(bytes),
+                    );
                 } else if p.extension().is_some_and(|e| e == "toml") {
                     let text = std::fs::read_to_string(&p).map_err(|e| StateError::Io {
                         path: p.display().to_string(),
@@ -149,9 +212,11 @@ impl StateFiles {
             Ok(())
         }
         let mut files = BTreeMap::new();
-        walk(dir, dir, &mut files)?;
+        let mut data = BTreeMap::new();
+        walk(dir, dir, &mut files, &mut data)?;
         Ok(StateFiles {
             files,
+            data,
             origin: dir.display().to_string(),
         })
     }
@@ -248,7 +313,28 @@ impl StateFiles {
         higher_performing
             .check_measures(&catalogue)
             .map_err(|e| StateError::Invalid(format!("{}: {e}", name(hp_path))))?;
+        let mut extract = Vec::new();
+        for g in &manifest.extract {
+            let mut files = Vec::new();
+            for f in &g.files {
+                let bytes = self
+                    .data
+                    .get(&format!("{state}/{f}"))
+                    .cloned()
+                    .ok_or_else(|| StateError::Missing {
+                        origin: self.origin.clone(),
+                        path: format!("{state}/{f}"),
+                        by: manifest_path.clone(),
+                    })?;
+                files.push(ExtractFile {
+                    name: f.clone(),
+                    bytes,
+                });
+            }
+            extract.push((g.year, files));
+        }
         Ok(State {
+            extract,
             key: state.to_string(),
             manifest,
             catalogue,
@@ -295,6 +381,12 @@ mod tests {
             "columns/title1-2019.toml",
             "columns/k8-panel.toml",
             "columns/explorer-2025.toml",
+            "extract/rc2018-general.csv",
+            "extract/rc2018-ela-math.csv",
+            "extract/rc2018-isa-science.csv",
+            "extract/title1-2019.csv",
+            "extract/k8-panel-2018-2020.csv",
+            "extract/explorer-2025.csv",
         ] {
             copy(&src.join(f), &dir.join("il").join(f));
         }

@@ -11,6 +11,7 @@
 
 mod published;
 mod read;
+pub mod testing;
 
 pub use published::*;
 pub use read::{DesignationRef, Page, SchoolFilter, SchoolListItem, SchoolPage};

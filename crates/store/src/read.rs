@@ -340,6 +340,24 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Each school's designation of record of `year`, with its name.
+    pub async fn designations_of_record(
+        &self,
+        year: u16,
+    ) -> Result<std::collections::BTreeMap<String, (String, String)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT d.rcdts, s.name, d.designation FROM designations d JOIN schools s ON s.rcdts = d.rcdts \
+             WHERE d.year = $1 AND d.of_record = 1 AND d.designation IS NOT NULL",
+        )
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, d)| (id, (name, d)))
+            .collect())
+    }
+
     /// Districts A-Z.
     pub async fn districts(&self, page: SchoolPage) -> Result<Page<District>> {
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts")

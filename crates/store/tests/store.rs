@@ -1,92 +1,9 @@
-//! The store's test suite, run against SQLite and PostgreSQL. PostgreSQL is
-//! at `postgres://root@127.0.0.1:5432/test` (or `EMPOWER_TEST_POSTGRES_URL`);
-//! each test gets a database of its own. With `EMPOWER_TEST_POSTGRES=required`
-//! (CI) an unreachable server fails the suite instead of skipping it.
+//! The store's test suite, run against SQLite and PostgreSQL (each test in
+//! a database of its own: `empower_store::testing`).
 
 use empower_store::*;
 
-mod common {
-    use empower_store::Store;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-    fn admin_url() -> String {
-        std::env::var("EMPOWER_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
-    }
-
-    /// A fresh, migrated SQLite database in a temporary folder.
-    pub async fn sqlite(name: &str) -> Store {
-        let dir = std::env::temp_dir().join(format!(
-            "empower-store-{}-{name}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&format!("sqlite:{}", dir.join("empower.db").display()))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        store
-    }
-
-    /// A fresh, migrated PostgreSQL database, or `None` when the server is
-    /// not there and the suite does not require it.
-    pub async fn postgres(name: &str) -> Option<Store> {
-        let required = std::env::var("EMPOWER_TEST_POSTGRES").as_deref() == Ok("required");
-        let admin = match Store::open(&admin_url()).await {
-            Ok(s) => s,
-            Err(e) if !required => {
-                eprintln!("PostgreSQL not reachable ({e}): skipped (EMPOWER_TEST_POSTGRES=required makes this a failure)");
-                return None;
-            }
-            Err(e) => panic!("PostgreSQL is required and not reachable: {e}"),
-        };
-        let db = format!(
-            "empower_test_{}_{}_{}",
-            name,
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        admin
-            .execute_admin(&format!("DROP DATABASE IF EXISTS {db}"))
-            .await
-            .unwrap();
-        admin
-            .execute_admin(&format!("CREATE DATABASE {db}"))
-            .await
-            .unwrap();
-        admin.close().await;
-        let base = admin_url();
-        let url = format!("{}/{db}", &base[..base.rfind('/').unwrap()]);
-        let store = Store::open(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        Some(store)
-    }
-
-    /// The same test on every back end available.
-    pub async fn each_backend(name: &str) -> Vec<Store> {
-        let mut v = vec![sqlite(name).await];
-        v.extend(postgres(name).await);
-        v
-    }
-
-    /// Closes a test's store and drops its PostgreSQL database.
-    pub async fn finish(store: Store) {
-        let db = store.database_name().await;
-        store.close().await;
-        if let (empower_store::Backend::Postgres, Some(db)) = (store.backend(), db) {
-            let admin = Store::open(&admin_url()).await.unwrap();
-            admin
-                .execute_admin(&format!("DROP DATABASE IF EXISTS {db}"))
-                .await
-                .unwrap();
-            admin.close().await;
-        }
-    }
-}
+use empower_store::testing::TestDatabase;
 
 fn explanation(rcdts: &str, year: u16, band: &str) -> empower_accountability::Explanation {
     serde_json::from_value(serde_json::json!({
@@ -222,7 +139,8 @@ const FIRST: SchoolPage = SchoolPage {
 
 #[tokio::test]
 async fn publishes_and_reads_back_on_every_backend() {
-    for store in common::each_backend("publish").await {
+    for db in TestDatabase::each("publish").await {
+        let store = db.store.clone();
         let b = store.backend();
         assert!(store.is_empty().await.unwrap(), "{b:?}");
         assert!(store.healthy().await);
@@ -384,13 +302,14 @@ async fn publishes_and_reads_back_on_every_backend() {
             .unwrap();
         assert_eq!(all.total, 1, "{b:?}");
         assert_eq!(store.sources().await.unwrap().len(), 1);
-        common::finish(store).await;
+        db.finish().await;
     }
 }
 
 #[tokio::test]
 async fn a_failed_publication_changes_nothing() {
-    for store in common::each_backend("atomic").await {
+    for db in TestDatabase::each("atomic").await {
+        let store = db.store.clone();
         store
             .publish(&[source("a.csv", "x")], &publication("set-1"))
             .await
@@ -413,13 +332,14 @@ async fn a_failed_publication_changes_nothing() {
             .await
             .unwrap();
         assert_eq!(all.total, 3);
-        common::finish(store).await;
+        db.finish().await;
     }
 }
 
 #[tokio::test]
 async fn sqlite_backs_up_to_a_new_file() {
-    let store = common::sqlite("backup").await;
+    let db = TestDatabase::sqlite("backup").await;
+    let store = db.store.clone();
     store.publish(&[], &publication("set-1")).await.unwrap();
     let dir = std::env::temp_dir().join(format!("empower-backup-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

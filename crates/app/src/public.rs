@@ -1,0 +1,315 @@
+//! What anyone may read, signed in or not: the school search, school and
+//! district profiles, explanations, the schools that moved up. Groups of
+//! fewer students than the state's public minimum are never shown: their
+//! values and indices are removed here, once, for pages and API alike.
+
+use crate::AppError;
+use empower_accountability::{Explanation, GroupResult};
+use empower_states::State;
+use empower_store::{
+    DesignationRef, District, HigherPerforming, OpportunityGap, Page, SchoolFilter, SchoolListItem,
+    SchoolPage, Share, SimilarSchool, StatusRow, Store,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The most a list page returns (api.md).
+pub const MAX_PER_PAGE: u32 = 500;
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
+/// A page request, checked: `page` from 1, `per_page` 1 to 500.
+pub fn page(page: Option<u32>, per_page: Option<u32>) -> Result<SchoolPage, AppError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(AppError::Invalid {
+            field: "page".into(),
+            message: "pages count from 1".into(),
+        });
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(AppError::Invalid {
+            field: "per_page".into(),
+            message: format!("per_page is 1 to {MAX_PER_PAGE}"),
+        });
+    }
+    Ok(SchoolPage { page, per_page })
+}
+
+/// Schools matching the filters.
+pub async fn search(
+    store: &Store,
+    filter: &SchoolFilter,
+    page: SchoolPage,
+) -> Result<Page<SchoolListItem>, AppError> {
+    Ok(store.search_schools(filter, page).await?)
+}
+
+/// An indicator of the school's latest explanation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorView {
+    pub year: u16,
+    pub band: Option<String>,
+    pub indicator: String,
+    pub label: String,
+    pub value: Option<f64>,
+    pub n: Option<f64>,
+    pub score: Option<f64>,
+    pub weight: f64,
+    pub points: Option<f64>,
+}
+
+/// A student group as the public sees it (api.md's small-group rule).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub year: u16,
+    pub band: Option<String>,
+    pub group: String,
+    /// The most students behind any of its indicators.
+    pub n: Option<f64>,
+    pub index: Option<f64>,
+    pub indicators: Vec<GroupIndicator>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupIndicator {
+    pub indicator: String,
+    pub n: Option<f64>,
+    pub value: Option<f64>,
+}
+
+/// A school's support status (platform.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SupportStatus {
+    pub status: String,
+    pub cohort_year: Option<u16>,
+    pub term: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// `GET /api/v1/schools/{rcdts}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SchoolProfile {
+    #[serde(flatten)]
+    pub school: SchoolListItem,
+    pub profile_year: Option<u16>,
+    pub school_type: Option<String>,
+    pub enrollment: Option<f64>,
+    pub demographics: Vec<Share>,
+    pub indicators: Vec<IndicatorView>,
+    pub groups: Vec<GroupView>,
+    pub higher_performing: Vec<HigherPerforming>,
+    pub similar: Vec<SimilarSchool>,
+    pub gaps: Vec<OpportunityGap>,
+    pub status: Option<SupportStatus>,
+    /// Support status by year, oldest first.
+    pub status_history: Vec<StatusRow>,
+}
+
+fn min_n(state: &State) -> f64 {
+    state.manifest.public.min_group_n
+}
+
+/// Removes what a group of fewer than `min` students would show: an
+/// indicator's value, score and points where its n is below `min` (or
+/// unknown), the group's index unless every indicator clears it.
+pub fn redact_groups(groups: &mut [GroupResult], min: f64) {
+    for g in groups {
+        let small = |n: Option<f64>| n.is_none_or(|n| n < min);
+        if g.indicators.iter().any(|i| i.value.is_some() && small(i.n)) {
+            g.index = None;
+        }
+        for i in &mut g.indicators {
+            if small(i.n) {
+                i.value = None;
+                i.score = None;
+                i.points = None;
+            }
+        }
+    }
+}
+
+/// A school's explanations of `year` (default: its latest), small groups
+/// removed.
+pub async fn explanation(
+    state: &State,
+    store: &Store,
+    rcdts: &str,
+    year: Option<u16>,
+) -> Result<Vec<Explanation>, AppError> {
+    let mut ex = store.explanations(rcdts, year).await?;
+    for e in &mut ex {
+        redact_groups(&mut e.groups, min_n(state));
+    }
+    Ok(ex)
+}
+
+/// A school's public profile, or `None` for an unknown id.
+pub async fn school(
+    state: &State,
+    store: &Store,
+    rcdts: &str,
+) -> Result<Option<SchoolProfile>, AppError> {
+    let Some((school, profile, statuses)) = store.school(rcdts).await? else {
+        return Ok(None);
+    };
+    let explanations = explanation(state, store, rcdts, None).await?;
+    let mut indicators = Vec::new();
+    let mut groups = Vec::new();
+    for e in &explanations {
+        let band = e.band.map(|b| b.as_str().to_string());
+        for i in &e.indicators {
+            indicators.push(IndicatorView {
+                year: e.year,
+                band: band.clone(),
+                indicator: i.name.clone(),
+                label: i.label.clone(),
+                value: i.value,
+                n: i.n,
+                score: i.score,
+                weight: i.weight,
+                points: i.points,
+            });
+        }
+        for g in &e.groups {
+            groups.push(GroupView {
+                year: e.year,
+                band: band.clone(),
+                group: g.group.slug().to_string(),
+                n: g.indicators
+                    .iter()
+                    .filter_map(|i| i.n)
+                    .fold(None, |m: Option<f64>, n| Some(m.map_or(n, |m| m.max(n)))),
+                index: g.index,
+                indicators: g
+                    .indicators
+                    .iter()
+                    .map(|i| GroupIndicator {
+                        indicator: i.name.clone(),
+                        n: i.n,
+                        value: i.value,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let status = current_status(&school.designations, &statuses);
+    Ok(Some(SchoolProfile {
+        school,
+        profile_year: profile.year,
+        school_type: profile.school_type,
+        enrollment: profile.enrollment,
+        demographics: profile.demographics,
+        indicators,
+        groups,
+        higher_performing: profile.higher_performing,
+        similar: profile.similar,
+        gaps: profile.gaps,
+        status,
+        status_history: statuses,
+    }))
+}
+
+/// The status of the latest year, with the reasons of the designation
+/// that started its cycle.
+fn current_status(
+    designations: &[DesignationRef],
+    statuses: &[StatusRow],
+) -> Option<SupportStatus> {
+    let last = statuses.last()?;
+    let status = last.status.clone()?;
+    let cohort = last.cohort_year;
+    let reasons = designations
+        .iter()
+        .filter(|d| d.of_record && Some(d.year) == cohort)
+        .map(|d| {
+            if d.reasons.is_empty() {
+                format!(
+                    "{} designation {} in {}",
+                    d.source.as_str(),
+                    d.designation.as_deref().unwrap_or("none"),
+                    d.year
+                )
+            } else {
+                d.reasons.clone()
+            }
+        })
+        .flat_map(|r| r.split(';').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    Some(SupportStatus {
+        status,
+        cohort_year: cohort,
+        term: last.term.clone(),
+        reasons,
+    })
+}
+
+pub async fn districts(store: &Store, page: SchoolPage) -> Result<Page<District>, AppError> {
+    Ok(store.districts(page).await?)
+}
+
+/// `GET /api/v1/districts/{rcdts}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistrictProfile {
+    #[serde(flatten)]
+    pub district: District,
+    pub schools: Vec<SchoolListItem>,
+}
+
+pub async fn district(store: &Store, rcdts: &str) -> Result<Option<DistrictProfile>, AppError> {
+    Ok(store
+        .district(rcdts)
+        .await?
+        .map(|(district, schools)| DistrictProfile { district, schools }))
+}
+
+/// One school whose designation of record moved up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MovedUp {
+    pub rcdts: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub from_support: bool,
+}
+
+/// The schools whose designation of record moved up between two
+/// published years (seed 001), with the count of schools compared.
+pub async fn improved(
+    store: &Store,
+    from: u16,
+    to: u16,
+) -> Result<(usize, Vec<MovedUp>), AppError> {
+    if from >= to {
+        return Err(AppError::Invalid {
+            field: "from".into(),
+            message: format!("{from} must be a year before {to}"),
+        });
+    }
+    let a = store.designations_of_record(from).await?;
+    let b = store.designations_of_record(to).await?;
+    let parse = |m: BTreeMap<String, (String, String)>| {
+        m.into_iter()
+            .filter_map(|(id, (name, d))| {
+                Some((id, (name, d.parse::<empower_model::Designation>().ok()?)))
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (a, b) = (parse(a), parse(b));
+    let mut compared = 0;
+    let mut out = Vec::new();
+    for (id, (name, from_d)) in &a {
+        let Some((_, to_d)) = b.get(id) else { continue };
+        compared += 1;
+        if to_d.is_better_than(*from_d) {
+            out.push(MovedUp {
+                rcdts: id.clone(),
+                name: name.clone(),
+                from: from_d.as_str().into(),
+                to: to_d.as_str().into(),
+                from_support: from_d.is_support(),
+            });
+        }
+    }
+    Ok((compared, out))
+}

@@ -1,0 +1,192 @@
+//! The public JSON API (api.md): `/api/v1/schools`, a school, its
+//! explanation, districts, `/healthz`.
+
+use crate::{ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use empower_app::public;
+use empower_store::{DesignationSource, SchoolFilter};
+use serde::Deserialize;
+
+/// Query parameters arrive as text; each is checked here and a bad one is
+/// named in the problem (`422`), never a bare `400`.
+#[derive(Debug, Default, Deserialize)]
+pub struct SchoolQuery {
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub region: Option<String>,
+    pub designation: Option<String>,
+    pub band: Option<String>,
+    pub source: Option<String>,
+    pub year: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn number<T: std::str::FromStr>(field: &str, v: &Option<String>) -> Result<Option<T>, ApiError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(field, format!("`{s}` is not a whole number"))),
+    }
+}
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl SchoolQuery {
+    pub fn filter(&self) -> Result<(SchoolFilter, empower_store::SchoolPage), ApiError> {
+        let designation = match text(&self.designation) {
+            None => None,
+            Some(d) => Some(
+                d.parse::<empower_model::Designation>()
+                    .map_err(|e| ApiError::invalid("designation", e))?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        let band = match text(&self.band) {
+            None => None,
+            Some(b) => Some(
+                empower_model::Band::ALL
+                    .iter()
+                    .find(|x| x.as_str().eq_ignore_ascii_case(&b))
+                    .ok_or_else(|| {
+                        ApiError::invalid("band", format!("`{b}` is not a band: ES or HS"))
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        let source = match text(&self.source) {
+            None => None,
+            Some(s) => Some(DesignationSource::parse(&s).ok_or_else(|| {
+                ApiError::invalid(
+                    "source",
+                    format!("`{s}` is not a source: computed or official"),
+                )
+            })?),
+        };
+        let year = number::<u16>("year", &self.year)?;
+        let page = public::page(
+            number("page", &self.page)?,
+            number("per_page", &self.per_page)?,
+        )?;
+        Ok((
+            SchoolFilter {
+                q: text(&self.q),
+                district: text(&self.district),
+                region: text(&self.region),
+                designation,
+                band,
+                source,
+                year,
+            },
+            page,
+        ))
+    }
+}
+
+pub async fn schools(
+    State(app): State<AppState>,
+    Query(q): Query<SchoolQuery>,
+) -> Result<Response, ApiError> {
+    let (filter, page) = q.filter()?;
+    Ok(Json(public::search(&app.store, &filter, page).await?).into_response())
+}
+
+pub async fn school(
+    State(app): State<AppState>,
+    Path(rcdts): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = school_id(&app, &rcdts)?;
+    match public::school(&app.state, &app.store, &id).await? {
+        Some(p) => Ok(Json(p).into_response()),
+        None => Err(ApiError::not_found(format!("no school {id}"))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<String>,
+}
+
+pub async fn explanation(
+    State(app): State<AppState>,
+    Path(rcdts): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, ApiError> {
+    let id = school_id(&app, &rcdts)?;
+    let year = number::<u16>("year", &q.year)?;
+    let ex = public::explanation(&app.state, &app.store, &id, year).await?;
+    if ex.is_empty() {
+        return Err(ApiError::not_found(match year {
+            Some(y) => format!("no explanation of school {id} for {y}"),
+            None => format!("no explanation of school {id}"),
+        }));
+    }
+    Ok(Json(ex).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+pub async fn districts(
+    State(app): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let page = public::page(number("page", &q.page)?, number("per_page", &q.per_page)?)?;
+    Ok(Json(public::districts(&app.store, page).await?).into_response())
+}
+
+pub async fn district(
+    State(app): State<AppState>,
+    Path(rcdts): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = school_id(&app, &rcdts)?;
+    match public::district(&app.store, &id).await? {
+        Some(d) => Ok(Json(d).into_response()),
+        None => Err(ApiError::not_found(format!("no district {id}"))),
+    }
+}
+
+/// A school or district id in the state's format, normalised.
+pub fn school_id(app: &AppState, raw: &str) -> Result<String, ApiError> {
+    app.state
+        .catalogue
+        .school_id
+        .parse(raw)
+        .map(|id| id.to_string())
+        .map_err(|e| ApiError::not_found(e.to_string()))
+}
+
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    if app.store.healthy().await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not answer\n",
+        )
+            .into_response()
+    }
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found(format!("no route {}", uri.path())).into_response()
+    } else {
+        crate::pages::not_found_page(&format!("There is no page at {}.", uri.path()))
+    }
+}

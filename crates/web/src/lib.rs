@@ -1,0 +1,124 @@
+//! The web application: public pages and the JSON API, both thin layers
+//! over `empower_app`'s use cases. Handlers parse the request, make one
+//! use-case call and render; they hold no rule.
+
+mod api;
+mod error;
+mod metrics;
+mod pages;
+mod render;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use empower_states::State;
+use empower_store::Store;
+use std::sync::Arc;
+use std::time::Instant;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub state: Arc<State>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, state: State) -> Self {
+        AppState {
+            store,
+            state: Arc::new(state),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// The largest request body accepted.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Request ids: a counter, unique within the process, in the
+/// `x-request-id` header of the response and every log line.
+#[derive(Clone, Default)]
+struct Counter(Arc<std::sync::atomic::AtomicU64>);
+
+impl MakeRequestId for Counter {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        axum::http::HeaderValue::from_str(&format!("req-{n}"))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Every route of the application.
+pub fn router(app: AppState) -> Router {
+    let x_request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(pages::search))
+        .route("/schools/{rcdts}", get(pages::school))
+        .route("/schools/{rcdts}/explanation", get(pages::explanation))
+        .route("/districts", get(pages::districts))
+        .route("/districts/{rcdts}", get(pages::district))
+        .route("/improved", get(pages::improved))
+        .route("/api/v1/schools", get(api::schools))
+        .route("/api/v1/schools/{rcdts}", get(api::school))
+        .route("/api/v1/schools/{rcdts}/explanation", get(api::explanation))
+        .route("/api/v1/districts", get(api::districts))
+        .route("/api/v1/districts/{rcdts}", get(api::district))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(api::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), measure))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(
+            TraceLayer::new_for_http()
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+                .make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, Counter::default()))
+        .with_state(app)
+}
+
+/// Counts requests and their durations by route and status class.
+async fn measure(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let start = Instant::now();
+    let res = next.run(req).await;
+    app.metrics
+        .observe(&route, res.status().as_u16(), start.elapsed());
+    res
+}
+
+/// Serves `app` on `listener` until ctrl-c.
+pub async fn serve(app: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,155 @@
+//! The page frame, small formatters and SVG charts drawn on the server.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+const STYLE: &str = r#"
+:root { --ink: #1b1f24; --muted: #4f5b66; --line: #d0d7de; --bg: #ffffff; --accent: #0b5cad;
+        --exemplary: #1a7f37; --commendable: #2f6fb3; --targeted: #b35900; --comprehensive: #b3261e; --intensive: #6e1a7a; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+a { color: var(--accent); }
+a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
+header.site { background: #0f2f57; color: #fff; padding: .75rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: baseline; }
+header.site a { color: #fff; text-decoration: none; font-weight: 600; }
+header.site nav a { font-weight: 400; margin-right: 1rem; text-decoration: underline; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; margin: .5rem 0; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+.muted { color: var(--muted); }
+form.search { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; margin: 1rem 0; }
+form.search label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
+input, select, button { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 4px; }
+button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #f6f8fa; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 3px; color: #fff; font-size: .85rem; white-space: nowrap; }
+.Exemplary { background: var(--exemplary); } .Commendable { background: var(--commendable); }
+.Targeted { background: var(--targeted); } .Comprehensive { background: var(--comprehensive); } .Intensive { background: var(--intensive); }
+.none { background: #57606a; }
+.source { font-size: .8rem; color: var(--muted); }
+.record { font-weight: 700; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dl.facts dt { color: var(--muted); }
+svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+.pager { display: flex; gap: 1rem; margin: 1rem 0; }
+footer { max-width: 72rem; margin: 2rem auto; padding: 1rem; color: var(--muted); font-size: .9rem; border-top: 1px solid var(--line); }
+@media print { header.site, form.search, footer, .pager { display: none; } }
+"#;
+
+/// A whole page: title, skip link, site header, main, footer.
+pub fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · empower" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                a href="#main" class="muted" style="position:absolute;left:-999px" { "Skip to content" }
+                header.site {
+                    a href="/" { "empower · Illinois Statewide System of Support" }
+                    nav aria-label="Site" {
+                        a href="/" { "Schools" }
+                        a href="/districts" { "Districts" }
+                        a href="/improved" { "Improved" }
+                        a href="/api/v1/schools" { "API" }
+                    }
+                }
+                main id="main" { (body) }
+                footer {
+                    "Designations computed by empower from the public report cards are labelled "
+                    em { "computed" } "; published ones "
+                    em { "official" } ". Groups of fewer than 10 students are not shown."
+                }
+            }
+        }
+    }
+}
+
+pub fn respond(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+pub fn num(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) => format!("{x:.decimals$}"),
+        None => "—".into(),
+    }
+}
+
+/// A designation as a coloured badge (colour is never the only cue: the
+/// word is written).
+pub fn badge(d: Option<&str>) -> Markup {
+    match d {
+        Some(d) => html! { span class={"badge " (d)} { (d) } },
+        None => html! { span class="badge none" { "none" } },
+    }
+}
+
+/// A horizontal bar chart: one labelled bar per item, values 0 to `max`.
+pub fn bar_chart(title: &str, items: &[(String, f64)], max: f64, unit: &str) -> Markup {
+    let row = 22.0;
+    let label_w = 250.0;
+    let bar_w = 300.0;
+    let h = row * items.len() as f64 + 8.0;
+    let w = label_w + bar_w + 70.0;
+    html! {
+        svg role="img" aria-label=(title) viewBox={"0 0 " (w) " " (h)} width="100%" style={"max-width:" (w) "px"} {
+            title { (title) }
+            @for (i, (label, v)) in items.iter().enumerate() {
+                @let y = 4.0 + row * i as f64;
+                @let len = if max > 0.0 { (v / max).clamp(0.0, 1.0) * bar_w } else { 0.0 };
+                text x=(label_w - 6.0) y=(y + 14.0) text-anchor="end" {
+                    (if label.chars().count() > 38 { format!("{}…", label.chars().take(37).collect::<String>()) } else { label.clone() })
+                }
+                rect x=(label_w) y=(y + 3.0) width=(bar_w) height="14" fill="#eef1f4" {}
+                rect x=(label_w) y=(y + 3.0) width=(len) height="14" fill="#0b5cad" {}
+                text x=(label_w + bar_w + 6.0) y=(y + 14.0) { (format!("{v:.1}{unit}")) }
+            }
+        }
+    }
+}
+
+/// Counts per designation as a stacked bar with a legend in words.
+pub fn designation_chart(title: &str, counts: &[(String, usize)]) -> Markup {
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let w = 600.0;
+    let mut x = 0.0;
+    let bars: Vec<(&str, usize, f64, f64)> = counts
+        .iter()
+        .map(|(d, n)| {
+            let len = if total > 0 {
+                *n as f64 / total as f64 * w
+            } else {
+                0.0
+            };
+            let at = x;
+            x += len;
+            (d.as_str(), *n, at, len)
+        })
+        .collect();
+    let colour = |d: &str| match d {
+        "Exemplary" => "#1a7f37",
+        "Commendable" => "#2f6fb3",
+        "Targeted" => "#b35900",
+        "Comprehensive" => "#b3261e",
+        "Intensive" => "#6e1a7a",
+        _ => "#57606a",
+    };
+    html! {
+        svg role="img" aria-label=(title) viewBox={"0 0 " (w) " 30"} width="100%" style="max-width:600px" {
+            title { (title) }
+            @for (d, n, at, len) in &bars {
+                rect x=(at) y="2" width=(len) height="26" fill=(colour(d)) { title { (format!("{d}: {n}")) } }
+            }
+        }
+        p.muted { @for (d, n) in counts { (d) ": " (n) ". " } }
+    }
+}
