@@ -87,7 +87,7 @@ impl TestDatabase {
         if let Some(db) = self.postgres {
             let admin = Store::open(&admin_url()).await.expect("the server answers");
             admin
-                .execute_admin(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute_admin(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
                 .await
                 .expect("the test database is dropped");
             admin.close().await;
