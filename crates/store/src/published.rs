@@ -204,7 +204,10 @@ async fn insert_all<'c, T>(
             columns.join(", "),
             values(chunk.len(), columns.len())
         );
-        let mut q = sqlx::query(&sql);
+        // Not a cached statement: a NULL fixes a parameter's type in
+        // PostgreSQL when prepared, and a later value of another type
+        // would not fit it.
+        let mut q = sqlx::query(&sql).persistent(false);
         for item in chunk {
             q = bind(q, item);
         }
@@ -277,6 +280,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO sources (sha256, name, year, bytes, added_at) VALUES ($1, $2, $3, $4, $5)",
             )
+            .persistent(false)
             .bind(s.sha256.clone())
             .bind(s.name.clone())
             .bind(s.year.map(i64::from))

@@ -178,16 +178,27 @@ impl Store {
             w.eq("s.region", Arg::Text(r.clone()));
         }
         if filter.designation.is_some() || filter.band.is_some() || filter.source.is_some() {
-            let year = match filter.year {
-                Some(y) => Some(y),
-                None => self.years().await?.last().map(|y| y.year),
-            };
             let mut sub = Where {
                 conds: vec!["d.rcdts = s.rcdts".to_string()],
                 args: std::mem::take(&mut w.args),
             };
-            if let Some(y) = year {
-                sub.eq("d.year", Arg::Int(i64::from(y)));
+            match filter.year {
+                Some(y) => sub.eq("d.year", Arg::Int(i64::from(y))),
+                None => {
+                    // The current year of each source: the latest with
+                    // computed designations, the latest with official ones.
+                    let years = self.years().await?;
+                    let latest = |f: fn(&ReportYear) -> usize| {
+                        years.iter().filter(|y| f(y) > 0).map(|y| y.year).max()
+                    };
+                    let computed = latest(|y| y.computed).unwrap_or(0);
+                    let official = latest(|y| y.official).unwrap_or(0);
+                    let c = sub.arg(Arg::Int(i64::from(computed)));
+                    let o = sub.arg(Arg::Int(i64::from(official)));
+                    sub.conds.push(format!(
+                        "((d.source = 'computed' AND d.year = {c}) OR (d.source = 'official' AND d.year = {o}))"
+                    ));
+                }
             }
             if let Some(x) = &filter.designation {
                 sub.eq("d.designation", Arg::Text(x.clone()));

@@ -62,17 +62,43 @@ fn designation(
     }
 }
 
+/// Many designations, a NULL index first and numbers after, over several
+/// INSERT batches (a NULL must not fix the parameter's type).
+fn many_designations() -> Vec<DesignationRow> {
+    (0..450)
+        .map(|i| DesignationRow {
+            index: (i % 7 != 0).then_some(i as f64 / 3.0),
+            ..designation(
+                &format!("0900100102{:05}", i),
+                2018,
+                Some("ES"),
+                "Commendable",
+                false,
+            )
+        })
+        .collect()
+}
+
 fn publication(tag: &str) -> Publication {
     Publication {
         sources_sha256: tag.into(),
         summary: "test".into(),
-        years: vec![ReportYear {
-            year: 2018,
-            rules_name: Some("test rules".into()),
-            rules_version: Some("1".into()),
-            computed: 3,
-            official: 1,
-        }],
+        years: vec![
+            ReportYear {
+                year: 2018,
+                rules_name: Some("test rules".into()),
+                rules_version: Some("1".into()),
+                computed: 3,
+                official: 1,
+            },
+            ReportYear {
+                year: 2019,
+                rules_name: None,
+                rules_version: None,
+                computed: 0,
+                official: 1,
+            },
+        ],
         districts: vec![District {
             rcdts: "010010010260000".into(),
             name: "Payson CUSD 1".into(),
@@ -106,6 +132,7 @@ fn publication(tag: &str) -> Publication {
             designation("010010010260001", 2018, Some("ES"), "Targeted", false),
             designation("010010010260001", 2018, Some("HS"), "Commendable", true),
             designation("020010010262001", 2018, Some("ES"), "Targeted", true),
+            designation("020010010262001", 2019, None, "Commendable", true),
         ],
         explanations: vec![
             explanation("010010010260001", 2018, "ES"),
@@ -160,6 +187,7 @@ async fn publishes_and_reads_back_on_every_backend() {
         assert_eq!(sources.len(), 1);
         assert_eq!(sources[0].bytes, b"a,b\n1,2\n");
         assert_eq!(store.years().await.unwrap()[0].computed, 3);
+        assert_eq!(store.years().await.unwrap().len(), 2);
 
         // Search: A-Z, words anywhere, an id with hyphens.
         let all = store
@@ -235,10 +263,30 @@ async fn publishes_and_reads_back_on_every_backend() {
             by(SchoolFilter {
                 designation: Some("Exemplary".into()),
                 source: Some(DesignationSource::Official),
+                year: Some(2018),
                 ..Default::default()
             })
             .await,
             ["010010010262002"]
+        );
+        // Without a year, each source's current year: computed 2018,
+        // official 2019.
+        assert_eq!(
+            by(SchoolFilter {
+                designation: Some("Commendable".into()),
+                source: Some(DesignationSource::Official),
+                ..Default::default()
+            })
+            .await,
+            ["020010010262001"]
+        );
+        assert_eq!(
+            by(SchoolFilter {
+                designation: Some("Exemplary".into()),
+                ..Default::default()
+            })
+            .await,
+            Vec::<String>::new()
         );
         assert_eq!(
             by(SchoolFilter {
@@ -302,6 +350,31 @@ async fn publishes_and_reads_back_on_every_backend() {
             .unwrap();
         assert_eq!(all.total, 1, "{b:?}");
         assert_eq!(store.sources().await.unwrap().len(), 1);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn nulls_and_numbers_mix_across_batches() {
+    for db in TestDatabase::each("batches").await {
+        let mut p = publication("set-1");
+        p.designations.extend(many_designations());
+        p.statuses.push(StatusRow {
+            rcdts: "010010010262002".into(),
+            year: 2018,
+            status: None,
+            cohort_year: None,
+            term: None,
+            event: "not-in-status".into(),
+            note: None,
+        });
+        let s = source("untagged.csv", "z");
+        let untagged = Source { year: None, ..s };
+        db.store
+            .publish(&[untagged, source("a.csv", "x")], &p)
+            .await
+            .unwrap();
+        assert_eq!(db.store.sources().await.unwrap().len(), 2);
         db.finish().await;
     }
 }

@@ -35,16 +35,27 @@ fn number<T: std::str::FromStr>(field: &str, v: &Option<String>) -> Result<Optio
     }
 }
 
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// The longest text a filter takes.
+const MAX_TEXT: usize = 200;
+
+/// A text parameter: trimmed, empty as absent; control characters or more
+/// than 200 characters are refused, naming the field.
+fn text(field: &str, v: &Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(s) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > MAX_TEXT || s.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            format!("give at most {MAX_TEXT} characters, without control characters"),
+        ));
+    }
+    Ok(Some(s.to_string()))
 }
 
 impl SchoolQuery {
     pub fn filter(&self) -> Result<(SchoolFilter, empower_store::SchoolPage), ApiError> {
-        let designation = match text(&self.designation) {
+        let designation = match text("designation", &self.designation)? {
             None => None,
             Some(d) => Some(
                 d.parse::<empower_model::Designation>()
@@ -53,7 +64,7 @@ impl SchoolQuery {
                     .to_string(),
             ),
         };
-        let band = match text(&self.band) {
+        let band = match text("band", &self.band)? {
             None => None,
             Some(b) => Some(
                 empower_model::Band::ALL
@@ -66,7 +77,7 @@ impl SchoolQuery {
                     .to_string(),
             ),
         };
-        let source = match text(&self.source) {
+        let source = match text("source", &self.source)? {
             None => None,
             Some(s) => Some(DesignationSource::parse(&s).ok_or_else(|| {
                 ApiError::invalid(
@@ -82,9 +93,9 @@ impl SchoolQuery {
         )?;
         Ok((
             SchoolFilter {
-                q: text(&self.q),
-                district: text(&self.district),
-                region: text(&self.region),
+                q: text("q", &self.q)?,
+                district: text("district", &self.district)?,
+                region: text("region", &self.region)?,
                 designation,
                 band,
                 source,
@@ -169,6 +180,15 @@ pub fn school_id(app: &AppState, raw: &str) -> Result<String, ApiError> {
         .parse(raw)
         .map(|id| id.to_string())
         .map_err(|e| ApiError::not_found(e.to_string()))
+}
+
+/// The OpenAPI 3 document of the public routes.
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
 }
 
 pub async fn healthz(State(app): State<AppState>) -> Response {

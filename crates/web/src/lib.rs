@@ -74,6 +74,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/v1/schools/{rcdts}/explanation", get(api::explanation))
         .route("/api/v1/districts", get(api::districts))
         .route("/api/v1/districts/{rcdts}", get(api::district))
+        .route("/api/openapi.json", get(api::openapi))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render))
         .fallback(api::not_found)

@@ -171,6 +171,7 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
             ("/api/v1/schools?page=abc", "page"),
             ("/api/v1/schools?designation=Great", "designation"),
             ("/api/v1/schools?band=MS", "band"),
+            ("/api/v1/schools?q=a%00b", "q"),
         ] {
             let r = get(&app, uri).await;
             assert_eq!(
@@ -273,6 +274,21 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert!(r.content_type.starts_with("text/html"));
 
+        // The OpenAPI document names every public route.
+        let doc = get(&app, "/api/openapi.json").await.json();
+        for route in [
+            "/api/v1/schools",
+            "/api/v1/schools/{rcdts}",
+            "/api/v1/schools/{rcdts}/explanation",
+            "/api/v1/districts",
+            "/api/v1/districts/{rcdts}",
+            "/healthz",
+        ] {
+            assert!(
+                doc["paths"].get(route).is_some(),
+                "{route} is not in the OpenAPI document"
+            );
+        }
         let m = get(&app, "/metrics").await;
         assert!(
             m.body
