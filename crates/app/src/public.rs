@@ -7,11 +7,12 @@ use crate::AppError;
 use empower_accountability::{Explanation, GroupResult};
 use empower_states::State;
 use empower_store::{
-    DesignationRef, District, HigherPerforming, OpportunityGap, Page, SchoolFilter, SchoolListItem,
-    SchoolPage, Share, SimilarSchool, StatusRow, Store,
+    DesignationRef, DesignationSource, District, HigherPerforming, OpportunityGap, Page,
+    SchoolListItem, SchoolPage, Share, SimilarSchool, StatusRow, Store,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 /// The most a list page returns (api.md).
 pub const MAX_PER_PAGE: u32 = 500;
@@ -36,13 +37,151 @@ pub fn page(page: Option<u32>, per_page: Option<u32>) -> Result<SchoolPage, AppE
     Ok(SchoolPage { page, per_page })
 }
 
+/// Filters of the school search. `designation`, `band` and `source` look
+/// at the designations of `year`, by default each source's current year
+/// (the latest with computed designations, the latest with official ones).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchoolFilter {
+    /// Words to find in the name, city, district, county or id.
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub region: Option<String>,
+    pub designation: Option<String>,
+    pub band: Option<String>,
+    pub source: Option<DesignationSource>,
+    pub year: Option<u16>,
+}
+
+/// Every published school with its designations, held in memory until
+/// the next publication: the public pages and API search it without a
+/// query per request.
+#[derive(Debug, Default)]
+pub struct Directory {
+    publication: Option<i64>,
+    schools: Vec<SchoolListItem>,
+    /// Lower-case name, city, district, county and id, without hyphens.
+    keys: Vec<String>,
+    current_computed: Option<u16>,
+    current_official: Option<u16>,
+}
+
+impl Directory {
+    fn new(publication: Option<i64>, schools: Vec<SchoolListItem>) -> Directory {
+        let keys = schools
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} | {} | {} | {} | {}",
+                    s.name, s.city, s.district_name, s.county, s.rcdts
+                )
+                .to_lowercase()
+                .replace('-', "")
+            })
+            .collect();
+        let latest = |src: DesignationSource| {
+            schools
+                .iter()
+                .flat_map(|s| &s.designations)
+                .filter(|d| d.source == src && d.designation.is_some())
+                .map(|d| d.year)
+                .max()
+        };
+        Directory {
+            publication,
+            current_computed: latest(DesignationSource::Computed),
+            current_official: latest(DesignationSource::Official),
+            keys,
+            schools,
+        }
+    }
+
+    /// The schools matching `filter`, A-Z, one page of them.
+    pub fn search(&self, filter: &SchoolFilter, page: SchoolPage) -> Page<SchoolListItem> {
+        let words: Vec<String> = filter
+            .q
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(|w| w.to_lowercase().replace('-', ""))
+            .collect();
+        let wants_designation =
+            filter.designation.is_some() || filter.band.is_some() || filter.source.is_some();
+        let designation_matches = |d: &DesignationRef| {
+            let year = filter.year.or(match d.source {
+                DesignationSource::Computed => self.current_computed,
+                DesignationSource::Official => self.current_official,
+            });
+            Some(d.year) == year
+                && filter
+                    .designation
+                    .as_deref()
+                    .is_none_or(|x| d.designation.as_deref() == Some(x))
+                && filter
+                    .band
+                    .as_deref()
+                    .is_none_or(|b| d.band.as_deref() == Some(b))
+                && filter.source.is_none_or(|s| d.source == s)
+        };
+        let matching: Vec<&SchoolListItem> = self
+            .schools
+            .iter()
+            .zip(&self.keys)
+            .filter(|(s, key)| {
+                words.iter().all(|w| key.contains(w.as_str()))
+                    && filter.district.as_deref().is_none_or(|d| s.district == d)
+                    && filter.region.as_deref().is_none_or(|r| s.region == r)
+                    && (!wants_designation || s.designations.iter().any(designation_matches))
+            })
+            .map(|(s, _)| s)
+            .collect();
+        let start = (page.page as usize - 1).saturating_mul(page.per_page as usize);
+        Page {
+            total: matching.len() as u64,
+            items: matching
+                .into_iter()
+                .skip(start)
+                .take(page.per_page as usize)
+                .cloned()
+                .collect(),
+            page: page.page,
+            per_page: page.per_page,
+        }
+    }
+}
+
+/// The directory of the latest publication, reloaded when another
+/// publication lands (checked with one small query per request).
+#[derive(Debug, Default)]
+pub struct DirectoryCache {
+    current: RwLock<Option<Arc<Directory>>>,
+}
+
+impl DirectoryCache {
+    pub async fn get(&self, store: &Store) -> Result<Arc<Directory>, AppError> {
+        let id = store.publication_id().await?;
+        if let Some(d) = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|d| d.publication == id)
+        {
+            return Ok(Arc::clone(d));
+        }
+        let fresh = Arc::new(Directory::new(id, store.all_schools().await?));
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&fresh));
+        Ok(fresh)
+    }
+}
+
 /// Schools matching the filters.
 pub async fn search(
+    cache: &DirectoryCache,
     store: &Store,
     filter: &SchoolFilter,
     page: SchoolPage,
 ) -> Result<Page<SchoolListItem>, AppError> {
-    Ok(store.search_schools(filter, page).await?)
+    Ok(cache.get(store).await?.search(filter, page))
 }
 
 /// An indicator of the school's latest explanation.
@@ -256,11 +395,26 @@ pub struct DistrictProfile {
     pub schools: Vec<SchoolListItem>,
 }
 
-pub async fn district(store: &Store, rcdts: &str) -> Result<Option<DistrictProfile>, AppError> {
-    Ok(store
-        .district(rcdts)
-        .await?
-        .map(|(district, schools)| DistrictProfile { district, schools }))
+pub async fn district(
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<Option<DistrictProfile>, AppError> {
+    let Some(district) = store.district(rcdts).await? else {
+        return Ok(None);
+    };
+    let filter = SchoolFilter {
+        district: Some(rcdts.to_string()),
+        ..Default::default()
+    };
+    let all = SchoolPage {
+        page: 1,
+        per_page: u32::MAX,
+    };
+    Ok(Some(DistrictProfile {
+        district,
+        schools: cache.get(store).await?.search(&filter, all).items,
+    }))
 }
 
 /// One school whose designation of record moved up.
@@ -312,4 +466,162 @@ pub async fn improved(
         }
     }
     Ok((compared, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn school(
+        rcdts: &str,
+        name: &str,
+        city: &str,
+        designations: Vec<DesignationRef>,
+    ) -> SchoolListItem {
+        SchoolListItem {
+            rcdts: rcdts.into(),
+            name: name.into(),
+            district: format!("{}0000", &rcdts[..11]),
+            district_name: format!("District of {city}"),
+            city: city.into(),
+            county: "Adams".into(),
+            region: rcdts[..2].into(),
+            grades: vec!["K".into()],
+            designations,
+        }
+    }
+
+    fn d(year: u16, band: Option<&str>, designation: &str) -> DesignationRef {
+        DesignationRef {
+            year,
+            band: band.map(str::to_string),
+            designation: Some(designation.into()),
+            source: if band.is_some() {
+                DesignationSource::Computed
+            } else {
+                DesignationSource::Official
+            },
+            index: None,
+            reasons: String::new(),
+            of_record: true,
+        }
+    }
+
+    fn directory() -> Directory {
+        Directory::new(
+            Some(1),
+            vec![
+                school(
+                    "020010010262001",
+                    "Cairo Junior High",
+                    "Cairo",
+                    vec![
+                        d(2018, Some("ES"), "Targeted"),
+                        d(2019, None, "Commendable"),
+                    ],
+                ),
+                school(
+                    "010010010262002",
+                    "Payson Elementary",
+                    "Payson",
+                    vec![
+                        d(2018, Some("ES"), "Commendable"),
+                        d(2018, None, "Exemplary"),
+                    ],
+                ),
+                school(
+                    "010010010260001",
+                    "Seymour High School",
+                    "Payson",
+                    vec![
+                        d(2018, Some("ES"), "Targeted"),
+                        d(2018, Some("HS"), "Commendable"),
+                    ],
+                ),
+            ],
+        )
+    }
+
+    fn ids(f: SchoolFilter) -> Vec<String> {
+        let page = SchoolPage {
+            page: 1,
+            per_page: 50,
+        };
+        directory()
+            .search(&f, page)
+            .items
+            .into_iter()
+            .map(|s| s.rcdts)
+            .collect()
+    }
+
+    #[test]
+    fn search_finds_words_ids_and_designations_of_each_source_s_current_year() {
+        assert_eq!(ids(SchoolFilter::default()).len(), 3);
+        assert_eq!(
+            ids(SchoolFilter {
+                q: Some("payson ELEM".into()),
+                ..Default::default()
+            }),
+            ["010010010262002"]
+        );
+        assert_eq!(
+            ids(SchoolFilter {
+                q: Some("01-001-0010-26-0001".into()),
+                ..Default::default()
+            }),
+            ["010010010260001"]
+        );
+        assert_eq!(
+            ids(SchoolFilter {
+                region: Some("02".into()),
+                ..Default::default()
+            }),
+            ["020010010262001"]
+        );
+        // Either source unless one is given; computed 2018 and official
+        // 2019 are the current years.
+        assert_eq!(
+            ids(SchoolFilter {
+                designation: Some("Targeted".into()),
+                ..Default::default()
+            }),
+            ["020010010262001", "010010010260001"]
+        );
+        assert!(ids(SchoolFilter {
+            designation: Some("Targeted".into()),
+            band: Some("HS".into()),
+            ..Default::default()
+        })
+        .is_empty());
+        assert!(ids(SchoolFilter {
+            designation: Some("Exemplary".into()),
+            ..Default::default()
+        })
+        .is_empty());
+        assert_eq!(
+            ids(SchoolFilter {
+                designation: Some("Exemplary".into()),
+                year: Some(2018),
+                ..Default::default()
+            }),
+            ["010010010262002"]
+        );
+        assert_eq!(
+            ids(SchoolFilter {
+                designation: Some("Commendable".into()),
+                source: Some(DesignationSource::Official),
+                ..Default::default()
+            }),
+            ["020010010262001"]
+        );
+        let p2 = directory().search(
+            &SchoolFilter::default(),
+            SchoolPage {
+                page: 2,
+                per_page: 2,
+            },
+        );
+        assert_eq!((p2.total, p2.items.len()), (3, 1));
+    }
 }

@@ -14,7 +14,7 @@ mod read;
 pub mod testing;
 
 pub use published::*;
-pub use read::{DesignationRef, Page, SchoolFilter, SchoolListItem, SchoolPage};
+pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

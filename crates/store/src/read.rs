@@ -28,20 +28,6 @@ impl SchoolPage {
     }
 }
 
-/// Filters of the school search. `designation`, `band` and `source` look
-/// at the designations of `year`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SchoolFilter {
-    /// Words to find in the name, city, district, county or id.
-    pub q: Option<String>,
-    pub district: Option<String>,
-    pub region: Option<String>,
-    pub designation: Option<String>,
-    pub band: Option<String>,
-    pub source: Option<DesignationSource>,
-    pub year: Option<u16>,
-}
-
 /// A designation in a list item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DesignationRef {
@@ -115,6 +101,19 @@ type DesignationDbRow = (
 const SCHOOL_COLUMNS: &str =
     "s.rcdts, s.name, s.district, s.district_name, s.city, s.county, s.region, s.grades";
 
+fn designation_ref(r: DesignationDbRow) -> DesignationRef {
+    let (_, year, band, source, designation, index, reasons, of_record) = r;
+    DesignationRef {
+        year: year as u16,
+        band: (!band.is_empty()).then_some(band),
+        designation,
+        source: DesignationSource::parse(&source).unwrap_or(DesignationSource::Computed),
+        index,
+        reasons,
+        of_record: of_record != 0,
+    }
+}
+
 fn list_item(r: SchoolRow) -> SchoolListItem {
     SchoolListItem {
         rcdts: r.0,
@@ -156,101 +155,39 @@ impl Store {
         Ok(self.published_sources().await?.is_none())
     }
 
-    /// Schools matching `filter`, A-Z by name then id.
-    pub async fn search_schools(
-        &self,
-        filter: &SchoolFilter,
-        page: SchoolPage,
-    ) -> Result<Page<SchoolListItem>> {
-        let mut w = Where::default();
-        if let Some(q) = filter.q.as_deref() {
-            // The search key has no hyphens (ids are stored without them).
-            for word in q.split_whitespace().take(8) {
-                let word = word.to_lowercase().replace('-', "");
-                let p = w.arg(Arg::Text(format!("%{word}%")));
-                w.conds.push(format!("s.search_key LIKE {p}"));
-            }
-        }
-        if let Some(d) = &filter.district {
-            w.eq("s.district", Arg::Text(d.clone()));
-        }
-        if let Some(r) = &filter.region {
-            w.eq("s.region", Arg::Text(r.clone()));
-        }
-        if filter.designation.is_some() || filter.band.is_some() || filter.source.is_some() {
-            let mut sub = Where {
-                conds: vec!["d.rcdts = s.rcdts".to_string()],
-                args: std::mem::take(&mut w.args),
-            };
-            match filter.year {
-                Some(y) => sub.eq("d.year", Arg::Int(i64::from(y))),
-                None => {
-                    // The current year of each source: the latest with
-                    // computed designations, the latest with official ones.
-                    let years = self.years().await?;
-                    let latest = |f: fn(&ReportYear) -> usize| {
-                        years.iter().filter(|y| f(y) > 0).map(|y| y.year).max()
-                    };
-                    let computed = latest(|y| y.computed).unwrap_or(0);
-                    let official = latest(|y| y.official).unwrap_or(0);
-                    let c = sub.arg(Arg::Int(i64::from(computed)));
-                    let o = sub.arg(Arg::Int(i64::from(official)));
-                    sub.conds.push(format!(
-                        "((d.source = 'computed' AND d.year = {c}) OR (d.source = 'official' AND d.year = {o}))"
-                    ));
-                }
-            }
-            if let Some(x) = &filter.designation {
-                sub.eq("d.designation", Arg::Text(x.clone()));
-            }
-            if let Some(b) = &filter.band {
-                sub.eq("d.band", Arg::Text(b.clone()));
-            }
-            if let Some(s) = filter.source {
-                sub.eq("d.source", Arg::Text(s.as_str().to_string()));
-            }
-            w.args = sub.args;
-            w.conds.push(format!(
-                "EXISTS (SELECT 1 FROM designations d WHERE {})",
-                sub.conds.join(" AND ")
-            ));
-        }
-        let Where { conds, args } = w;
-        let filter_sql = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        let count_sql = format!("SELECT COUNT(*) FROM schools s {filter_sql}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            count = a.bind_scalar(count);
-        }
-        let total = count.fetch_one(&self.pool).await?;
-        let mut w = Where { conds, args };
-        let limit = w.arg(Arg::Int(i64::from(page.per_page)));
-        let offset = w.arg(Arg::Int(page.offset()));
-        let args = w.args;
-        let sql = format!(
-            "SELECT {SCHOOL_COLUMNS} FROM schools s {filter_sql} ORDER BY s.name, s.rcdts LIMIT {limit} OFFSET {offset}"
-        );
-        let mut q = sqlx::query_as::<_, SchoolRow>(&sql);
-        for a in &args {
-            q = a.bind_as(q);
-        }
-        let mut items: Vec<SchoolListItem> = q
+    /// The id of the latest publication: it changes when anything
+    /// published changes, so readers may keep what they read until then.
+    pub async fn publication_id(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM publications")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Every school with its designations, A-Z by name then id.
+    pub async fn all_schools(&self) -> Result<Vec<SchoolListItem>> {
+        let sql = format!("SELECT {SCHOOL_COLUMNS} FROM schools s ORDER BY s.name, s.rcdts");
+        let mut items: Vec<SchoolListItem> = sqlx::query_as::<_, SchoolRow>(&sql)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .map(list_item)
             .collect();
-        self.attach_designations(&mut items).await?;
-        Ok(Page {
-            items,
-            total: total as u64,
-            page: page.page,
-            per_page: page.per_page,
-        })
+        let rows: Vec<DesignationDbRow> = sqlx::query_as(
+            "SELECT rcdts, year, band, source, designation, idx, reasons, of_record FROM designations ORDER BY rcdts, year, source, band",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let at: std::collections::HashMap<String, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.rcdts.clone(), i))
+            .collect();
+        for r in rows {
+            if let Some(&i) = at.get(&r.0) {
+                items[i].designations.push(designation_ref(r));
+            }
+        }
+        Ok(items)
     }
 
     /// Fills each item's designations, every year, oldest first.
@@ -398,89 +335,20 @@ impl Store {
         })
     }
 
-    /// One district and all its schools, A-Z.
-    pub async fn district(&self, rcdts: &str) -> Result<Option<(District, Vec<SchoolListItem>)>> {
+    /// One district.
+    pub async fn district(&self, rcdts: &str) -> Result<Option<District>> {
         let row: Option<(String, String, String, String, String)> = sqlx::query_as(
             "SELECT rcdts, name, city, county, region FROM districts WHERE rcdts = $1",
         )
         .bind(rcdts.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        let Some((rcdts, name, city, county, region)) = row else {
-            return Ok(None);
-        };
-        let filter = SchoolFilter {
-            district: Some(rcdts.clone()),
-            ..Default::default()
-        };
-        let schools = self
-            .search_schools(
-                &filter,
-                SchoolPage {
-                    page: 1,
-                    per_page: 10_000,
-                },
-            )
-            .await?;
-        Ok(Some((
-            District {
-                rcdts,
-                name,
-                city,
-                county,
-                region,
-            },
-            schools.items,
-        )))
-    }
-}
-
-/// The conditions of a query built at run time and the values they bind,
-/// numbered `$1`, `$2`... in order.
-#[derive(Default)]
-struct Where {
-    conds: Vec<String>,
-    args: Vec<Arg>,
-}
-
-impl Where {
-    /// Adds a value; returns its placeholder.
-    fn arg(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-
-    /// `column = value`.
-    fn eq(&mut self, column: &str, a: Arg) {
-        let p = self.arg(a);
-        self.conds.push(format!("{column} = {p}"));
-    }
-}
-
-/// A value bound to a query built at run time.
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-impl Arg {
-    fn bind_as<'q, O>(
-        &self,
-        q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        match self {
-            Arg::Text(s) => q.bind(s.clone()),
-            Arg::Int(i) => q.bind(*i),
-        }
-    }
-
-    fn bind_scalar<'q, O>(
-        &self,
-        q: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        match self {
-            Arg::Text(s) => q.bind(s.clone()),
-            Arg::Int(i) => q.bind(*i),
-        }
+        Ok(row.map(|(rcdts, name, city, county, region)| District {
+            rcdts,
+            name,
+            city,
+            county,
+            region,
+        }))
     }
 }

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use empower_app::public;
-use empower_store::{DesignationSource, SchoolFilter};
+use empower_app::public::SchoolFilter;
+use empower_store::DesignationSource;
 use serde::Deserialize;
 
 /// Query parameters arrive as text; each is checked here and a bad one is
@@ -111,7 +112,7 @@ pub async fn schools(
     Query(q): Query<SchoolQuery>,
 ) -> Result<Response, ApiError> {
     let (filter, page) = q.filter()?;
-    Ok(Json(public::search(&app.store, &filter, page).await?).into_response())
+    Ok(Json(public::search(&app.directory, &app.store, &filter, page).await?).into_response())
 }
 
 pub async fn school(
@@ -166,7 +167,7 @@ pub async fn district(
     Path(rcdts): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = school_id(&app, &rcdts)?;
-    match public::district(&app.store, &id).await? {
+    match public::district(&app.directory, &app.store, &id).await? {
         Some(d) => Ok(Json(d).into_response()),
         None => Err(ApiError::not_found(format!("no district {id}"))),
     }

@@ -29,6 +29,7 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Store,
     pub state: Arc<State>,
+    pub directory: Arc<empower_app::public::DirectoryCache>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
@@ -37,6 +38,7 @@ impl AppState {
         AppState {
             store,
             state: Arc::new(state),
+            directory: Arc::default(),
             metrics: Arc::new(metrics::Metrics::default()),
         }
     }

@@ -83,7 +83,7 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<SchoolQuery>) -
         Ok(x) => x,
         Err(e) => return error_page(e),
     };
-    let results = match public::search(&app.store, &filter, pg).await {
+    let results = match public::search(&app.directory, &app.store, &filter, pg).await {
         Ok(r) => r,
         Err(e) => return error_page(e.into()),
     };
@@ -412,7 +412,7 @@ pub async fn district(State(app): State<AppState>, Path(rcdts): Path<String>) ->
         Ok(id) => id,
         Err(e) => return error_page(e),
     };
-    match public::district(&app.store, &id).await {
+    match public::district(&app.directory, &app.store, &id).await {
         Ok(Some(d)) => {
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for s in &d.schools {
