@@ -154,19 +154,29 @@ impl Directory {
 #[derive(Debug, Default)]
 pub struct DirectoryCache {
     current: RwLock<Option<Arc<Directory>>>,
+    /// One reload at a time: requests arriving during it wait for it
+    /// instead of each reading every school again.
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl DirectoryCache {
-    pub async fn get(&self, store: &Store) -> Result<Arc<Directory>, AppError> {
-        let id = store.publication_id().await?;
-        if let Some(d) = self
-            .current
+    fn cached(&self, id: Option<i64>) -> Option<Arc<Directory>> {
+        self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .filter(|d| d.publication == id)
-        {
-            return Ok(Arc::clone(d));
+            .map(Arc::clone)
+    }
+
+    pub async fn get(&self, store: &Store) -> Result<Arc<Directory>, AppError> {
+        let id = store.publication_id().await?;
+        if let Some(d) = self.cached(id) {
+            return Ok(d);
+        }
+        let _one = self.loading.lock().await;
+        if let Some(d) = self.cached(id) {
+            return Ok(d);
         }
         let fresh = Arc::new(Directory::new(id, store.all_schools().await?));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&fresh));

@@ -117,8 +117,12 @@ async fn measure(
     res
 }
 
-/// Serves `app` on `listener` until ctrl-c.
+/// Serves `app` on `listener` until ctrl-c. The school directory is read
+/// before the first request.
 pub async fn serve(app: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    if let Err(e) = app.directory.get(&app.store).await {
+        tracing::warn!(error = %e, "the school directory will be read on the first request");
+    }
     axum::serve(listener, router(app))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
