@@ -336,7 +336,7 @@ fn explanation_block(e: &Explanation) -> Markup {
                 dt { "Official designation" } dd { (e.official_designation.map(|d| d.as_str()).unwrap_or("not published")) }
                 dt { "Rules" } dd { (e.rules) }
                 dt { "Title I" } dd { (if e.title1 { "yes" } else { "no" }) }
-                dt { "Index" } dd { (num(e.index, 1)) @if let Some(p) = e.percentile { " (at or above " (format!("{:.0}", 100.0 * p)) "% of the band)" } }
+                dt { "Index" } dd { (num(e.index, 1)) @if let Some(p) = e.percentile { " (" (format!("{p:.0}")) "% of the band's schools have an index at or below it)" } }
                 dt { "Deciding rule" } dd { (e.deciding_rule) }
                 @if let Some(c) = &e.cuts {
                     dt { "Cuts" } dd { "Comprehensive " (num(c.comprehensive, 1)) ", Targeted " (num(c.targeted, 1)) ", Exemplary (top) " (num(c.top, 1)) }
@@ -361,7 +361,7 @@ fn explanation_block(e: &Explanation) -> Markup {
             }
             @if !e.next_steps.is_empty() {
                 h3 { "Distance to the next level up" }
-                ul { @for s in &e.next_steps { li { (format!("{s:?}")) } } }
+                ul { @for s in &e.next_steps { li { (s.sentence) } } }
             }
         }
     }
