@@ -299,10 +299,13 @@ pub async fn school(
     store: &Store,
     rcdts: &str,
 ) -> Result<Option<SchoolProfile>, AppError> {
-    let Some((school, profile, statuses)) = store.school(rcdts).await? else {
+    // The school and its explanations are read side by side.
+    let (school, explanations) =
+        tokio::join!(store.school(rcdts), explanation(state, store, rcdts, None));
+    let Some((school, profile, statuses)) = school? else {
         return Ok(None);
     };
-    let explanations = explanation(state, store, rcdts, None).await?;
+    let explanations = explanations?;
     let mut indicators = Vec::new();
     let mut groups = Vec::new();
     for e in &explanations {

@@ -263,28 +263,21 @@ impl Store {
     /// The explanations (one per band) of a school in `year`, or in the
     /// latest year that has one.
     pub async fn explanations(&self, rcdts: &str, year: Option<u16>) -> Result<Vec<Explanation>> {
-        let year = match year {
-            Some(y) => Some(i64::from(y)),
-            None => {
-                sqlx::query_scalar("SELECT MAX(year) FROM explanations WHERE rcdts = $1")
-                    .bind(rcdts.to_string())
-                    .fetch_one(&self.pool)
-                    .await?
-            }
-        };
-        let Some(year) = year else {
-            return Ok(Vec::new());
-        };
-        let bodies: Vec<String> = sqlx::query_scalar(
-            "SELECT body FROM explanations WHERE rcdts = $1 AND year = $2 ORDER BY band",
+        // One query: the school's explanations, latest year first; the
+        // year asked for (or the latest) is kept.
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT year, body FROM explanations WHERE rcdts = $1 ORDER BY year DESC, band",
         )
         .bind(rcdts.to_string())
-        .bind(year)
         .fetch_all(&self.pool)
         .await?;
-        Ok(bodies
+        let Some(year) = year.map(i64::from).or(rows.first().map(|r| r.0)) else {
+            return Ok(Vec::new());
+        };
+        Ok(rows
             .iter()
-            .map(|b| serde_json::from_str(b))
+            .filter(|(y, _)| *y == year)
+            .map(|(_, b)| serde_json::from_str(b))
             .collect::<Result<_, _>>()?)
     }
 
