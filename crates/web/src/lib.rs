@@ -63,6 +63,7 @@ impl MakeRequestId for Counter {
 
 /// Every route of the application.
 pub fn router(app: AppState) -> Router {
+    render::set_frame(&app.state);
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/", get(pages::search))

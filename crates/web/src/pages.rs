@@ -110,9 +110,9 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<SchoolQuery>) -
     };
     let body = html! {
         h1 { "Find a school" }
-        p.muted { "Every Illinois public school, its designation and why. Search by name, city, district, county or RCDTS." }
+        p.muted { "Every " (crate::render::frame().state) " public school, its designation and why. Search by name, city, district, county or " (crate::render::frame().id_name) "." }
         form.search method="get" action="/" role="search" {
-            label { "Name, place or RCDTS" input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="e.g. Payson or 01-001-0010-26"; }
+            label { "Name, place or " (crate::render::frame().id_name) input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="e.g. Payson or 01-001-0010-26"; }
             label { "Designation"
                 select name="designation" {
                     option value="" { "Any" }
@@ -211,7 +211,7 @@ fn profile(p: &SchoolProfile) -> Markup {
     html! {
         h1 { (s.name) }
         dl.facts {
-            dt { "RCDTS" } dd { (s.rcdts) }
+            dt { (crate::render::frame().id_name) } dd { (s.rcdts) }
             dt { "District" } dd { a href={"/districts/" (s.district)} { (s.district_name) } }
             dt { "City, county" } dd { (s.city) ", " (s.county) }
             dt { "Grades" } dd { (s.grades.join(" ")) }
@@ -251,12 +251,12 @@ fn profile(p: &SchoolProfile) -> Markup {
         }
         @if !p.groups.is_empty() {
             h2 { "Student groups" }
-            p.muted { "A group's figures appear only where at least 10 students stand behind them." }
+            p.muted { "A group's figures appear only where at least " (crate::render::frame().min_group_n) " students stand behind them." }
             div.table-wrap { table {
                 thead { tr { th scope="col" { "Group" } th scope="col" { "Band" } th.num scope="col" { "Students" } th.num scope="col" { "Index" } } }
                 tbody { @for g in &p.groups { tr {
                     td { (g.group) } td { (g.band.clone().unwrap_or_default()) }
-                    td.num { @if g.n.is_some_and(|n| n >= 10.0) { (num(g.n, 0)) } @else { "fewer than 10" } }
+                    td.num { @if g.n.is_some_and(|n| n >= crate::render::frame().min_group_n) { (num(g.n, 0)) } @else { "fewer than " (crate::render::frame().min_group_n) } }
                     td.num { (num(g.index, 1)) }
                 } } }
             } }
@@ -433,7 +433,7 @@ pub async fn district(State(app): State<AppState>, Path(rcdts): Path<String>) ->
                     &d.district.name,
                     html! {
                         h1 { (d.district.name) }
-                        p.muted { (d.district.city) ", " (d.district.county) " county · RCDTS " (d.district.rcdts) }
+                        p.muted { (d.district.city) ", " (d.district.county) " county · " (crate::render::frame().id_name) " " (d.district.rcdts) }
                         h2 { "Current designations of its " (d.schools.len()) " schools" }
                         (designation_chart("Schools by current designation", &ordered))
                         (school_table(&d.schools))

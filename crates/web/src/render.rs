@@ -40,8 +40,36 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 1rem; color: var(--muted)
 @media print { header.site, form.search, footer, .pager { display: none; } }
 "#;
 
+/// What every page says of the state: its name, what it calls a school id
+/// and the smallest group shown (rules data, read from the state once
+/// when the router is built).
+pub struct Frame {
+    pub state: String,
+    pub id_name: String,
+    pub min_group_n: f64,
+}
+
+static FRAME: std::sync::OnceLock<Frame> = std::sync::OnceLock::new();
+
+pub fn set_frame(state: &empower_states::State) {
+    let _ = FRAME.set(Frame {
+        state: state.manifest.name.clone(),
+        id_name: state.catalogue.school_id.name.clone(),
+        min_group_n: state.manifest.public.min_group_n,
+    });
+}
+
+pub fn frame() -> &'static Frame {
+    FRAME.get_or_init(|| Frame {
+        state: String::new(),
+        id_name: "id".into(),
+        min_group_n: f64::INFINITY,
+    })
+}
+
 /// A whole page: title, skip link, site header, main, footer.
 pub fn page(title: &str, body: Markup) -> Markup {
+    let f = frame();
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -54,7 +82,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
             body {
                 a href="#main" class="muted" style="position:absolute;left:-999px" { "Skip to content" }
                 header.site {
-                    a href="/" { "empower · Illinois Statewide System of Support" }
+                    a href="/" { "empower · " (f.state) " Statewide System of Support" }
                     nav aria-label="Site" {
                         a href="/" { "Schools" }
                         a href="/districts" { "Districts" }
@@ -66,7 +94,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
                 footer {
                     "Designations computed by empower from the public report cards are labelled "
                     em { "computed" } "; published ones "
-                    em { "official" } ". Groups of fewer than 10 students are not shown."
+                    em { "official" } ". Groups of fewer than " (f.min_group_n) " students are not shown."
                 }
             }
         }
