@@ -11,7 +11,7 @@ use empower_store::{
     SchoolListItem, SchoolPage, Share, SimilarSchool, StatusRow, Store,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 /// The most a list page returns (api.md).
@@ -59,6 +59,10 @@ pub struct SchoolFilter {
 pub struct Directory {
     publication: Option<i64>,
     schools: Vec<SchoolListItem>,
+    /// Position of each school in `schools`, by id.
+    at: HashMap<String, usize>,
+    /// Each school's support status by year, oldest first.
+    statuses: HashMap<String, Vec<StatusRow>>,
     /// Lower-case name, city, district, county and id, without hyphens.
     keys: Vec<String>,
     current_computed: Option<u16>,
@@ -66,7 +70,20 @@ pub struct Directory {
 }
 
 impl Directory {
-    fn new(publication: Option<i64>, schools: Vec<SchoolListItem>) -> Directory {
+    fn new(
+        publication: Option<i64>,
+        schools: Vec<SchoolListItem>,
+        statuses: Vec<StatusRow>,
+    ) -> Directory {
+        let at = schools
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.rcdts.clone(), i))
+            .collect();
+        let mut by_school: HashMap<String, Vec<StatusRow>> = HashMap::new();
+        for row in statuses {
+            by_school.entry(row.rcdts.clone()).or_default().push(row);
+        }
         let keys = schools
             .iter()
             .map(|s| {
@@ -92,7 +109,16 @@ impl Directory {
             current_official: latest(DesignationSource::Official),
             keys,
             schools,
+            at,
+            statuses: by_school,
         }
+    }
+
+    /// One school with its support status by year.
+    pub fn school(&self, rcdts: &str) -> Option<(&SchoolListItem, &[StatusRow])> {
+        let school = &self.schools[*self.at.get(rcdts)?];
+        let statuses = self.statuses.get(rcdts).map_or(&[][..], Vec::as_slice);
+        Some((school, statuses))
     }
 
     /// The schools matching `filter`, A-Z, one page of them.
@@ -178,7 +204,8 @@ impl DirectoryCache {
         if let Some(d) = self.cached(id) {
             return Ok(d);
         }
-        let fresh = Arc::new(Directory::new(id, store.all_schools().await?));
+        let (schools, statuses) = tokio::try_join!(store.all_schools(), store.all_statuses())?;
+        let fresh = Arc::new(Directory::new(id, schools, statuses));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&fresh));
         Ok(fresh)
     }
@@ -296,16 +323,22 @@ pub async fn explanation(
 /// A school's public profile, or `None` for an unknown id.
 pub async fn school(
     state: &State,
+    cache: &DirectoryCache,
     store: &Store,
     rcdts: &str,
 ) -> Result<Option<SchoolProfile>, AppError> {
-    // The school and its explanations are read side by side.
-    let (school, explanations) =
-        tokio::join!(store.school(rcdts), explanation(state, store, rcdts, None));
-    let Some((school, profile, statuses)) = school? else {
+    // The school's list item and status come from the directory; its
+    // profile and explanations from one query, read side by side.
+    let (directory, documents) = tokio::join!(cache.get(store), store.profile(rcdts));
+    let directory = directory?;
+    let (Some((school, statuses)), Some((profile, mut explanations))) =
+        (directory.school(rcdts), documents?)
+    else {
         return Ok(None);
     };
-    let explanations = explanations?;
+    for e in &mut explanations {
+        redact_groups(&mut e.groups, min_n(state));
+    }
     let mut indicators = Vec::new();
     let mut groups = Vec::new();
     for e in &explanations {
@@ -345,9 +378,9 @@ pub async fn school(
             });
         }
     }
-    let status = current_status(&school.designations, &statuses);
+    let status = current_status(&school.designations, statuses);
     Ok(Some(SchoolProfile {
-        school,
+        school: school.clone(),
         profile_year: profile.year,
         school_type: profile.school_type,
         enrollment: profile.enrollment,
@@ -358,7 +391,7 @@ pub async fn school(
         similar: profile.similar,
         gaps: profile.gaps,
         status,
-        status_history: statuses,
+        status_history: statuses.to_vec(),
     }))
 }
 
@@ -396,8 +429,14 @@ fn current_status(
     })
 }
 
-pub async fn districts(store: &Store, page: SchoolPage) -> Result<Page<District>, AppError> {
-    Ok(store.districts(page).await?)
+/// Districts A-Z; with `q`, those whose name, city, county or id hold
+/// every word of it.
+pub async fn districts(
+    store: &Store,
+    q: Option<&str>,
+    page: SchoolPage,
+) -> Result<Page<District>, AppError> {
+    Ok(store.districts(q.unwrap_or(""), page).await?)
 }
 
 /// `GET /api/v1/districts/{rcdts}`.
@@ -552,7 +591,28 @@ mod tests {
                     ],
                 ),
             ],
+            vec![StatusRow {
+                rcdts: "020010010262001".into(),
+                year: 2018,
+                status: Some("Targeted".into()),
+                cohort_year: Some(2018),
+                term: Some("Planning".into()),
+                event: "entered".into(),
+                note: None,
+            }],
         )
+    }
+
+    #[test]
+    fn a_school_is_found_by_id_with_its_statuses() {
+        let dir = directory();
+        let (cairo, statuses) = dir.school("020010010262001").unwrap();
+        assert_eq!(cairo.name, "Cairo Junior High");
+        assert_eq!(statuses[0].term.as_deref(), Some("Planning"));
+        let (payson, statuses) = dir.school("010010010262002").unwrap();
+        assert_eq!(payson.name, "Payson Elementary");
+        assert!(statuses.is_empty());
+        assert!(dir.school("999999999999999").is_none());
     }
 
     fn ids(f: SchoolFilter) -> Vec<String> {

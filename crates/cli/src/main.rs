@@ -17,6 +17,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use warnings::Warnings;
 
+// The server answers many small requests on few cores: glibc's allocator
+// spent a quarter of its time in malloc and its arena locks under load
+// (bench/web.sh); mimalloc keeps per-thread heaps.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "empower",

@@ -65,21 +65,9 @@ type SchoolRow = (
     String,
 );
 
-/// A school row with its profile document.
-type SchoolWithProfile = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
 type YearRow = (i64, Option<String>, Option<String>, i64, i64);
 type StatusDbRow = (
+    String,
     i64,
     Option<String>,
     Option<i64>,
@@ -112,6 +100,19 @@ fn designation_ref(r: DesignationDbRow) -> DesignationRef {
         reasons,
         of_record: of_record != 0,
     }
+}
+
+/// The explanations of `year` among `(year, body)` rows ordered latest
+/// year first; with no year, those of the latest.
+fn of_year(rows: &[(i64, &str)], year: Option<u16>) -> Result<Vec<Explanation>> {
+    let Some(year) = year.map(i64::from).or(rows.first().map(|r| r.0)) else {
+        return Ok(Vec::new());
+    };
+    Ok(rows
+        .iter()
+        .filter(|(y, _)| *y == year)
+        .map(|(_, b)| serde_json::from_str(b))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 fn list_item(r: SchoolRow) -> SchoolListItem {
@@ -190,95 +191,62 @@ impl Store {
         Ok(items)
     }
 
-    /// Fills each item's designations, every year, oldest first.
-    async fn attach_designations(&self, items: &mut [SchoolListItem]) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT rcdts, year, band, source, designation, idx, reasons, of_record FROM designations WHERE rcdts IN ({}) ORDER BY rcdts, year, source, band",
-            placeholders.join(", ")
-        );
-        let mut q = sqlx::query_as::<_, DesignationDbRow>(&sql);
-        for it in items.iter() {
-            q = q.bind(it.rcdts.clone());
-        }
-        for (rcdts, year, band, source, designation, index, reasons, of_record) in
-            q.fetch_all(&self.pool).await?
-        {
-            if let Some(it) = items.iter_mut().find(|i| i.rcdts == rcdts) {
-                it.designations.push(DesignationRef {
-                    year: year as u16,
-                    band: (!band.is_empty()).then_some(band),
-                    designation,
-                    source: DesignationSource::parse(&source)
-                        .unwrap_or(DesignationSource::Computed),
-                    index,
-                    reasons,
-                    of_record: of_record != 0,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// A school's list item, profile document and support status by year.
-    pub async fn school(
-        &self,
-        rcdts: &str,
-    ) -> Result<Option<(SchoolListItem, Profile, Vec<StatusRow>)>> {
-        let sql = format!("SELECT {SCHOOL_COLUMNS}, s.profile FROM schools s WHERE s.rcdts = $1");
-        let row: Option<SchoolWithProfile> = sqlx::query_as(&sql)
-            .bind(rcdts.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(r) = row else { return Ok(None) };
-        let profile: Profile = serde_json::from_str(&r.8)?;
-        let mut items = [list_item((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))];
-        self.attach_designations(&mut items).await?;
-        let [item] = items;
-        let statuses: Vec<StatusDbRow> =
-            sqlx::query_as(
-                "SELECT year, status, cohort_year, term, event, note FROM support_status WHERE rcdts = $1 ORDER BY year",
+    /// Every school's support status by year, by school then year.
+    pub async fn all_statuses(&self) -> Result<Vec<StatusRow>> {
+        let rows: Vec<StatusDbRow> = sqlx::query_as(
+                "SELECT rcdts, year, status, cohort_year, term, event, note FROM support_status ORDER BY rcdts, year",
             )
-            .bind(rcdts.to_string())
             .fetch_all(&self.pool)
             .await?;
-        let statuses = statuses
+        Ok(rows
             .into_iter()
-            .map(|(year, status, cohort_year, term, event, note)| StatusRow {
-                rcdts: rcdts.to_string(),
-                year: year as u16,
-                status,
-                cohort_year: cohort_year.map(|y| y as u16),
-                term,
-                event,
-                note,
-            })
-            .collect();
-        Ok(Some((item, profile, statuses)))
+            .map(
+                |(rcdts, year, status, cohort_year, term, event, note)| StatusRow {
+                    rcdts,
+                    year: year as u16,
+                    status,
+                    cohort_year: cohort_year.map(|y| y as u16),
+                    term,
+                    event,
+                    note,
+                },
+            )
+            .collect())
+    }
+
+    /// A school's profile document and its explanations of the latest
+    /// year that has one, in one query (the profile page's only read
+    /// besides the in-memory directory). `None` for an unknown school.
+    pub async fn profile(&self, rcdts: &str) -> Result<Option<(Profile, Vec<Explanation>)>> {
+        let rows: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT s.profile, e.year, e.body FROM schools s LEFT JOIN explanations e ON e.rcdts = s.rcdts \
+             WHERE s.rcdts = $1 ORDER BY e.year DESC, e.band",
+        )
+        .bind(rcdts.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let Some((profile, _, _)) = rows.first() else {
+            return Ok(None);
+        };
+        let profile: Profile = serde_json::from_str(profile)?;
+        let explanations = rows
+            .iter()
+            .filter_map(|(_, year, body)| Some(((*year)?, body.as_deref()?)))
+            .collect::<Vec<_>>();
+        Ok(Some((profile, of_year(&explanations, None)?)))
     }
 
     /// The explanations (one per band) of a school in `year`, or in the
     /// latest year that has one.
     pub async fn explanations(&self, rcdts: &str, year: Option<u16>) -> Result<Vec<Explanation>> {
-        // One query: the school's explanations, latest year first; the
-        // year asked for (or the latest) is kept.
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT year, body FROM explanations WHERE rcdts = $1 ORDER BY year DESC, band",
         )
         .bind(rcdts.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let Some(year) = year.map(i64::from).or(rows.first().map(|r| r.0)) else {
-            return Ok(Vec::new());
-        };
-        Ok(rows
-            .iter()
-            .filter(|(y, _)| *y == year)
-            .map(|(_, b)| serde_json::from_str(b))
-            .collect::<Result<_, _>>()?)
+        let rows: Vec<(i64, &str)> = rows.iter().map(|(y, b)| (*y, b.as_str())).collect();
+        of_year(&rows, year)
     }
 
     /// Each school's designation of record of `year`, with its name.
@@ -300,17 +268,55 @@ impl Store {
     }
 
     /// Districts A-Z.
-    pub async fn districts(&self, page: SchoolPage) -> Result<Page<District>> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts")
-            .fetch_one(&self.pool)
+    /// Districts A-Z, those whose name, city, county or id hold every
+    /// word of `q` (any case), one page of them.
+    pub async fn districts(&self, q: &str, page: SchoolPage) -> Result<Page<District>> {
+        // Each word twice: as typed for names, without hyphens for ids
+        // (`01-001-0010-26`). Matched literally: LIKE's wildcards escaped.
+        let like = |w: &str| {
+            let w = w
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{w}%")
+        };
+        let words: Vec<String> = q
+            .split_whitespace()
+            .flat_map(|w| {
+                let w = w.to_lowercase();
+                [like(&w), like(&w.replace('-', ""))]
+            })
+            .collect();
+        let mut filter = String::from("1 = 1");
+        for k in (1..=words.len()).step_by(2) {
+            let id = k + 1;
+            filter.push_str(&format!(
+                " AND (name_key LIKE ${k} ESCAPE '\\' OR LOWER(city) LIKE ${k} ESCAPE '\\' \
+                 OR LOWER(county) LIKE ${k} ESCAPE '\\' OR rcdts LIKE ${id} ESCAPE '\\')"
+            ));
+        }
+        let count = format!("SELECT COUNT(*) FROM districts WHERE {filter}");
+        let mut count = sqlx::query_scalar(&count);
+        for w in &words {
+            count = count.bind(w.clone());
+        }
+        let total: i64 = count.fetch_one(&self.pool).await?;
+        let n = words.len();
+        let list = format!(
+            "SELECT rcdts, name, city, county, region FROM districts WHERE {filter} \
+             ORDER BY name_key, rcdts LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut list = sqlx::query_as(&list);
+        for w in &words {
+            list = list.bind(w.clone());
+        }
+        let rows: Vec<(String, String, String, String, String)> = list
+            .bind(i64::from(page.per_page))
+            .bind(page.offset())
+            .fetch_all(&self.pool)
             .await?;
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT rcdts, name, city, county, region FROM districts ORDER BY name_key, rcdts LIMIT $1 OFFSET $2",
-        )
-        .bind(i64::from(page.per_page))
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await?;
         Ok(Page {
             items: rows
                 .into_iter()

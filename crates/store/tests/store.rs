@@ -205,18 +205,26 @@ async fn publishes_and_reads_back_on_every_backend() {
         assert!(store.publication_id().await.unwrap().is_some());
 
         // A school: its designations (the record marked), profile, status.
-        let (item, profile, statuses) = store.school("010010010262002").await.unwrap().unwrap();
+        let item = all.iter().find(|s| s.rcdts == "010010010262002").unwrap();
         assert_eq!(item.grades, ["K", "1", "2"]);
         assert_eq!(item.designations.len(), 2);
         let record: Vec<_> = item.designations.iter().filter(|d| d.of_record).collect();
         assert_eq!(record.len(), 1);
         assert_eq!(record[0].source, DesignationSource::Official);
         assert_eq!(record[0].band, None);
+        let (profile, explanations) = store.profile("010010010262002").await.unwrap().unwrap();
         assert_eq!(profile.demographics[0].pct, 52.5);
-        assert!(statuses.is_empty());
-        let (_, _, statuses) = store.school("020010010262001").await.unwrap().unwrap();
-        assert_eq!(statuses[0].term.as_deref(), Some("Planning"));
-        assert!(store.school("999999999999999").await.unwrap().is_none());
+        assert!(explanations.is_empty());
+        let (_, explanations) = store.profile("010010010260001").await.unwrap().unwrap();
+        assert_eq!(explanations.len(), 2);
+        assert!(store.profile("999999999999999").await.unwrap().is_none());
+        let statuses = store.all_statuses().await.unwrap();
+        assert!(statuses.iter().all(|s| s.rcdts != "010010010262002"));
+        let planning: Vec<_> = statuses
+            .iter()
+            .filter(|s| s.rcdts == "020010010262001")
+            .collect();
+        assert_eq!(planning[0].term.as_deref(), Some("Planning"));
 
         // Explanations read back as the engine's type.
         let ex = store.explanations("010010010260001", None).await.unwrap();
@@ -229,8 +237,19 @@ async fn publishes_and_reads_back_on_every_backend() {
             .is_empty());
 
         // Districts.
-        let d = store.districts(FIRST).await.unwrap();
+        let d = store.districts("", FIRST).await.unwrap();
         assert_eq!(d.items[0].name, "Payson CUSD 1");
+        let all = d.total;
+        // Found by any case of a word of its name, its city or its id,
+        // hyphens or not; wildcards are taken literally.
+        for q in ["payson", "PAYSON cusd", "01-001-0010-26", "0100100102"] {
+            let found = store.districts(q, FIRST).await.unwrap();
+            assert_eq!(found.items[0].name, "Payson CUSD 1", "{q}");
+        }
+        assert!(all > 0);
+        for q in ["%", "_", "payson zzz"] {
+            assert_eq!(store.districts(q, FIRST).await.unwrap().total, 0, "{q}");
+        }
         let district = store.district("010010010260000").await.unwrap().unwrap();
         assert_eq!(district.city, "Payson");
         assert!(store.district("990000000000000").await.unwrap().is_none());

@@ -120,7 +120,7 @@ pub async fn school(
     Path(rcdts): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = school_id(&app, &rcdts)?;
-    match public::school(&app.state, &app.store, &id).await? {
+    match public::school(&app.state, &app.directory, &app.store, &id).await? {
         Some(p) => Ok(Json(p).into_response()),
         None => Err(ApiError::not_found(format!("no school {id}"))),
     }
@@ -148,18 +148,20 @@ pub async fn explanation(
     Ok(Json(ex).into_response())
 }
 
+/// `GET /api/v1/districts?q=&page=&per_page=`.
 #[derive(Debug, Deserialize)]
-pub struct PageQuery {
+pub struct DistrictQuery {
+    pub q: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
 }
 
 pub async fn districts(
     State(app): State<AppState>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<DistrictQuery>,
 ) -> Result<Response, ApiError> {
     let page = public::page(number("page", &q.page)?, number("per_page", &q.per_page)?)?;
-    Ok(Json(public::districts(&app.store, page).await?).into_response())
+    Ok(Json(public::districts(&app.store, q.q.as_deref(), page).await?).into_response())
 }
 
 pub async fn district(

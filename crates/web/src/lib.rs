@@ -3,6 +3,7 @@
 //! use-case call and render; they hold no rule.
 
 mod api;
+mod download;
 mod error;
 mod metrics;
 mod pages;
@@ -72,6 +73,10 @@ pub fn router(app: AppState) -> Router {
         .route("/districts", get(pages::districts))
         .route("/districts/{rcdts}", get(pages::district))
         .route("/improved", get(pages::improved))
+        .route("/schools.csv", get(download::schools))
+        .route("/districts.csv", get(download::districts))
+        .route("/districts/{rcdts}/schools.csv", get(download::district_schools))
+        .route("/improved.csv", get(download::improved))
         .route("/api/v1/schools", get(api::schools))
         .route("/api/v1/schools/{rcdts}", get(api::school))
         .route("/api/v1/schools/{rcdts}/explanation", get(api::explanation))

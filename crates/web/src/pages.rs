@@ -1,7 +1,7 @@
 //! Public pages: search, school profile, explanation, districts, the
 //! schools that moved up. Server-rendered HTML; no JavaScript needed.
 
-use crate::api::{school_id, PageQuery, SchoolQuery, YearQuery};
+use crate::api::{school_id, DistrictQuery, SchoolQuery, YearQuery};
 use crate::render::{badge, bar_chart, designation_chart, num, page, respond};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
@@ -15,7 +15,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-fn error_page(e: ApiError) -> Response {
+pub(crate) fn error_page(e: ApiError) -> Response {
     let title = e.status.canonical_reason().unwrap_or("Error").to_string();
     respond(
         e.status,
@@ -31,7 +31,7 @@ pub fn not_found_page(detail: &str) -> Response {
 }
 
 /// The designation of record of the latest year a school has one.
-fn current(designations: &[DesignationRef]) -> Option<&DesignationRef> {
+pub(crate) fn current(designations: &[DesignationRef]) -> Option<&DesignationRef> {
     designations
         .iter()
         .filter(|d| d.of_record)
@@ -108,6 +108,23 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<SchoolQuery>) -
             .collect();
         format!("/?{}", qs.join("&"))
     };
+    let download = {
+        let qs: Vec<String> = [
+            ("q", &q.q),
+            ("designation", &q.designation),
+            ("band", &q.band),
+            ("region", &q.region),
+            ("district", &q.district),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(v)))
+        })
+        .collect();
+        format!("/schools.csv?{}", qs.join("&"))
+    };
     let body = html! {
         h1 { "Find a school" }
         p.muted { "Every " (crate::render::frame().state) " public school, its designation and why. Search by name, city, district, county or " (crate::render::frame().id_name) "." }
@@ -131,7 +148,7 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<SchoolQuery>) -
             label { "Region" input type="text" name="region" size="4" inputmode="numeric" value=(q.region.clone().unwrap_or_default()) placeholder="01"; }
             button type="submit" { "Search" }
         }
-        p aria-live="polite" { (results.total) " schools" @if results.total > 0 { ", page " (results.page) " of " (pages) } }
+        p aria-live="polite" { (results.total) " schools" @if results.total > 0 { ", page " (results.page) " of " (pages) " · " a href=(download) download { "Download all " (results.total) " as CSV" } } }
         (school_table(&results.items))
         nav.pager aria-label="Pages" {
             @if results.page > 1 { a href=(link(results.page - 1)) { "← Previous" } }
@@ -159,7 +176,7 @@ pub async fn school(State(app): State<AppState>, Path(rcdts): Path<String>) -> R
         Ok(id) => id,
         Err(e) => return error_page(e),
     };
-    match public::school(&app.state, &app.store, &id).await {
+    match public::school(&app.state, &app.directory, &app.store, &id).await {
         Ok(Some(p)) => respond(StatusCode::OK, page(&p.school.name, profile(&p))),
         Ok(None) => not_found_page(&format!("There is no school {id}.")),
         Err(e) => error_page(e.into()),
@@ -367,7 +384,7 @@ fn explanation_block(e: &Explanation) -> Markup {
     }
 }
 
-pub async fn districts(State(app): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+pub async fn districts(State(app): State<AppState>, Query(q): Query<DistrictQuery>) -> Response {
     let pg = match q.page.as_deref().map(|p| p.parse::<u32>()).transpose() {
         Ok(p) => public::page(p, Some(public::MAX_PER_PAGE)),
         Err(_) => return error_page(ApiError::invalid("page", "not a whole number")),
@@ -376,7 +393,17 @@ pub async fn districts(State(app): State<AppState>, Query(q): Query<PageQuery>) 
         Ok(p) => p,
         Err(e) => return error_page(e.into()),
     };
-    match public::districts(&app.store, pg).await {
+    let words = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty());
+    let with_q = |path: &str, page: Option<u32>| {
+        let mut params: Vec<String> = words.iter().map(|w| format!("q={}", encode(w))).collect();
+        params.extend(page.map(|p| format!("page={p}")));
+        if params.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{}", params.join("&"))
+        }
+    };
+    match public::districts(&app.store, words, pg).await {
         Ok(list) => {
             let pages = list.total.div_ceil(u64::from(pg.per_page)).max(1);
             let mut by_letter: BTreeMap<char, Vec<&empower_store::District>> = BTreeMap::new();
@@ -390,14 +417,19 @@ pub async fn districts(State(app): State<AppState>, Query(q): Query<PageQuery>) 
                     "Districts",
                     html! {
                         h1 { "Districts A-Z" }
-                        p.muted { (list.total) " districts" }
+                        form.search method="get" action="/districts" role="search" {
+                            label { "District name, city, county or " (crate::render::frame().id_name)
+                                input type="search" name="q" value=(words.unwrap_or_default()) placeholder="e.g. Payson or Adams"; }
+                            button type="submit" { "Find" }
+                        }
+                        p.muted aria-live="polite" { (list.total) " districts" @if list.total > 0 { " · " a href=(with_q("/districts.csv", None)) download { "Download as CSV" } } }
                         @for (letter, ds) in &by_letter {
                             h2 { (letter) }
                             ul { @for d in ds { li { a href={"/districts/" (d.rcdts)} { (d.name) } " " span.source { (d.city) } } } }
                         }
                         nav.pager aria-label="Pages" {
-                            @if list.page > 1 { a href={"/districts?page=" (list.page - 1)} { "← Previous" } }
-                            @if u64::from(list.page) < pages { a href={"/districts?page=" (list.page + 1)} { "Next →" } }
+                            @if list.page > 1 { a href=(with_q("/districts", Some(list.page - 1))) { "← Previous" } }
+                            @if u64::from(list.page) < pages { a href=(with_q("/districts", Some(list.page + 1))) { "Next →" } }
                         }
                     },
                 ),
@@ -435,6 +467,7 @@ pub async fn district(State(app): State<AppState>, Path(rcdts): Path<String>) ->
                         h1 { (d.district.name) }
                         p.muted { (d.district.city) ", " (d.district.county) " county · " (crate::render::frame().id_name) " " (d.district.rcdts) }
                         h2 { "Current designations of its " (d.schools.len()) " schools" }
+                        p { a href={"/districts/" (d.district.rcdts) "/schools.csv"} download { "Download the schools as CSV" } }
                         (designation_chart("Schools by current designation", &ordered))
                         (school_table(&d.schools))
                     },
@@ -452,23 +485,30 @@ pub struct ImprovedQuery {
     pub to: Option<String>,
 }
 
+impl ImprovedQuery {
+    /// The years asked for, each checked (blank means not given).
+    pub fn years(&self) -> Result<(Option<u16>, Option<u16>), ApiError> {
+        let parse = |v: &Option<String>, field: &str| -> Result<Option<u16>, ApiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| ApiError::invalid(field, format!("`{s}` is not a year"))),
+            }
+        };
+        Ok((parse(&self.from, "from")?, parse(&self.to, "to")?))
+    }
+}
+
 pub async fn improved(State(app): State<AppState>, Query(q): Query<ImprovedQuery>) -> Response {
     let years = match app.store.years().await {
         Ok(y) => y,
         Err(e) => return error_page(empower_app::AppError::from(e).into()),
     };
-    let parse = |v: &Option<String>, field: &str| -> Result<Option<u16>, ApiError> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::invalid(field, format!("`{s}` is not a year"))),
-        }
-    };
-    let (from, to) = match (parse(&q.from, "from"), parse(&q.to, "to")) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return error_page(e),
+    let (from, to) = match q.years() {
+        Ok(x) => x,
+        Err(e) => return error_page(e),
     };
     let n = years.len();
     let from = from.or_else(|| (n >= 2).then(|| years[n - 2].year));
@@ -495,7 +535,8 @@ pub async fn improved(State(app): State<AppState>, Query(q): Query<ImprovedQuery
                         button type="submit" { "Show" }
                     }
                     p { (compared) " schools have a designation of record in both years; " (list.len()) " moved up, "
-                        (list.iter().filter(|m| m.from_support).count()) " of them from Targeted or Comprehensive." }
+                        (list.iter().filter(|m| m.from_support).count()) " of them from Targeted or Comprehensive. "
+                        a href={"/improved.csv?from=" (from) "&to=" (to)} download { "Download as CSV" } }
                     div.table-wrap { table {
                         thead { tr { th scope="col" { "School" } th scope="col" { (from) } th scope="col" { (to) } } }
                         tbody { @for m in &list { tr {

@@ -247,6 +247,14 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
         // Districts.
         let d = get(&app, "/api/v1/districts").await.json();
         let did = d["items"][0]["rcdts"].as_str().unwrap().to_string();
+        let name = d["items"][0]["name"].as_str().unwrap().to_lowercase();
+        let found = get(
+            &app,
+            &format!("/api/v1/districts?q={}", name.replace(' ', "+")),
+        )
+        .await
+        .json();
+        assert_eq!(found["items"][0]["rcdts"], did, "{found}");
         let one = get(&app, &format!("/api/v1/districts/{did}")).await.json();
         assert!(!one["schools"].as_array().unwrap().is_empty());
 
@@ -256,6 +264,7 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
             format!("/schools/{id}"),
             format!("/schools/{id}/explanation"),
             "/districts".into(),
+            "/districts?q=payson".into(),
             format!("/districts/{did}"),
             "/improved".into(),
             "/?q=payson&designation=Targeted&band=ES".into(),
@@ -270,6 +279,36 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
             .await
             .body
             .contains(&maud_escape(name)));
+        // Every list a page shows downloads as CSV, all of it.
+        let total = targeted_total(&app).await;
+        let r = get(&app, "/schools.csv?designation=Targeted").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.content_type.starts_with("text/csv"));
+        let mut rows = csv::Reader::from_reader(r.body.as_bytes());
+        assert_eq!(&rows.headers().unwrap()[0], "rcdts");
+        assert_eq!(rows.records().count() as u64, total);
+        for (uri, first) in [
+            (
+                "/districts.csv".to_string(),
+                "rcdts,name,city,county,region",
+            ),
+            (
+                format!("/districts/{did}/schools.csv"),
+                "rcdts,name,district,",
+            ),
+            (
+                "/improved.csv?from=2018&to=2019".into(),
+                "rcdts,name,from_year,",
+            ),
+        ] {
+            let r = get(&app, &uri).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
+            assert!(r.body.starts_with(first), "{uri}: {}", r.body);
+        }
+        assert_eq!(
+            get(&app, "/improved.csv?from=2018").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
         let r = get(&app, "/no/such/page").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert!(r.content_type.starts_with("text/html"));
@@ -298,6 +337,15 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
         );
         db.finish().await;
     }
+}
+
+/// How many schools the search API counts as Targeted in the current year.
+async fn targeted_total(app: &axum::Router) -> u64 {
+    get(app, "/api/v1/schools?designation=Targeted&per_page=1")
+        .await
+        .json()["total"]
+        .as_u64()
+        .unwrap()
 }
 
 fn maud_escape(s: &str) -> String {
