@@ -220,10 +220,10 @@ fn designations_table(p: &SchoolProfile) -> Markup {
 
 fn profile(p: &SchoolProfile) -> Markup {
     let s = &p.school;
-    let demo: Vec<(String, f64)> = p
+    let demo: Vec<(String, Option<f64>)> = p
         .demographics
         .iter()
-        .map(|d| (d.group.clone(), d.pct))
+        .map(|d| (d.group.clone(), Some(d.pct)))
         .collect();
     html! {
         h1 { (s.name) }
@@ -252,7 +252,7 @@ fn profile(p: &SchoolProfile) -> Markup {
                 @let rows: Vec<_> = p.indicators.iter().filter(|i| i.band == band).collect();
                 h3 { "Band " (band.clone().unwrap_or_else(|| "—".into())) }
                 (bar_chart(&format!("Indicator scores, band {}", band.clone().unwrap_or_default()),
-                    &rows.iter().map(|i| (i.label.clone(), i.score.unwrap_or(0.0))).collect::<Vec<_>>(), 100.0, ""))
+                    &rows.iter().map(|i| (i.label.clone(), i.score)).collect::<Vec<_>>(), 100.0, ""))
                 div.table-wrap { table {
                     thead { tr { th scope="col" { "Indicator" } th.num scope="col" { "Value" } th.num scope="col" { "Students" } th.num scope="col" { "Score" } th.num scope="col" { "Weight" } th.num scope="col" { "Points" } } }
                     tbody { @for i in &rows { tr {

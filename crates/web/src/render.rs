@@ -122,24 +122,26 @@ pub fn badge(d: Option<&str>) -> Markup {
 }
 
 /// A horizontal bar chart: one labelled bar per item, values 0 to `max`.
-pub fn bar_chart(title: &str, items: &[(String, f64)], max: f64, unit: &str) -> Markup {
-    let row = 22.0;
-    let label_w = 250.0;
-    let bar_w = 300.0;
-    let h = row * items.len() as f64 + 8.0;
-    let w = label_w + bar_w + 70.0;
+/// Each label sits above its bar, so the chart is narrow enough to keep
+/// its text readable on a phone (a phone shows it at about 90%). A
+/// missing value is written as such, never drawn as zero.
+pub fn bar_chart(title: &str, items: &[(String, Option<f64>)], max: f64, unit: &str) -> Markup {
+    let row = 34.0;
+    let bar_w = 320.0;
+    let h = row * items.len() as f64 + 4.0;
+    let w = bar_w + 70.0;
     html! {
         svg role="img" aria-label=(title) viewBox={"0 0 " (w) " " (h)} width="100%" style={"max-width:" (w) "px"} {
             title { (title) }
             @for (i, (label, v)) in items.iter().enumerate() {
-                @let y = 4.0 + row * i as f64;
-                @let len = if max > 0.0 { (v / max).clamp(0.0, 1.0) * bar_w } else { 0.0 };
-                text x=(label_w - 6.0) y=(y + 14.0) text-anchor="end" {
-                    (if label.chars().count() > 38 { format!("{}…", label.chars().take(37).collect::<String>()) } else { label.clone() })
+                @let y = 2.0 + row * i as f64;
+                @let len = match v { Some(v) if max > 0.0 => (v / max).clamp(0.0, 1.0) * bar_w, _ => 0.0 };
+                text x="0" y=(y + 12.0) {
+                    (if label.chars().count() > 52 { format!("{}…", label.chars().take(51).collect::<String>()) } else { label.clone() })
                 }
-                rect x=(label_w) y=(y + 3.0) width=(bar_w) height="14" fill="#eef1f4" {}
-                rect x=(label_w) y=(y + 3.0) width=(len) height="14" fill="#0b5cad" {}
-                text x=(label_w + bar_w + 6.0) y=(y + 14.0) { (format!("{v:.1}{unit}")) }
+                rect x="0" y=(y + 17.0) width=(bar_w) height="12" fill="#eef1f4" {}
+                rect x="0" y=(y + 17.0) width=(len) height="12" fill="#0b5cad" {}
+                text x=(bar_w + 6.0) y=(y + 28.0) { (v.map_or("none".to_string(), |v| format!("{v:.1}{unit}"))) }
             }
         }
     }
