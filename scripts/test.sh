@@ -37,7 +37,8 @@ cargo build --locked -p empower-cli
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 url="http://127.0.0.1:$port"
-target/debug/empower --data-dir "$data" serve --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
+# --demo: one user per role, printed (role, e-mail, password, scope).
+target/debug/empower --data-dir "$data" serve --demo --listen "127.0.0.1:$port" >"$data/demo.tsv" 2>"$data/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 600); do
@@ -48,10 +49,14 @@ done
 curl -fsS "$url/healthz" >/dev/null
 
 echo "== browser test (chromium, playwright-core, axe-core)"
-EMPOWER_URL="$url" SCREENSHOTS=target/browser-screenshots node tests/browser/run.mjs
+EMPOWER_URL="$url" EMPOWER_DEMO="$data/demo.tsv" SCREENSHOTS=target/browser-screenshots node tests/browser/run.mjs
 
 echo "== API check (schemathesis against /api/openapi.json)"
+# With the demo administrator's token, so that the authenticated routes
+# are exercised too (public routes ignore it).
+token=$(target/debug/empower --data-dir "$data" users token --email state-admin@demo.invalid 2>/dev/null)
 python3 -m schemathesis.cli run "$url/api/openapi.json" \
+  --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --hypothesis-seed 20261130 --hypothesis-max-examples 40 --hypothesis-deadline none \
   --hypothesis-suppress-health-check all --no-color

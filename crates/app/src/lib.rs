@@ -8,10 +8,15 @@
 //! - [`peers`]: cells (from a file, report cards or student records), the
 //!   higher-performing model, similar schools, the generator's school list;
 //! - [`publish`]: import files into the store and publish what they give;
-//! - [`public`]: what anyone may read, small groups removed.
+//! - [`public`]: what anyone may read, small groups removed;
+//! - [`accounts`]: people, roles with scope, sessions, tokens, links and
+//!   the audit log; [`policy`]: who may do what, one function per action.
 
 pub mod accountability;
+pub mod accounts;
+pub mod clock;
 pub mod peers;
+pub mod policy;
 pub mod public;
 pub mod publish;
 pub mod rules;
@@ -39,6 +44,23 @@ pub enum AppError {
     /// A field of a request is invalid.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The action needs someone signed in.
+    #[error("sign in first")]
+    SignInRequired,
+    /// The e-mail address and password do not match an account.
+    #[error("the e-mail address or the password is not right")]
+    BadCredentials,
+    /// Signed in, but outside one's role or scope.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The record's state does not allow it (used, expired, duplicate...).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts: try again after this many seconds.
+    #[error("too many attempts: try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 /// A use case's result with what the run has to tell its reader: warnings

@@ -3,6 +3,7 @@
 mod output;
 mod peers_cmd;
 mod platform;
+
 mod progress;
 mod warnings;
 
@@ -74,6 +75,36 @@ struct Inputs {
 }
 
 #[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user, or add a role to an existing one (a role the user
+    /// holds already changes nothing). Without --password-stdin a new
+    /// user has no password until they follow an invitation or reset link.
+    Add {
+        #[arg(long, value_name = "E")]
+        email: String,
+        #[arg(long, value_name = "N")]
+        name: String,
+        /// state-admin, state-coordinator, district-leader, school-leader,
+        /// partner-contact, educator, employer or program-admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// The district (district-leader, employer) or school
+        /// (school-leader, partner-contact) the role is for.
+        #[arg(long, value_name = "ID")]
+        scope: Option<String>,
+        /// Read the password from the first line of standard input (it
+        /// replaces the password of an existing user).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a new API token for the user: the token alone and a newline.
+    Token {
+        #[arg(long, value_name = "E")]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Run the web application: public pages and the JSON API, on the
     /// embedded SQLite database (created, migrated and loaded with the
@@ -90,7 +121,41 @@ enum Command {
         /// Log lines as JSON (one object per line) instead of text.
         #[arg(long)]
         log_json: bool,
+        /// On a database without users: create one demonstration user per
+        /// role and print them (role, e-mail, password, scope; tab
+        /// separated) before listening.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo only: the server's clock starts at this instant
+        /// (RFC 3339, e.g. 2019-01-15T09:00:00-06:00) and runs on from it.
+        #[arg(long, value_name = "INSTANT", env = "EMPOWER_NOW", requires = "demo")]
+        now: Option<String>,
+        /// The address people reach the server at, for the links in
+        /// invitation and password-reset mail; an https address also marks
+        /// the session cookie Secure. Default: http:// and --listen.
+        #[arg(long, value_name = "URL", env = "EMPOWER_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Failed sign-ins allowed per account within the window before
+        /// the account must wait (the API answers 429 with Retry-After).
+        #[arg(
+            long,
+            value_name = "N",
+            env = "EMPOWER_SIGN_IN_ATTEMPTS",
+            default_value_t = 5
+        )]
+        sign_in_attempts: u32,
+        /// The window of --sign-in-attempts, in minutes.
+        #[arg(
+            long,
+            value_name = "MINUTES",
+            env = "EMPOWER_SIGN_IN_WINDOW",
+            default_value_t = 15
+        )]
+        sign_in_window: u32,
     },
+    /// Accounts: add a user or a role, print an API token.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Create or update the database's tables (every platform command does
     /// this first).
     Migrate,
@@ -437,13 +502,35 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
     let loaded = rules::load_state(&cli.state, cli.states.as_deref())?;
     let state = &loaded;
     match &cli.command {
-        Command::Serve { listen, log_json } => {
+        Command::Serve {
+            listen,
+            log_json,
+            demo,
+            now,
+            public_url,
+            sign_in_attempts,
+            sign_in_window,
+        } => {
             platform::init_logs(*log_json);
             return platform::runtime()?.block_on(async {
                 let store = cli.database.open(state, warnings).await?;
                 warnings.print_summary();
                 *warnings = Warnings::default();
-                platform::serve(store, loaded.clone(), listen).await
+                let options = platform::ServeOptions {
+                    listen,
+                    demo: *demo,
+                    now: now.as_deref(),
+                    public_url: public_url.as_deref(),
+                    sign_in_attempts: *sign_in_attempts,
+                    sign_in_window_minutes: *sign_in_window,
+                };
+                platform::serve(store, loaded.clone(), options).await
+            });
+        }
+        Command::Users(command) => {
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                platform::users(&store, state, command).await
             });
         }
         Command::Migrate => {
@@ -720,6 +807,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             );
         }
         Command::Serve { .. }
+        | Command::Users(_)
         | Command::Migrate
         | Command::Import { .. }
         | Command::Backup { .. } => unreachable!("answered above"),

@@ -1,12 +1,16 @@
-//! The platform commands: `serve`, `migrate`, `import`, `backup`. Each
+//! The platform commands: `serve`, `migrate`, `import`, `backup`,
+//! `users`. Each
 //! opens the database (an SQLite file in the data folder, or
 //! `--database-url`), migrates it and loads the state's bundled extract
 //! when it is empty, so a newcomer sees real schools with no other step.
 
 use crate::warnings::Warnings;
 use anyhow::{Context, Result};
+use empower_app::accounts::{self, AccountSettings};
+use empower_app::clock::Clock;
 use empower_states::State;
 use empower_store::Store;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the database is.
@@ -98,14 +102,116 @@ pub fn init_logs(json: bool) {
     }
 }
 
-pub async fn serve(store: Store, state: State, listen: &str) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
+/// How `empower serve` was asked to run.
+pub struct ServeOptions<'a> {
+    pub listen: &'a str,
+    pub demo: bool,
+    pub now: Option<&'a str>,
+    pub public_url: Option<&'a str>,
+    pub sign_in_attempts: u32,
+    pub sign_in_window_minutes: u32,
+}
+
+pub async fn serve(store: Store, state: State, options: ServeOptions<'_>) -> Result<()> {
+    let clock = match options.now {
+        Some(now) => Clock::starting_at(now)?,
+        None => Clock::system(),
+    };
+    let listener = tokio::net::TcpListener::bind(options.listen)
         .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let addr = listener.local_addr()?;
+    let settings = AccountSettings {
+        public_url: options
+            .public_url
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("http://{addr}")),
+        attempts_per_account: options.sign_in_attempts.max(1),
+        attempt_window_secs: i64::from(options.sign_in_window_minutes.max(1)) * 60,
+        ..AccountSettings::default()
+    };
+    if options.demo {
+        let made = accounts::demo_users(&state, &store, &settings, clock.now()).await?;
+        let mut out = std::io::stdout().lock();
+        for u in made {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                u.role.as_str(),
+                u.email,
+                u.password,
+                u.scope.unwrap_or_default()
+            )?;
+        }
+        out.flush()?;
+    }
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     eprintln!("empower is serving on http://{addr} (ctrl-c stops it)");
-    empower_web::serve(empower_web::AppState::new(store, state), listener).await?;
+    let app = empower_web::AppState::new(store, state).with_accounts(settings, clock);
+    empower_web::serve(app, listener).await?;
+    Ok(())
+}
+
+/// `empower users add` and `empower users token`.
+pub async fn users(store: &Store, state: &State, command: &crate::UsersCommand) -> Result<()> {
+    let now = Clock::system().now();
+    let settings = AccountSettings::default();
+    match command {
+        crate::UsersCommand::Add {
+            email,
+            name,
+            role,
+            scope,
+            password_stdin,
+        } => {
+            let role = accounts::Role::parse(role)?;
+            let password = if *password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                let line = line.trim_end_matches(['\n', '\r']).to_string();
+                anyhow::ensure!(!line.is_empty(), "standard input held no password");
+                Some(line)
+            } else {
+                None
+            };
+            let added = accounts::add_user(
+                state,
+                store,
+                &settings,
+                accounts::By::CommandLine,
+                email,
+                name,
+                role,
+                scope.as_deref(),
+                password.as_deref(),
+                now,
+            )
+            .await?;
+            let what = match (added.created, added.role_added) {
+                (true, _) => "created",
+                (false, true) => "added the role to",
+                (false, false) => "already holds the role:",
+            };
+            eprintln!(
+                "{what} {} ({}{})",
+                added.user.email,
+                role.as_str(),
+                scope
+                    .as_deref()
+                    .map(|s| format!(" for {s}"))
+                    .unwrap_or_default()
+            );
+            if password.is_none() && added.user.password_hash.is_none() {
+                eprintln!("{} has no password yet: an administrator can issue a reset link from the user's page", added.user.email);
+            }
+        }
+        crate::UsersCommand::Token { email } => {
+            let token = accounts::token_for(store, &settings, email, now).await?;
+            println!("{}", token.token);
+        }
+    }
     Ok(())
 }
 

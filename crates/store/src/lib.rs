@@ -9,10 +9,12 @@
 //! designation of record marked), explanations, support status. A
 //! publication replaces the previous one in one transaction.
 
+mod accounts;
 mod published;
 mod read;
 pub mod testing;
 
+pub use accounts::*;
 pub use published::*;
 pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};
 

@@ -23,7 +23,7 @@ pub struct SchoolPage {
 }
 
 impl SchoolPage {
-    fn offset(self) -> i64 {
+    pub(crate) fn offset(self) -> i64 {
         i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
     }
 }
@@ -189,6 +189,38 @@ impl Store {
             }
         }
         Ok(items)
+    }
+
+    /// The district of a published school, or `None` when no school has
+    /// that id.
+    pub async fn school_district(&self, rcdts: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT district FROM schools WHERE rcdts = $1")
+                .bind(rcdts.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Real places for demonstration accounts: a school in support (with
+    /// its district) and an Exemplary or Commendable school, each from the
+    /// latest year that has one.
+    pub async fn demo_schools(&self) -> Result<(Option<(String, String)>, Option<String>)> {
+        let pick = |designations: &'static str| {
+            format!(
+                "SELECT d.rcdts, s.district FROM designations d JOIN schools s ON s.rcdts = d.rcdts \
+                 WHERE d.of_record = 1 AND d.designation IN ({designations}) \
+                 ORDER BY d.year DESC, d.rcdts LIMIT 1"
+            )
+        };
+        let in_support: Option<(String, String)> =
+            sqlx::query_as(&pick("'Targeted', 'Comprehensive', 'Intensive'"))
+                .fetch_optional(&self.pool)
+                .await?;
+        let partner: Option<(String, String)> = sqlx::query_as(&pick("'Exemplary', 'Commendable'"))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok((in_support, partner.map(|p| p.0)))
     }
 
     /// Every school's support status by year, by school then year.

@@ -333,3 +333,177 @@ async fn sqlite_backs_up_to_a_new_file() {
         .unwrap();
     assert_eq!(restored.all_schools().await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes_on_every_backend() {
+    for db in TestDatabase::each("audit").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        let mut w = store.write().await.unwrap();
+        let user = w
+            .insert_user("ada@example.org", "Ada", None, 1_000)
+            .await
+            .unwrap();
+        let record = NewAudit {
+            at: 1_000,
+            actor: "command line".into(),
+            action: "user.create".into(),
+            entity: "user".into(),
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"email": "ada@example.org"})),
+        };
+        w.audit(&record).await.unwrap();
+        w.commit().await.unwrap();
+        for sql in [
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+        ] {
+            let e = store.execute_admin(sql).await.unwrap_err().to_string();
+            assert!(e.contains("append-only"), "{b:?} {sql}: {e}");
+        }
+        if b == Backend::Postgres {
+            let e = store
+                .execute_admin("TRUNCATE audit_log")
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("append-only"), "{e}");
+        }
+        let all = FIRST;
+        let log = store.audit(&AuditFilter::default(), all).await.unwrap();
+        assert_eq!(log.total, 1, "{b:?}");
+        assert_eq!(log.items[0].actor, "command line");
+        assert_eq!(log.items[0].after, record.after);
+
+        // A change dropped without commit leaves no audit record.
+        let mut w = store.write().await.unwrap();
+        w.insert_user("bo@example.org", "Bo", None, 2_000)
+            .await
+            .unwrap();
+        w.audit(&NewAudit {
+            entity_id: "2".into(),
+            ..record.clone()
+        })
+        .await
+        .unwrap();
+        drop(w);
+        assert_eq!(store.user_count().await.unwrap(), 1, "{b:?}");
+        assert_eq!(
+            store
+                .audit(&AuditFilter::default(), all)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_tokens_and_links_on_every_backend() {
+    for db in TestDatabase::each("accounts").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        let mut w = store.write().await.unwrap();
+        let ada = w
+            .insert_user("ada@example.org", "Ada", Some("$argon2id$x"), 1_000)
+            .await
+            .unwrap();
+        let leader = RoleRow {
+            role: "school-leader".into(),
+            scope: "010010010262002".into(),
+        };
+        assert!(w.add_role(ada.id, &leader, 1_000).await.unwrap());
+        assert!(!w.add_role(ada.id, &leader, 1_001).await.unwrap());
+        w.insert_session("s-hash", ada.id, "csrf-1", 1_000, 2_000)
+            .await
+            .unwrap();
+        w.insert_token("t-hash", ada.id, 1_000, 5_000)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+
+        assert_eq!(
+            store.roles_of(ada.id).await.unwrap(),
+            std::slice::from_ref(&leader)
+        );
+        let (u, csrf) = store.session_user("s-hash", 1_500).await.unwrap().unwrap();
+        assert_eq!(
+            (u.email.as_str(), csrf.as_str()),
+            ("ada@example.org", "csrf-1")
+        );
+        // Expired, unknown: no one.
+        assert!(store.session_user("s-hash", 2_000).await.unwrap().is_none());
+        assert!(store.session_user("other", 1_500).await.unwrap().is_none());
+        assert!(store.token_user("t-hash", 4_999).await.unwrap().is_some());
+
+        // Revoking everything but the session that changed the password.
+        let mut w = store.write().await.unwrap();
+        w.insert_session("s2-hash", ada.id, "csrf-2", 1_000, 9_000)
+            .await
+            .unwrap();
+        w.revoke_all_of(ada.id, Some("s2-hash"), 1_600)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert!(
+            store.session_user("s-hash", 1_700).await.unwrap().is_none(),
+            "{b:?}"
+        );
+        assert!(store
+            .session_user("s2-hash", 1_700)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store.token_user("t-hash", 1_700).await.unwrap().is_none());
+
+        // A link is used once.
+        let link = LinkRow {
+            kind: "invitation".into(),
+            email: "bo@example.org".into(),
+            name: "Bo".into(),
+            role: Some("educator".into()),
+            scope: None,
+            created_by: Some(ada.id),
+            created_at: 1_000,
+            expires_at: 3_000,
+            used_at: None,
+        };
+        let mut w = store.write().await.unwrap();
+        w.insert_link("l-hash", &link).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(store.open_invitations(2_000).await.unwrap().len(), 1);
+        let mut w = store.write().await.unwrap();
+        assert!(w.use_link("l-hash", 2_000).await.unwrap());
+        assert!(!w.use_link("l-hash", 2_001).await.unwrap());
+        w.commit().await.unwrap();
+        assert_eq!(
+            store.link("l-hash").await.unwrap().unwrap().used_at,
+            Some(2_000)
+        );
+        assert!(store.open_invitations(2_000).await.unwrap().is_empty());
+
+        // Failed sign-ins are counted per account and per address.
+        let mut w = store.write().await.unwrap();
+        for at in [100, 200, 300] {
+            w.record_sign_in_failure("ada@example.org", "10.0.0.1", at, 0)
+                .await
+                .unwrap();
+        }
+        w.commit().await.unwrap();
+        let (times, from) = store
+            .sign_in_failures("ada@example.org", "10.0.0.1", 150)
+            .await
+            .unwrap();
+        assert_eq!((times, from), (vec![200, 300], 2));
+
+        // Removing a role.
+        let mut w = store.write().await.unwrap();
+        assert!(w.remove_role(ada.id, &leader).await.unwrap());
+        w.commit().await.unwrap();
+        assert!(store.roles_of(ada.id).await.unwrap().is_empty());
+        db.finish().await;
+    }
+}

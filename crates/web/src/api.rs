@@ -26,7 +26,10 @@ pub struct SchoolQuery {
     pub per_page: Option<String>,
 }
 
-fn number<T: std::str::FromStr>(field: &str, v: &Option<String>) -> Result<Option<T>, ApiError> {
+pub(crate) fn number<T: std::str::FromStr>(
+    field: &str,
+    v: &Option<String>,
+) -> Result<Option<T>, ApiError> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => s

@@ -2,18 +2,23 @@
 //! over `empower_app`'s use cases. Handlers parse the request, make one
 //! use-case call and render; they hold no rule.
 
+mod account_api;
+mod account_pages;
 mod api;
+mod auth;
 mod download;
 mod error;
 mod metrics;
 mod pages;
 mod render;
+mod routes;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
+use empower_app::accounts::AccountSettings;
+use empower_app::clock::Clock;
 use empower_states::State;
 use empower_store::Store;
 use std::sync::Arc;
@@ -24,6 +29,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use routes::{table as routes, Audience, Route, Surface};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -32,6 +38,8 @@ pub struct AppState {
     pub state: Arc<State>,
     pub directory: Arc<empower_app::public::DirectoryCache>,
     pub metrics: Arc<metrics::Metrics>,
+    pub settings: Arc<AccountSettings>,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -41,6 +49,18 @@ impl AppState {
             state: Arc::new(state),
             directory: Arc::default(),
             metrics: Arc::new(metrics::Metrics::default()),
+            settings: Arc::new(AccountSettings::default()),
+            clock: Clock::system(),
+        }
+    }
+
+    /// Account settings (lifetimes, limits, argon2 cost, the public
+    /// address) and the clock.
+    pub fn with_accounts(self, settings: AccountSettings, clock: Clock) -> Self {
+        AppState {
+            settings: Arc::new(settings),
+            clock,
+            ..self
         }
     }
 }
@@ -66,25 +86,11 @@ impl MakeRequestId for Counter {
 pub fn router(app: AppState) -> Router {
     render::set_frame(&app.state);
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/", get(pages::search))
-        .route("/schools/{rcdts}", get(pages::school))
-        .route("/schools/{rcdts}/explanation", get(pages::explanation))
-        .route("/districts", get(pages::districts))
-        .route("/districts/{rcdts}", get(pages::district))
-        .route("/improved", get(pages::improved))
-        .route("/schools.csv", get(download::schools))
-        .route("/districts.csv", get(download::districts))
-        .route("/districts/{rcdts}/schools.csv", get(download::district_schools))
-        .route("/improved.csv", get(download::improved))
-        .route("/api/v1/schools", get(api::schools))
-        .route("/api/v1/schools/{rcdts}", get(api::school))
-        .route("/api/v1/schools/{rcdts}/explanation", get(api::explanation))
-        .route("/api/v1/districts", get(api::districts))
-        .route("/api/v1/districts/{rcdts}", get(api::district))
-        .route("/api/openapi.json", get(api::openapi))
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics::render))
+    let mut router = Router::new();
+    for (route, handler) in routes::with_handlers() {
+        router = router.route(route.path, handler);
+    }
+    router
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(app.clone(), measure))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -129,7 +135,8 @@ pub async fn serve(app: AppState, listener: tokio::net::TcpListener) -> std::io:
     if let Err(e) = app.directory.get(&app.store).await {
         tracing::warn!(error = %e, "the school directory will be read on the first request");
     }
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

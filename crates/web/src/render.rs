@@ -37,6 +37,14 @@ dl.facts dt { color: var(--muted); }
 svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 .pager { display: flex; gap: 1rem; margin: 1rem 0; }
 footer { max-width: 72rem; margin: 2rem auto; padding: 1rem; color: var(--muted); font-size: .9rem; border-top: 1px solid var(--line); }
+form.stack { display: flex; flex-direction: column; gap: .75rem; max-width: 28rem; margin: 1rem 0; }
+form.stack label { display: flex; flex-direction: column; gap: .25rem; }
+.error { color: #a40e26; font-weight: 600; margin: .25rem 0; }
+.notice { background: #dafbe1; border: 1px solid #1a7f37; padding: .5rem .75rem; border-radius: 4px; }
+.account-bar { background: #f6f8fa; border: 1px solid var(--line); padding: .4rem .75rem; border-radius: 4px; font-size: .95rem; }
+button.link { background: none; border: none; color: var(--accent); text-decoration: underline; padding: 0; }
+code.link-text { word-break: break-all; background: #f6f8fa; padding: .25rem .4rem; display: inline-block; }
+td code { font-size: .8rem; word-break: break-word; }
 @media print { header.site, form.search, footer, .pager { display: none; } }
 "#;
 
@@ -88,6 +96,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
                         a href="/districts" { "Districts" }
                         a href="/improved" { "Improved" }
                         a href="/api/v1/schools" { "API" }
+                        a href="/account" { "Account" }
                     }
                 }
                 main id="main" { (body) }

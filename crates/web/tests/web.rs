@@ -354,3 +354,720 @@ fn maud_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// A request with a method, headers and a body; the reply and its
+/// headers.
+async fn send(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (Reply, axum::http::HeaderMap) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let reply = Reply {
+        status,
+        content_type: text("content-type").unwrap_or_default(),
+        request_id: text("x-request-id"),
+        body: String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap(),
+    };
+    (reply, headers)
+}
+
+#[tokio::test]
+async fn tokens_me_and_the_audit_log_through_the_api_on_every_backend() {
+    use empower_app::accounts::{self, AccountSettings, By, Role};
+    let state = state();
+    let settings = AccountSettings::for_tests();
+    for db in TestDatabase::each("web_accounts").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        for (email, role) in [
+            ("admin@example.org", Role::StateAdmin),
+            ("ed@example.org", Role::Educator),
+        ] {
+            accounts::add_user(
+                &state,
+                &store,
+                &settings,
+                By::CommandLine,
+                email,
+                "Someone",
+                role,
+                None,
+                Some("a good long password"),
+                1_800_000_000,
+            )
+            .await
+            .unwrap();
+        }
+        let app = empower_web::router(
+            empower_web::AppState::new(store.clone(), state.clone())
+                .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
+        );
+        let json = [("content-type", "application/json")];
+        let token_for =
+            |email: &str| format!(r#"{{"email": "{email}", "password": "a good long password"}}"#);
+
+        // A token for the right password, 201 with its expiry.
+        let (r, _) = send(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &json,
+            &token_for("admin@example.org"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.body);
+        let admin_token = r.json()["token"].as_str().unwrap().to_string();
+        assert!(r.json()["expires_at"].as_str().unwrap().ends_with('Z'));
+        let (r, _) = send(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &json,
+            &token_for("ed@example.org"),
+        )
+        .await;
+        let ed_token = r.json()["token"].as_str().unwrap().to_string();
+
+        // Who am I.
+        let bearer = format!("Bearer {admin_token}");
+        let (r, _) = send(&app, "GET", "/api/v1/me", &[("authorization", &bearer)], "").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["email"], "admin@example.org");
+        assert_eq!(r.json()["roles"][0]["role"], "state-admin");
+        assert_eq!(r.json()["roles"][0]["scope"], serde_json::Value::Null);
+        let (r, h) = send(&app, "GET", "/api/v1/me", &[], "").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(h["www-authenticate"], "Bearer");
+        assert!(r.content_type.starts_with("application/problem+json"));
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/me",
+            &[("authorization", "Bearer nonsense")],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        // The API takes bearer tokens only, never the session cookie.
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/me",
+            &[("cookie", "empower_session=x")],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+        // The audit log: administrators only, filtered.
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/audit?entity=user&actor=command+line",
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let items = r.json()["items"].as_array().unwrap().clone();
+        assert_eq!(items.len(), 2, "{}", r.body);
+        for k in [
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "before",
+            "after",
+        ] {
+            assert!(items[0].get(k).is_some(), "no {k}");
+        }
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/audit?action=token.create",
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
+        assert_eq!(r.json()["total"], 2, "{}", r.body);
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/audit",
+            &[("authorization", &format!("Bearer {ed_token}"))],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let (r, _) = send(&app, "GET", "/api/v1/audit", &[], "").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let (r, _) = send(
+            &app,
+            "GET",
+            "/api/v1/audit?since=yesterday",
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["field"], "since");
+
+        // Bad bodies name what is wrong.
+        let (r, _) = send(&app, "POST", "/api/v1/tokens", &json, "{not json").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let (r, _) = send(&app, "POST", "/api/v1/tokens", &json, r#"{"email": 3}"#).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["field"], "email");
+
+        // Five wrong passwords, then 429 with Retry-After, even for the
+        // right one.
+        let wrong = r#"{"email": "ed@example.org", "password": "not the password"}"#;
+        for _ in 0..5 {
+            let (r, _) = send(&app, "POST", "/api/v1/tokens", &json, wrong).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        }
+        let (r, h) = send(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &json,
+            &token_for("ed@example.org"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait > 0 && wait <= 15 * 60, "{wait}");
+        db.finish().await;
+    }
+}
+
+/// Who calls, in the authorization matrix.
+struct Caller {
+    label: &'static str,
+    /// `None`: signed out.
+    email: Option<String>,
+    role: Option<empower_app::accounts::Role>,
+}
+
+/// What a route's answer says about the caller's right to it.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    SignInRequired,
+    Forbidden,
+}
+
+/// Who may call a route, as this test expects it (written out here, not
+/// read from the route table).
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    Anyone,
+    SignedIn,
+    Roles(&'static [empower_app::accounts::Role]),
+}
+
+struct Case {
+    method: &'static str,
+    pattern: &'static str,
+    uri: String,
+    body: String,
+    expect: Expect,
+}
+
+/// Everything a refused call must leave as it was.
+async fn footprint(store: &empower_store::Store) -> String {
+    let users = store.users().await.unwrap();
+    let audit = store
+        .audit(
+            &empower_store::AuditFilter::default(),
+            empower_store::SchoolPage {
+                page: 1,
+                per_page: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let links = store.open_invitations(0).await.unwrap().len();
+    let outbox = store.outbox().await.unwrap().len();
+    format!(
+        "{users:?} audit={} links={links} outbox={outbox}",
+        audit.total
+    )
+}
+
+#[tokio::test]
+async fn authorization_matrix_over_every_route_on_every_backend() {
+    use empower_app::accounts::{self, AccountSettings, By, Role};
+    let state = state();
+    let settings = AccountSettings::for_tests();
+    const PASSWORD: &str = "a good long password";
+    for db in TestDatabase::each("matrix").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        empower_app::publish::publish(&state, &store, sources(), 2, &())
+            .await
+            .unwrap();
+        // Two schools in two districts: the callers' own and another.
+        let schools = store.all_schools().await.unwrap();
+        let here = &schools[0];
+        let there = schools
+            .iter()
+            .find(|s| s.district != here.district)
+            .unwrap();
+        let now = empower_app::clock::Clock::system().now();
+        let mut callers = vec![Caller {
+            label: "signed out",
+            email: None,
+            role: None,
+        }];
+        for (label, role, scope) in [
+            ("state-admin", Role::StateAdmin, None),
+            ("state-coordinator", Role::StateCoordinator, None),
+            (
+                "district-leader",
+                Role::DistrictLeader,
+                Some(&here.district),
+            ),
+            (
+                "district-leader elsewhere",
+                Role::DistrictLeader,
+                Some(&there.district),
+            ),
+            ("school-leader", Role::SchoolLeader, Some(&here.rcdts)),
+            (
+                "school-leader elsewhere",
+                Role::SchoolLeader,
+                Some(&there.rcdts),
+            ),
+            ("partner-contact", Role::PartnerContact, Some(&here.rcdts)),
+            ("educator", Role::Educator, None),
+            ("employer", Role::Employer, Some(&here.district)),
+            ("program-admin", Role::ProgramAdmin, None),
+        ] {
+            let email = format!("{}@example.org", label.replace(' ', "-"));
+            accounts::add_user(
+                &state,
+                &store,
+                &settings,
+                By::CommandLine,
+                &email,
+                label,
+                role,
+                scope.map(String::as_str),
+                Some(PASSWORD),
+                now,
+            )
+            .await
+            .unwrap();
+            callers.push(Caller {
+                label,
+                email: Some(email),
+                role: Some(role),
+            });
+        }
+        // The record the administration routes act on.
+        let target = accounts::add_user(
+            &state,
+            &store,
+            &settings,
+            By::CommandLine,
+            "target@example.org",
+            "Target",
+            Role::Educator,
+            None,
+            Some(PASSWORD),
+            now,
+        )
+        .await
+        .unwrap()
+        .user
+        .id;
+        let admin = accounts::sign_in(
+            &store,
+            &settings,
+            "state-admin@example.org",
+            PASSWORD,
+            "t",
+            now,
+        )
+        .await
+        .unwrap()
+        .actor;
+        let app = empower_web::router(
+            empower_web::AppState::new(store.clone(), state.clone())
+                .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
+        );
+
+        let admin_only: &[Role] = &[Role::StateAdmin];
+        let mut n = 0;
+        let cases = |method, pattern, uri: String, body: String, expect| Case {
+            method,
+            pattern,
+            uri,
+            body,
+            expect,
+        };
+        let mut all = Vec::new();
+        for (method, pattern, uri, body, expect) in [
+            (
+                "POST",
+                "/sign-in",
+                "/sign-in".to_string(),
+                format!(
+                    "email=target%40example.org&password={}",
+                    PASSWORD.replace(' ', "+")
+                ),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/sign-in",
+                "/sign-in".into(),
+                String::new(),
+                Expect::Anyone,
+            ),
+            (
+                "POST",
+                "/sign-out",
+                "/sign-out".into(),
+                String::new(),
+                Expect::SignedIn,
+            ),
+            (
+                "GET",
+                "/register",
+                "/register".into(),
+                String::new(),
+                Expect::Anyone,
+            ),
+            (
+                "POST",
+                "/register",
+                "/register".into(),
+                "email=new-{n}%40example.org&name=New&password=a+good+long+password".into(),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/reset",
+                "/reset".into(),
+                String::new(),
+                Expect::Anyone,
+            ),
+            (
+                "POST",
+                "/reset",
+                "/reset".into(),
+                "email=target%40example.org".into(),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/reset/{secret}",
+                "/reset/{reset}".into(),
+                String::new(),
+                Expect::Anyone,
+            ),
+            (
+                "POST",
+                "/reset/{secret}",
+                "/reset/{reset}".into(),
+                "password=a+good+long+password".into(),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/invitations/{secret}",
+                "/invitations/{invitation}".into(),
+                String::new(),
+                Expect::Anyone,
+            ),
+            (
+                "POST",
+                "/invitations/{secret}",
+                "/invitations/{invitation}".into(),
+                "password=a+good+long+password".into(),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/account",
+                "/account".into(),
+                String::new(),
+                Expect::SignedIn,
+            ),
+            (
+                "POST",
+                "/account/password",
+                "/account/password".into(),
+                "current_password=a+good+long+password&new_password=a+good+long+password".into(),
+                Expect::SignedIn,
+            ),
+            (
+                "GET",
+                "/admin/users",
+                "/admin/users".into(),
+                String::new(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "POST",
+                "/admin/invitations",
+                "/admin/invitations".into(),
+                "email=invitee-{n}%40example.org&name=Invitee&role=educator&scope=".into(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "GET",
+                "/admin/users/{id}",
+                format!("/admin/users/{target}"),
+                String::new(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "POST",
+                "/admin/users/{id}/roles",
+                format!("/admin/users/{target}/roles"),
+                "role=state-coordinator&scope=".into(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "POST",
+                "/admin/users/{id}/roles/remove",
+                format!("/admin/users/{target}/roles/remove"),
+                "role=educator&scope=".into(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "POST",
+                "/admin/users/{id}/reset",
+                format!("/admin/users/{target}/reset"),
+                String::new(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "GET",
+                "/admin/audit",
+                "/admin/audit".into(),
+                String::new(),
+                Expect::Roles(admin_only),
+            ),
+            (
+                "POST",
+                "/api/v1/tokens",
+                "/api/v1/tokens".into(),
+                format!(r#"{{"email": "target@example.org", "password": "{PASSWORD}"}}"#),
+                Expect::Anyone,
+            ),
+            (
+                "GET",
+                "/api/v1/me",
+                "/api/v1/me".into(),
+                String::new(),
+                Expect::SignedIn,
+            ),
+            (
+                "GET",
+                "/api/v1/audit",
+                "/api/v1/audit".into(),
+                String::new(),
+                Expect::Roles(admin_only),
+            ),
+        ] {
+            all.push(cases(method, pattern, uri, body, expect));
+        }
+
+        // Every route that changes anything or is not for anyone has a
+        // case: a new route without one fails here.
+        for r in empower_web::routes() {
+            if r.changes_state() || r.audience != empower_web::Audience::Anyone {
+                assert!(
+                    all.iter()
+                        .any(|c| c.method == r.method && c.pattern == r.path),
+                    "{} {} has no entry in the authorization matrix",
+                    r.method,
+                    r.path
+                );
+            }
+        }
+
+        for case in &all {
+            let route = empower_web::routes()
+                .into_iter()
+                .find(|r| r.method == case.method && r.path == case.pattern)
+                .unwrap_or_else(|| panic!("{} {} is not a route", case.method, case.pattern));
+            for caller in &callers {
+                n += 1;
+                // Fresh secrets per call: a sign-out, a password change or
+                // a used link must not spoil the next call.
+                let mut uri = case.uri.clone();
+                if uri.contains("{reset}") {
+                    let url = accounts::issue_reset(&store, &settings, Some(&admin), target, now)
+                        .await
+                        .unwrap();
+                    uri = uri.replace("{reset}", url.rsplit('/').next().unwrap());
+                }
+                if uri.contains("{invitation}") {
+                    let url = accounts::invite(
+                        &state,
+                        &store,
+                        &settings,
+                        Some(&admin),
+                        &format!("link-{n}@example.org"),
+                        "Linked",
+                        Role::Educator,
+                        None,
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                    uri = uri.replace("{invitation}", url.rsplit('/').next().unwrap());
+                }
+                let body = case.body.replace("{n}", &n.to_string());
+                let mut headers: Vec<(String, String)> = Vec::new();
+                let mut body = body;
+                match route.surface {
+                    empower_web::Surface::Api => {
+                        headers.push(("content-type".into(), "application/json".into()));
+                        if let Some(email) = &caller.email {
+                            let t = accounts::token_for(&store, &settings, email, now)
+                                .await
+                                .unwrap();
+                            headers.push(("authorization".into(), format!("Bearer {}", t.token)));
+                        }
+                    }
+                    empower_web::Surface::Page => {
+                        headers.push((
+                            "content-type".into(),
+                            "application/x-www-form-urlencoded".into(),
+                        ));
+                        let csrf = match &caller.email {
+                            Some(email) => {
+                                let s =
+                                    accounts::sign_in(&store, &settings, email, PASSWORD, "t", now)
+                                        .await
+                                        .unwrap();
+                                headers.push((
+                                    "cookie".into(),
+                                    format!("empower_session={}", s.secret),
+                                ));
+                                s.csrf
+                            }
+                            None => {
+                                let t = "0123456789abcdef0123456789abcdef".to_string();
+                                headers.push(("cookie".into(), format!("empower_csrf={t}")));
+                                t
+                            }
+                        };
+                        if case.method == "POST" {
+                            body = if body.is_empty() {
+                                format!("csrf={csrf}")
+                            } else {
+                                format!("{body}&csrf={csrf}")
+                            };
+                        }
+                    }
+                }
+                let before = footprint(&store).await;
+                let header_refs: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let (reply, h) = send(&app, case.method, &uri, &header_refs, &body).await;
+                let location = h
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let outcome = match (route.surface, reply.status) {
+                    (empower_web::Surface::Api, StatusCode::UNAUTHORIZED) => {
+                        Outcome::SignInRequired
+                    }
+                    (empower_web::Surface::Page, StatusCode::SEE_OTHER)
+                        if location.starts_with("/sign-in") =>
+                    {
+                        Outcome::SignInRequired
+                    }
+                    (_, StatusCode::FORBIDDEN) => Outcome::Forbidden,
+                    _ => Outcome::Allowed,
+                };
+                let expected = match (case.expect, &caller.role) {
+                    (Expect::Anyone, _) => Outcome::Allowed,
+                    (_, None) => Outcome::SignInRequired,
+                    (Expect::SignedIn, Some(_)) => Outcome::Allowed,
+                    (Expect::Roles(roles), Some(r)) if roles.contains(r) => Outcome::Allowed,
+                    (Expect::Roles(_), Some(_)) => Outcome::Forbidden,
+                };
+                assert_eq!(
+                    outcome, expected,
+                    "{b:?} {} {uri} as {}: {} {}",
+                    case.method, caller.label, reply.status, reply.body
+                );
+                assert!(
+                    reply.status.as_u16() < 500,
+                    "{b:?} {} {uri} as {}: {}",
+                    case.method,
+                    caller.label,
+                    reply.body
+                );
+                if outcome != Outcome::Allowed {
+                    assert_eq!(
+                        footprint(&store).await,
+                        before,
+                        "{b:?} {} {uri} as {} was refused but changed something",
+                        case.method,
+                        caller.label
+                    );
+                }
+            }
+        }
+
+        // A form without its CSRF token is refused and changes nothing.
+        let s = accounts::sign_in(
+            &store,
+            &settings,
+            "state-admin@example.org",
+            PASSWORD,
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+        let before = footprint(&store).await;
+        let cookie = format!("empower_session={}", s.secret);
+        let (r, _) = send(
+            &app,
+            "POST",
+            "/admin/invitations",
+            &[
+                ("cookie", &cookie),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            "email=x%40example.org&name=X&role=educator&csrf=forged",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(footprint(&store).await, before);
+        db.finish().await;
+    }
+}

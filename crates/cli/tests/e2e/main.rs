@@ -11,3 +11,4 @@ mod golden;
 mod higher_performing;
 mod inputs;
 mod made_up_state;
+mod users;

@@ -1,0 +1,163 @@
+//! Who may do what: one function per action, called by the use cases
+//! before they load or write anything. Pages and the API never decide on
+//! their own; they pass the caller (`None`: signed out) and show the
+//! refusal. Each function answers `Ok(())` or the refusal to show:
+//! `SignInRequired` (401 / sign-in page) or `Forbidden` (403).
+//!
+//! The roles and their scopes are platform.md's table. Actions the
+//! programs add (apply, approve, pay...) get their functions here, next
+//! to these, and their rows in the matrix test below.
+
+use crate::accounts::{Actor, Role};
+use crate::AppError;
+
+fn signed_in(actor: Option<&Actor>) -> Result<&Actor, AppError> {
+    actor.ok_or(AppError::SignInRequired)
+}
+
+fn state_admin(actor: Option<&Actor>, doing: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds(Role::StateAdmin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a state administrator may {doing}"
+        )))
+    }
+}
+
+/// Invite people, grant and take away roles, issue reset links, list the
+/// accounts.
+pub fn manage_users(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_admin(actor, "manage users, roles and invitations")
+}
+
+/// Browse the audit log.
+pub fn read_audit(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_admin(actor, "read the audit log")
+}
+
+/// One's own account: who one is, sign out, change one's password.
+pub fn own_account(actor: Option<&Actor>) -> Result<(), AppError> {
+    signed_in(actor).map(|_| ())
+}
+
+/// Act for a school (its needs assessment, plan, budget, partner
+/// application): a state administrator or coordinator, a leader of its
+/// district, or a leader of the school itself.
+pub fn act_for_school(actor: Option<&Actor>, school: &str, district: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    let ok = actor.holds(Role::StateAdmin)
+        || actor.holds(Role::StateCoordinator)
+        || actor.holds_for(Role::DistrictLeader, district)
+        || actor.holds_for(Role::SchoolLeader, school);
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "you may not act for school {school}: that takes a role for the school, its district or the state"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Grant;
+
+    const SCHOOL: &str = "010010010262002";
+    const DISTRICT: &str = "010010010260000";
+    const OTHER_SCHOOL: &str = "020010010262001";
+    const OTHER_DISTRICT: &str = "020010010260000";
+
+    fn actor(role: Role, scope: Option<&str>) -> Actor {
+        Actor {
+            user_id: 1,
+            email: "a@example.org".into(),
+            name: "A".into(),
+            grants: vec![Grant {
+                role,
+                scope: scope.map(str::to_string),
+            }],
+        }
+    }
+
+    /// Every role (and signed out) against every action: the expected
+    /// answer, written out.
+    #[test]
+    fn matrix() {
+        use AppError::*;
+        type Check = fn(Option<&Actor>) -> Result<(), AppError>;
+        let school: Check = |a| act_for_school(a, SCHOOL, DISTRICT);
+        let actions: [(&str, Check); 4] = [
+            ("manage_users", manage_users),
+            ("read_audit", read_audit),
+            ("own_account", own_account),
+            ("act_for_school", school),
+        ];
+        let people: Vec<(&str, Option<Actor>, [bool; 4])> = vec![
+            ("signed out", None, [false; 4]),
+            (
+                "state-admin",
+                Some(actor(Role::StateAdmin, None)),
+                [true; 4],
+            ),
+            (
+                "state-coordinator",
+                Some(actor(Role::StateCoordinator, None)),
+                [false, false, true, true],
+            ),
+            (
+                "district-leader",
+                Some(actor(Role::DistrictLeader, Some(DISTRICT))),
+                [false, false, true, true],
+            ),
+            (
+                "district-leader elsewhere",
+                Some(actor(Role::DistrictLeader, Some(OTHER_DISTRICT))),
+                [false, false, true, false],
+            ),
+            (
+                "school-leader",
+                Some(actor(Role::SchoolLeader, Some(SCHOOL))),
+                [false, false, true, true],
+            ),
+            (
+                "school-leader elsewhere",
+                Some(actor(Role::SchoolLeader, Some(OTHER_SCHOOL))),
+                [false, false, true, false],
+            ),
+            (
+                "partner-contact",
+                Some(actor(Role::PartnerContact, Some(SCHOOL))),
+                [false, false, true, false],
+            ),
+            (
+                "educator",
+                Some(actor(Role::Educator, None)),
+                [false, false, true, false],
+            ),
+            (
+                "employer",
+                Some(actor(Role::Employer, Some(DISTRICT))),
+                [false, false, true, false],
+            ),
+            (
+                "program-admin",
+                Some(actor(Role::ProgramAdmin, None)),
+                [false, false, true, false],
+            ),
+        ];
+        for (who, a, expected) in &people {
+            for ((action, check), allowed) in actions.iter().zip(expected) {
+                let got = check(a.as_ref());
+                match (allowed, &got, a) {
+                    (true, Ok(()), _) => {}
+                    (false, Err(SignInRequired), None) => {}
+                    (false, Err(Forbidden(_)), Some(_)) => {}
+                    _ => panic!("{who} / {action}: expected allowed={allowed}, got {got:?}"),
+                }
+            }
+        }
+    }
+}

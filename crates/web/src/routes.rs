@@ -1,0 +1,119 @@
+//! Every route of the application in one table, which the router is
+//! built from and the authorization matrix test reads: a route added
+//! here without a matrix entry fails that test.
+
+use crate::{account_api, account_pages, api, download, metrics, pages, AppState};
+use axum::routing::{get, post, MethodRouter};
+
+/// Pages answer HTML (a refused signed-out request is sent to the sign-in
+/// page); the API answers JSON (`401`/`403` problems).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    Page,
+    Api,
+}
+
+/// Who a route is for, as documentation and for the matrix test; the
+/// decision itself is the use case's (`empower_app::policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// Anyone holding the route's single-use link.
+    LinkHolder,
+    /// Anyone signed in.
+    SignedIn,
+    /// State administrators.
+    StateAdmin,
+}
+
+/// One route: its method, path, surface and audience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub surface: Surface,
+    pub audience: Audience,
+}
+
+impl Route {
+    /// Whether the route changes anything.
+    pub fn changes_state(&self) -> bool {
+        self.method != "GET"
+    }
+}
+
+macro_rules! routes {
+    ($( $method:ident $path:literal $surface:ident $audience:ident => $handler:expr ),* $(,)?) => {
+        /// The routes and their handlers.
+        pub(crate) fn with_handlers() -> Vec<(Route, MethodRouter<AppState>)> {
+            vec![$(
+                (
+                    Route {
+                        method: routes!(@name $method),
+                        path: $path,
+                        surface: Surface::$surface,
+                        audience: Audience::$audience,
+                    },
+                    $method($handler),
+                ),
+            )*]
+        }
+    };
+    (@name get) => { "GET" };
+    (@name post) => { "POST" };
+}
+
+routes! {
+    // Public pages.
+    get "/" Page Anyone => pages::search,
+    get "/schools/{rcdts}" Page Anyone => pages::school,
+    get "/schools/{rcdts}/explanation" Page Anyone => pages::explanation,
+    get "/districts" Page Anyone => pages::districts,
+    get "/districts/{rcdts}" Page Anyone => pages::district,
+    get "/improved" Page Anyone => pages::improved,
+    get "/schools.csv" Page Anyone => download::schools,
+    get "/districts.csv" Page Anyone => download::districts,
+    get "/districts/{rcdts}/schools.csv" Page Anyone => download::district_schools,
+    get "/improved.csv" Page Anyone => download::improved,
+    // Accounts.
+    get "/sign-in" Page Anyone => account_pages::sign_in_form,
+    post "/sign-in" Page Anyone => account_pages::sign_in,
+    post "/sign-out" Page SignedIn => account_pages::sign_out,
+    get "/register" Page Anyone => account_pages::register_form,
+    post "/register" Page Anyone => account_pages::register,
+    get "/reset" Page Anyone => account_pages::reset_request_form,
+    post "/reset" Page Anyone => account_pages::reset_request,
+    get "/reset/{secret}" Page LinkHolder => account_pages::link_form,
+    post "/reset/{secret}" Page LinkHolder => account_pages::use_link,
+    get "/invitations/{secret}" Page LinkHolder => account_pages::link_form,
+    post "/invitations/{secret}" Page LinkHolder => account_pages::use_link,
+    get "/account" Page SignedIn => account_pages::account,
+    post "/account/password" Page SignedIn => account_pages::change_password,
+    // Administration.
+    get "/admin/users" Page StateAdmin => account_pages::users,
+    post "/admin/invitations" Page StateAdmin => account_pages::invite,
+    get "/admin/users/{id}" Page StateAdmin => account_pages::user,
+    post "/admin/users/{id}/roles" Page StateAdmin => account_pages::grant_role,
+    post "/admin/users/{id}/roles/remove" Page StateAdmin => account_pages::remove_role,
+    post "/admin/users/{id}/reset" Page StateAdmin => account_pages::issue_reset,
+    get "/admin/audit" Page StateAdmin => account_pages::audit,
+    // The JSON API.
+    get "/api/v1/schools" Api Anyone => api::schools,
+    get "/api/v1/schools/{rcdts}" Api Anyone => api::school,
+    get "/api/v1/schools/{rcdts}/explanation" Api Anyone => api::explanation,
+    get "/api/v1/districts" Api Anyone => api::districts,
+    get "/api/v1/districts/{rcdts}" Api Anyone => api::district,
+    post "/api/v1/tokens" Api Anyone => account_api::create_token,
+    get "/api/v1/me" Api SignedIn => account_api::me,
+    get "/api/v1/audit" Api StateAdmin => account_api::audit,
+    get "/api/openapi.json" Api Anyone => api::openapi,
+    // Operations.
+    get "/healthz" Api Anyone => api::healthz,
+    get "/metrics" Api Anyone => metrics::render,
+}
+
+/// The table without its handlers, for tests and documentation.
+pub fn table() -> Vec<Route> {
+    with_handlers().into_iter().map(|(r, _)| r).collect()
+}
