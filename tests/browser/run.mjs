@@ -138,6 +138,10 @@ async function accounts(demoFile) {
   await invitee.getByRole("button", { name: "Accept and sign in" }).click();
   await invitee.waitForURL(/\/account$/);
   check(await invitee.getByText("School leader").first().isVisible(), "the invited person is signed in as a school leader");
+  await invitee.getByRole("link", { name: "people with access" }).click();
+  check((await invitee.locator("tbody").textContent()).includes(invited), "the school leader sees who has access to the school");
+  await axe(invitee, "people page");
+  await shoot(invitee, "people");
   await invitee.goto(`${base}/admin/users`);
   check((await invitee.title()).includes("Forbidden"), "a school leader cannot open the users page");
   await inviteeContext.close();

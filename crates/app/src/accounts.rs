@@ -337,7 +337,7 @@ pub async fn scope_for(
             Some(_) => Ok(Some(id)),
             None => Err(invalid("scope", format!("{id} is not a district"))),
         },
-        ScopeKind::School => match store.school_district(&id).await? {
+        ScopeKind::School => match store.school_place(&id).await? {
             Some(_) => Ok(Some(id)),
             None => Err(invalid("scope", format!("{id} is not a school"))),
         },
@@ -1189,6 +1189,49 @@ pub async fn user(
         .ok_or_else(|| AppError::NotFound(format!("no user {user_id}")))?;
     let roles = grants(store.roles_of(user_id).await?);
     Ok((user, roles))
+}
+
+/// One person holding a role for a school or its district.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    pub grant: Grant,
+}
+
+/// A school's id and name and who holds roles for it and its district,
+/// for those who may act for the school.
+pub async fn school_people(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    school_raw: &str,
+) -> Result<(String, String, Vec<Person>), AppError> {
+    let school = state
+        .catalogue
+        .school_id
+        .parse(school_raw)
+        .map_err(|e| AppError::NotFound(e.to_string()))?
+        .to_string();
+    let (name, district) = store
+        .school_place(&school)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no school {school}")))?;
+    policy::see_school_people(actor, &school, &district)?;
+    let people = store
+        .people_scoped_to(&[&school, &district])
+        .await?
+        .into_iter()
+        .filter_map(|(u, r)| {
+            let grant = grants(vec![r]).pop()?;
+            Some(Person {
+                name: u.name,
+                email: u.email,
+                grant,
+            })
+        })
+        .collect();
+    Ok((school, name, people))
 }
 
 /// Invitations not used yet (state administrators).

@@ -60,6 +60,16 @@ pub fn act_for_school(actor: Option<&Actor>, school: &str, district: &str) -> Re
     }
 }
 
+/// See who holds roles for a school (its leaders, its district's
+/// leaders and employers, its partner contacts): whoever may act for it.
+pub fn see_school_people(
+    actor: Option<&Actor>,
+    school: &str,
+    district: &str,
+) -> Result<(), AppError> {
+    act_for_school(actor, school, district)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

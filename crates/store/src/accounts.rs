@@ -210,6 +210,39 @@ impl Store {
             .collect())
     }
 
+    /// The people holding a role scoped to any of `scopes`, with that
+    /// role, by role then name.
+    pub async fn people_scoped_to(&self, scopes: &[&str]) -> Result<Vec<(UserRow, RoleRow)>> {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=scopes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, r.role, r.scope \
+             FROM user_roles r JOIN users u ON u.id = r.user_id \
+             WHERE r.scope IN ({}) ORDER BY r.role, u.name, u.email",
+            placeholders.join(", ")
+        );
+        let mut q =
+            sqlx::query_as::<_, (i64, String, String, Option<String>, i64, String, String)>(&sql);
+        for s in scopes {
+            q = q.bind(s.to_string());
+        }
+        Ok(q.fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    user((r.0, r.1, r.2, r.3, r.4)),
+                    RoleRow {
+                        role: r.5,
+                        scope: r.6,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// The account of a live session and the session's CSRF token.
     pub async fn session_user(
         &self,

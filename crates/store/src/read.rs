@@ -191,11 +191,11 @@ impl Store {
         Ok(items)
     }
 
-    /// The district of a published school, or `None` when no school has
-    /// that id.
-    pub async fn school_district(&self, rcdts: &str) -> Result<Option<String>> {
+    /// A published school's name and district, or `None` when no school
+    /// has that id.
+    pub async fn school_place(&self, rcdts: &str) -> Result<Option<(String, String)>> {
         Ok(
-            sqlx::query_scalar("SELECT district FROM schools WHERE rcdts = $1")
+            sqlx::query_as("SELECT name, district FROM schools WHERE rcdts = $1")
                 .bind(rcdts.to_string())
                 .fetch_optional(&self.pool)
                 .await?,

@@ -515,6 +515,39 @@ fn scope_link(g: &Grant) -> Markup {
     }
 }
 
+/// Who holds roles for a school and its district.
+pub async fn school_people(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+) -> Response {
+    let path = format!("/schools/{rcdts}/people");
+    match accounts::school_people(&app.state, &app.store, c.actor.as_ref(), &rcdts).await {
+        Ok((school, name, people)) => respond(
+            StatusCode::OK,
+            page(
+                "People with access",
+                html! {
+                    (account_bar(&c))
+                    p { a href={"/schools/" (school)} { "← The school's profile" } }
+                    h1 { "Who has access to " (name) }
+                    p.muted { "People holding a role for the school (" (school) ") or for its district." }
+                    @if people.is_empty() { p.muted { "No one yet. A state administrator invites people from the users page." } } @else {
+                        div.table-wrap { table {
+                            thead { tr { th scope="col" { "Person" } th scope="col" { "Role" } } }
+                            tbody { @for p in &people { tr {
+                                td { (p.name) br; span.source { (p.email) } }
+                                td { (p.grant.role.label()) (scope_link(&p.grant)) }
+                            } } }
+                        } }
+                    }
+                },
+            ),
+        ),
+        Err(e) => refusal(e, &path),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct AccountQuery {
     pub changed: Option<String>,
@@ -537,7 +570,12 @@ fn account_page(
                 dt { "E-mail address" } dd { (a.email) }
                 dt { "Roles" } dd {
                     @if a.grants.is_empty() { span.muted { "none yet" } }
-                    ul { @for g in &a.grants { li { (g.role.label()) (scope_link(g)) } } }
+                    ul { @for g in &a.grants { li {
+                        (g.role.label()) (scope_link(g))
+                        @if let (Some(s), accounts::ScopeKind::School) = (&g.scope, g.role.scope_kind()) {
+                            " · " a href={"/schools/" (s) "/people"} { "people with access" }
+                        }
+                    } } }
                 }
             }
             h2 { "Change your password" }

@@ -23,6 +23,9 @@ pub enum Audience {
     LinkHolder,
     /// Anyone signed in.
     SignedIn,
+    /// Those who may act for the school in the path (state, its
+    /// district's leaders, its own leaders).
+    ForSchool,
     /// State administrators.
     StateAdmin,
 }
@@ -89,6 +92,7 @@ routes! {
     get "/invitations/{secret}" Page LinkHolder => account_pages::link_form,
     post "/invitations/{secret}" Page LinkHolder => account_pages::use_link,
     get "/account" Page SignedIn => account_pages::account,
+    get "/schools/{rcdts}/people" Page ForSchool => account_pages::school_people,
     post "/account/password" Page SignedIn => account_pages::change_password,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,

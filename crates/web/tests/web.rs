@@ -568,6 +568,7 @@ struct Caller {
     /// `None`: signed out.
     email: Option<String>,
     role: Option<empower_app::accounts::Role>,
+    scope: Option<String>,
 }
 
 /// What a route's answer says about the caller's right to it.
@@ -585,6 +586,9 @@ enum Expect {
     Anyone,
     SignedIn,
     Roles(&'static [empower_app::accounts::Role]),
+    /// The state, the leaders of the school's district, the school's own
+    /// leaders.
+    ForSchool,
 }
 
 struct Case {
@@ -640,6 +644,7 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             label: "signed out",
             email: None,
             role: None,
+            scope: None,
         }];
         for (label, role, scope) in [
             ("state-admin", Role::StateAdmin, None),
@@ -684,6 +689,7 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                 label,
                 email: Some(email),
                 role: Some(role),
+                scope: scope.cloned(),
             });
         }
         // The record the administration routes act on.
@@ -816,6 +822,13 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                 "/account".into(),
                 String::new(),
                 Expect::SignedIn,
+            ),
+            (
+                "GET",
+                "/schools/{rcdts}/people",
+                format!("/schools/{}/people", here.rcdts),
+                String::new(),
+                Expect::ForSchool,
             ),
             (
                 "POST",
@@ -1017,6 +1030,18 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                     (Expect::SignedIn, Some(_)) => Outcome::Allowed,
                     (Expect::Roles(roles), Some(r)) if roles.contains(r) => Outcome::Allowed,
                     (Expect::Roles(_), Some(_)) => Outcome::Forbidden,
+                    (Expect::ForSchool, Some(r)) => {
+                        let scope = caller.scope.as_deref();
+                        let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
+                            || (*r == Role::DistrictLeader
+                                && scope == Some(here.district.as_str()))
+                            || (*r == Role::SchoolLeader && scope == Some(here.rcdts.as_str()));
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
                 };
                 assert_eq!(
                     outcome, expected,
