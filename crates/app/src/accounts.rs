@@ -563,6 +563,12 @@ pub async fn remove_role(
     Ok(())
 }
 
+/// Who the caller is (`GET /api/v1/me`, the account page).
+pub fn me(actor: Option<&Actor>) -> Result<&Actor, AppError> {
+    policy::own_account(actor)?;
+    actor.ok_or(AppError::SignInRequired)
+}
+
 /// The person behind a live session, and the session's CSRF token.
 pub async fn session_actor(
     store: &Store,
@@ -1253,6 +1259,49 @@ pub async fn audit_log(
 ) -> Result<Page<AuditRecord>, AppError> {
     policy::read_audit(actor)?;
     Ok(store.audit(filter, page).await?)
+}
+
+/// An audit search as people and scripts write it: every filter text,
+/// `since` an RFC 3339 instant or a date.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// Searches the audit log: who may read it is decided before the search
+/// is even checked, so a caller without the right learns nothing else.
+pub async fn search_audit(
+    store: &Store,
+    actor: Option<&Actor>,
+    query: &AuditQuery,
+) -> Result<(AuditFilter, Page<AuditRecord>), AppError> {
+    policy::read_audit(actor)?;
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let since = match text(&query.since) {
+        Some(s) => Some(crate::clock::parse_instant("since", &s)?),
+        None => None,
+    };
+    let page = crate::public::page(query.page, query.per_page)?;
+    let filter = AuditFilter {
+        entity: text(&query.entity),
+        entity_id: text(&query.entity_id),
+        actor: text(&query.actor).map(|a| a.to_lowercase()),
+        action: text(&query.action),
+        since,
+    };
+    let found = audit_log(store, actor, &filter, page).await?;
+    Ok((filter, found))
 }
 
 /// One demonstration account per role (`empower serve --demo`).

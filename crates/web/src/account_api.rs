@@ -8,8 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use empower_app::accounts;
-use empower_app::clock::{parse_instant, rfc3339};
-use empower_store::AuditFilter;
+use empower_app::clock::rfc3339;
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /api/v1/tokens`. Fields arrive as JSON values and
@@ -79,8 +78,7 @@ struct RoleOut {
 
 pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let actor = api_caller(&app, &headers).await?;
-    empower_app::policy::own_account(actor.as_ref())?;
-    let actor = actor.ok_or_else(|| ApiError::from(empower_app::AppError::SignInRequired))?;
+    let actor = accounts::me(actor.as_ref())?.clone();
     Ok(Json(Me {
         roles: actor
             .grants
@@ -108,31 +106,17 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
-    pub fn filter(&self) -> Result<(AuditFilter, empower_store::SchoolPage), ApiError> {
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let since = match text(&self.since) {
-            Some(s) => Some(parse_instant("since", &s)?),
-            None => None,
-        };
-        let page = empower_app::public::page(
-            crate::api::number("page", &self.page)?,
-            crate::api::number("per_page", &self.per_page)?,
-        )?;
-        Ok((
-            AuditFilter {
-                entity: text(&self.entity),
-                entity_id: text(&self.entity_id),
-                actor: text(&self.actor).map(|a| a.to_lowercase()),
-                action: text(&self.action),
-                since,
-            },
-            page,
-        ))
+    /// The query as the use case takes it (page numbers checked here).
+    pub fn request(&self) -> Result<accounts::AuditQuery, ApiError> {
+        Ok(accounts::AuditQuery {
+            entity: self.entity.clone(),
+            entity_id: self.entity_id.clone(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            since: self.since.clone(),
+            page: crate::api::number("page", &self.page)?,
+            per_page: crate::api::number("per_page", &self.per_page)?,
+        })
     }
 }
 
@@ -170,10 +154,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let actor = api_caller(&app, &headers).await?;
-    // Who may read it is decided before the query is even checked.
-    empower_app::policy::read_audit(actor.as_ref())?;
-    let (filter, page) = q.filter()?;
-    let found = accounts::audit_log(&app.store, actor.as_ref(), &filter, page).await?;
+    let (_, found) = accounts::search_audit(&app.store, actor.as_ref(), &q.request()?).await?;
     Ok(Json(empower_store::Page {
         items: found
             .items

@@ -596,11 +596,9 @@ fn account_page(
 }
 
 pub async fn account(c: PageCaller, Query(q): Query<AccountQuery>) -> Response {
-    if let Err(e) = empower_app::policy::own_account(c.actor.as_ref()) {
-        return refusal(e, "/account");
-    }
-    let Some(a) = &c.actor else {
-        return refusal(AppError::SignInRequired, "/account");
+    let a = match accounts::me(c.actor.as_ref()) {
+        Ok(a) => a,
+        Err(e) => return refusal(e, "/account"),
     };
     let notice = q
         .changed
@@ -1039,18 +1037,19 @@ pub async fn audit(
     c: PageCaller,
     Query(q): Query<crate::account_api::AuditQuery>,
 ) -> Response {
-    if let Err(e) = empower_app::policy::read_audit(c.actor.as_ref()) {
-        return refusal(e, "/admin/audit");
-    }
-    let (filter, pg) = match q.filter() {
-        Ok(x) => x,
+    let request = match q.request() {
+        Ok(r) => r,
         Err(e) => return message_page(e.status, "Not a valid filter", &e.detail),
     };
-    let found = match accounts::audit_log(&app.store, c.actor.as_ref(), &filter, pg).await {
-        Ok(f) => f,
+    let found = match accounts::search_audit(&app.store, c.actor.as_ref(), &request).await {
+        Ok((_, f)) => f,
+        Err(e @ AppError::Invalid { .. }) => {
+            let e = ApiError::from(e);
+            return message_page(e.status, "Not a valid filter", &e.detail);
+        }
         Err(e) => return refusal(e, "/admin/audit"),
     };
-    let pages = found.total.div_ceil(u64::from(pg.per_page)).max(1);
+    let pages = found.total.div_ceil(u64::from(found.per_page)).max(1);
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let link = |p: u32| {
         let mut params: Vec<String> = [
