@@ -162,7 +162,7 @@ mod layering {
     /// ARCHITECTURE.md's invariants, checked on the manifests.
     #[test]
     fn engines_import_no_reader_store_or_web_and_only_renderers_know_json() {
-        for engine in ["accountability", "peers"] {
+        for engine in ["accountability", "peers", "partners"] {
             for dep in dependencies(engine) {
                 assert!(
                     ["empower-model", "empower-rules"].contains(&dep.as_str())
@@ -181,6 +181,7 @@ mod layering {
             "rules",
             "accountability",
             "peers",
+            "partners",
             "ingest",
             "states",
             "synth",

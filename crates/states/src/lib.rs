@@ -11,6 +11,7 @@
 
 use empower_ingest::Layout;
 use empower_model::MeasureCatalogue;
+pub use empower_partners::PlpRules;
 use empower_peers::HpRules;
 use empower_rules::AccountabilityRules;
 use serde::Deserialize;
@@ -56,6 +57,50 @@ pub struct Manifest {
     #[serde(default)]
     pub extract: Vec<ExtractGroup>,
     pub public: Public,
+    /// The Peer Learning Partners program, where the state runs it.
+    #[serde(default)]
+    pub partners: Option<PartnersFiles>,
+}
+
+/// `[partners]` of the manifest.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnersFiles {
+    /// The program's rules (rounds, vocabularies, ranking).
+    pub rules: String,
+    /// The regions partners choose to serve.
+    pub regions: String,
+}
+
+/// A region of the state (Illinois: ROE / ISC, the first two RCDTS
+/// characters).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionsFile {
+    region: Vec<Region>,
+}
+
+/// The Peer Learning Partners program's rules and regions.
+#[derive(Clone, Debug)]
+pub struct Partners {
+    pub rules: PlpRules,
+    pub regions: Vec<Region>,
+}
+
+impl Partners {
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.name.as_str())
+    }
 }
 
 /// What the public may see.
@@ -126,6 +171,7 @@ pub struct State {
     pub layouts: Vec<Layout>,
     pub rules: Vec<RulesFile>,
     pub higher_performing: HpRules,
+    pub partners: Option<Partners>,
     /// The bundled extract: (year, files) groups, as the manifest lists.
     pub extract: Vec<(Option<u16>, Vec<ExtractFile>)>,
 }
@@ -313,6 +359,10 @@ impl StateFiles {
         higher_performing
             .check_measures(&catalogue)
             .map_err(|e| StateError::Invalid(format!("{}: {e}", name(hp_path))))?;
+        let partners = match &manifest.partners {
+            Some(p) => Some(self.load_partners(state, p, &rules, by)?),
+            None => None,
+        };
         let mut extract = Vec::new();
         for g in &manifest.extract {
             let mut files = Vec::new();
@@ -341,6 +391,40 @@ impl StateFiles {
             layouts,
             rules,
             higher_performing,
+            partners,
+        })
+    }
+
+    /// The program's rules and regions, checked: every indicator of every
+    /// accountability rules file maps to a priority area.
+    fn load_partners(
+        &self,
+        state: &str,
+        files: &PartnersFiles,
+        accountability: &[RulesFile],
+        by: &str,
+    ) -> Result<Partners, StateError> {
+        let name = |p: &str| format!("states/{state}/{p}");
+        let rules = PlpRules::parse(self.file(state, &files.rules, by)?, &name(&files.rules))
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
+        let regions: RegionsFile = toml::from_str(self.file(state, &files.regions, by)?)
+            .map_err(|e| StateError::Invalid(format!("{}: {e}", name(&files.regions))))?;
+        for r in accountability {
+            for band in r.rules.bands.values() {
+                for indicator in band.indicators.keys() {
+                    if !rules.indicator_area.map.contains_key(indicator) {
+                        return Err(StateError::Invalid(format!(
+                            "{}: indicator_area.map has no `{indicator}`, an indicator of {}",
+                            name(&files.rules),
+                            r.path
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Partners {
+            rules,
+            regions: regions.region,
         })
     }
 }
@@ -359,6 +443,10 @@ mod tests {
         assert!(il.rules_for(2017).is_none());
         assert!(il.layouts.len() >= 4);
         assert_eq!(il.higher_performing.window_years, 3);
+        let partners = il.partners.as_ref().unwrap();
+        assert_eq!(partners.regions.len(), 41);
+        assert_eq!(partners.region_name("15"), Some("City of Chicago"));
+        assert_eq!(partners.rules.priority_area.len(), 3);
     }
 
     #[test]
@@ -387,12 +475,24 @@ mod tests {
             "extract/title1-2019.csv",
             "extract/k8-panel-2018-2020.csv",
             "extract/explorer-2025.csv",
+            "partners/plp.toml",
+            "partners/regions.toml",
         ] {
             copy(&src.join(f), &dir.join("il").join(f));
         }
         let files = StateFiles::from_dir(&dir).unwrap();
         assert_eq!(files.states(), vec!["il"]);
         assert!(files.load("il").is_ok());
+        // An indicator the partners' area map does not know: refused, named.
+        let plp = std::fs::read_to_string(dir.join("il/partners/plp.toml")).unwrap();
+        std::fs::write(
+            dir.join("il/partners/plp.toml"),
+            plp.replace("on_track = \"governance-management\"\n", ""),
+        )
+        .unwrap();
+        let e = StateFiles::from_dir(&dir).unwrap().load("il").unwrap_err();
+        assert!(e.to_string().contains("indicator_area.map has no `on_track`"), "{e}");
+        std::fs::write(dir.join("il/partners/plp.toml"), plp).unwrap();
         // A second file for 2019 on: refused.
         copy(
             &src.join("accountability/2019.toml"),
