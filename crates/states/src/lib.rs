@@ -491,7 +491,11 @@ mod tests {
         )
         .unwrap();
         let e = StateFiles::from_dir(&dir).unwrap().load("il").unwrap_err();
-        assert!(e.to_string().contains("indicator_area.map has no `on_track`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("indicator_area.map has no `on_track`"),
+            "{e}"
+        );
         std::fs::write(dir.join("il/partners/plp.toml"), plp).unwrap();
         // A second file for 2019 on: refused.
         copy(

@@ -421,7 +421,7 @@ fn link(r: LinkDbRow) -> LinkRow {
 /// records, committed together. Dropped without `commit`, nothing
 /// happened.
 pub struct Write {
-    tx: sqlx::Transaction<'static, Any>,
+    pub(crate) tx: sqlx::Transaction<'static, Any>,
 }
 
 /// A record for the audit log: who, when, what, which record, before and

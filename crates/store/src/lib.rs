@@ -10,11 +10,13 @@
 //! publication replaces the previous one in one transaction.
 
 mod accounts;
+mod partners;
 mod published;
 mod read;
 pub mod testing;
 
 pub use accounts::*;
+pub use partners::*;
 pub use published::*;
 pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};
 

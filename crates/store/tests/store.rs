@@ -507,3 +507,134 @@ async fn accounts_sessions_tokens_and_links_on_every_backend() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn partner_rounds_applications_and_engagements_on_every_backend() {
+    for db in TestDatabase::each("partners").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        let fields = ApplicationFields {
+            regions: vec!["01".into(), "15".into()],
+            priority_areas: vec!["culture-climate".into()],
+            services: vec!["needs-assessment".into()],
+            capacity: 2,
+            contacts: vec![Contact {
+                name: "Pat".into(),
+                email: "pat@example.org".into(),
+                phone: "217-555-0100".into(),
+            }],
+            evidence: Evidence {
+                sustained_success: "Three years of growth".into(),
+                ..Default::default()
+            },
+        };
+        let mut w = store.write().await.unwrap();
+        let coordinator = w
+            .insert_user("cy@example.org", "Cy", None, 1)
+            .await
+            .unwrap()
+            .id;
+        let round = w
+            .insert_round(
+                "PLP 2018-2019",
+                "2018-11-01",
+                "2019-01-15",
+                "2019-02-15",
+                None,
+                10,
+            )
+            .await
+            .unwrap();
+        let id = w
+            .insert_application("010010010262002", round.id, &fields, None, 20)
+            .await
+            .unwrap()
+            .unwrap();
+        // One application per school and round.
+        assert!(w
+            .insert_application("010010010262002", round.id, &fields, None, 21)
+            .await
+            .unwrap()
+            .is_none());
+        w.commit().await.unwrap();
+        let a = store.application(id).await.unwrap().unwrap();
+        assert_eq!((a.status.as_str(), &a.fields), ("draft", &fields), "{b:?}");
+
+        let mut w = store.write().await.unwrap();
+        let mut changed = fields.clone();
+        changed.capacity = 3;
+        w.update_application(id, &changed, 30).await.unwrap();
+        assert!(w
+            .move_application(id, "draft", "submitted", 31)
+            .await
+            .unwrap());
+        assert!(!w
+            .move_application(id, "draft", "submitted", 32)
+            .await
+            .unwrap());
+        w.record_submission(id, &snapshot(&"facts"), 31)
+            .await
+            .unwrap();
+        assert!(w
+            .move_application(id, "submitted", "approved", 40)
+            .await
+            .unwrap());
+        w.record_decision(id, "strong evidence", coordinator, 40)
+            .await
+            .unwrap();
+        assert!(w.flag_for_review(id, "now Targeted", 50).await.unwrap());
+        assert!(!w.flag_for_review(id, "again", 51).await.unwrap());
+        let e = w
+            .insert_engagement(
+                "020010010262001",
+                id,
+                "culture-climate",
+                "2019-03-01",
+                "2019-06-30",
+                "MOU",
+                250_000,
+                "coaching",
+                None,
+                60,
+            )
+            .await
+            .unwrap();
+        assert!(w.accept_engagement(e, coordinator, 61).await.unwrap());
+        assert!(!w.accept_engagement(e, coordinator, 62).await.unwrap());
+        w.commit().await.unwrap();
+
+        let a = store.application(id).await.unwrap().unwrap();
+        assert_eq!(a.status, "approved");
+        assert_eq!(a.fields.capacity, 3);
+        assert_eq!(a.review_reason.as_deref(), Some("now Targeted"));
+        assert_eq!(a.decision_reason.as_deref(), Some("strong evidence"));
+        assert_eq!(
+            store
+                .applications(None, Some("approved"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(store
+            .applications(Some("999999999999999"), None)
+            .await
+            .unwrap()
+            .is_empty());
+        let es = store.engagements(None, Some(id)).await.unwrap();
+        assert_eq!(
+            (es.len(), es[0].status.as_str(), es[0].budget_cents),
+            (1, "accepted", 250_000)
+        );
+        assert_eq!(
+            store
+                .engagements(Some("020010010262001"), None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(store.rounds().await.unwrap()[0].due_on, "2019-01-15");
+        db.finish().await;
+    }
+}
