@@ -412,7 +412,7 @@ impl By<'_> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Write,
     by: &By<'_>,
     action: &str,

@@ -15,6 +15,7 @@
 pub mod accountability;
 pub mod accounts;
 pub mod clock;
+pub mod partners;
 pub mod peers;
 pub mod policy;
 pub mod public;

@@ -70,6 +70,65 @@ pub fn see_school_people(
     act_for_school(actor, school, district)
 }
 
+/// Open Peer Learning Partner rounds.
+pub fn manage_partner_rounds(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_admin(actor, "open Peer Learning Partner rounds")
+}
+
+/// Apply for a school to become a Peer Learning Partner: its own school
+/// leaders only.
+pub fn apply_as_partner(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds_for(Role::SchoolLeader, school) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a school leader of school {school} may apply for it"
+        )))
+    }
+}
+
+/// Approve or decline partner applications.
+pub fn decide_partner_applications(actor: Option<&Actor>) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds(Role::StateAdmin) || actor.holds(Role::StateCoordinator) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only a state coordinator or administrator decides partner applications".into(),
+        ))
+    }
+}
+
+/// Record an engagement for a school of `district`: the state, or the
+/// district's leaders.
+pub fn record_engagement(actor: Option<&Actor>, district: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds(Role::StateAdmin)
+        || actor.holds(Role::StateCoordinator)
+        || actor.holds_for(Role::DistrictLeader, district)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only the state or a leader of district {district} records its schools' engagements"
+        )))
+    }
+}
+
+/// Accept an engagement offered to the partner school `partner`: its
+/// partner contacts.
+pub fn accept_engagement(actor: Option<&Actor>, partner: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds_for(Role::PartnerContact, partner) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a partner contact of school {partner} accepts its engagements"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

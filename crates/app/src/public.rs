@@ -52,6 +52,15 @@ pub struct SchoolFilter {
     pub year: Option<u16>,
 }
 
+/// The designation of record of the latest year a school has one: its
+/// current designation (platform.md).
+pub fn current_designation(designations: &[DesignationRef]) -> Option<&DesignationRef> {
+    designations
+        .iter()
+        .filter(|d| d.of_record)
+        .max_by_key(|d| d.year)
+}
+
 /// Every published school with its designations, held in memory until
 /// the next publication: the public pages and API search it without a
 /// query per request.

@@ -232,6 +232,24 @@ pub async fn import(
         if p.changed { "published" } else { "unchanged" },
         p.summary
     );
+    if p.changed {
+        // Approved partners whose designation dropped go to the state's
+        // review queue (partners.md), never silently kept or dropped.
+        let cache = empower_app::public::DirectoryCache::default();
+        let flagged = empower_app::partners::flag_dropped_partners(
+            state,
+            &cache,
+            store,
+            Clock::system().now(),
+        )
+        .await?;
+        if !flagged.is_empty() {
+            eprintln!(
+                "{} approved partner(s) flagged for review: their designation of record is no longer eligible",
+                flagged.len()
+            );
+        }
+    }
     Ok(())
 }
 

@@ -30,13 +30,7 @@ pub fn not_found_page(detail: &str) -> Response {
     error_page(ApiError::not_found(detail))
 }
 
-/// The designation of record of the latest year a school has one.
-pub(crate) fn current(designations: &[DesignationRef]) -> Option<&DesignationRef> {
-    designations
-        .iter()
-        .filter(|d| d.of_record)
-        .max_by_key(|d| d.year)
-}
+pub(crate) use empower_app::public::current_designation as current;
 
 fn record_cell(s: &SchoolListItem) -> Markup {
     match current(&s.designations) {
