@@ -37,6 +37,16 @@ impl Clock {
     }
 }
 
+/// The calendar date of `secs` in the time zone `tz` (IANA name, e.g.
+/// `America/Chicago`): the date the state's rules mean.
+pub fn date_in(tz: &str, secs: i64) -> Result<jiff::civil::Date, AppError> {
+    let zone = jiff::tz::TimeZone::get(tz)
+        .map_err(|e| AppError::Refused(format!("`{tz}` is not a time zone: {e}")))?;
+    let t = jiff::Timestamp::from_second(secs)
+        .map_err(|e| AppError::Refused(format!("instant {secs}: {e}")))?;
+    Ok(t.to_zoned(zone).date())
+}
+
 /// An instant as RFC 3339 in UTC (`2026-11-30T08:51:43Z`).
 pub fn rfc3339(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
@@ -86,6 +96,18 @@ mod tests {
                 .starts_with("since: `yesterday` is not an instant"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn dates_are_the_state_s_calendar_dates() {
+        // 2027-01-16 03:00 UTC is still January 15 in Chicago.
+        let t = parse_instant("now", "2027-01-16T03:00:00Z").unwrap();
+        assert_eq!(
+            date_in("America/Chicago", t).unwrap().to_string(),
+            "2027-01-15"
+        );
+        assert_eq!(date_in("UTC", t).unwrap().to_string(), "2027-01-16");
+        assert!(date_in("Mars/Olympus", t).is_err());
     }
 
     #[test]

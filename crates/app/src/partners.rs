@@ -110,6 +110,32 @@ pub fn default_round(
     rules.default_round(start).map_err(AppError::Refused)
 }
 
+/// The demonstration's round (`serve --demo`): the default round of the
+/// school year `now` falls in, in the state's time zone.
+pub async fn demo_round(
+    state: &State,
+    store: &Store,
+    admin: &Actor,
+    now: i64,
+) -> Result<Option<RoundRow>, AppError> {
+    let Some(partners) = state.partners.as_ref() else {
+        return Ok(None);
+    };
+    let today = crate::clock::date_in(&state.manifest.time_zone, now)?;
+    let (name, d) = default_round(&partners.rules, today)?;
+    create_round(
+        store,
+        Some(admin),
+        &name,
+        &d.opens_on.to_string(),
+        &d.due_on.to_string(),
+        &d.decision_on.to_string(),
+        now,
+    )
+    .await
+    .map(Some)
+}
+
 // ---------------------------------------------------------------- applications
 
 /// Checks what an applicant chose against the program's vocabularies.
@@ -1184,7 +1210,8 @@ mod tests {
                 .await
                 .unwrap_err();
             assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
-            // Roles are read at sign-in: sign the contact in again.
+            // The actor above was read before the approval made it a
+            // partner contact: read it again, as the next request would.
             let contact = accounts::sign_in(
                 store,
                 &settings,

@@ -133,17 +133,33 @@ pub async fn serve(store: Store, state: State, options: ServeOptions<'_>) -> Res
     if options.demo {
         let made = accounts::demo_users(&state, &store, &settings, clock.now()).await?;
         let mut out = std::io::stdout().lock();
-        for u in made {
+        for u in &made {
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}",
                 u.role.as_str(),
                 u.email,
                 u.password,
-                u.scope.unwrap_or_default()
+                u.scope.clone().unwrap_or_default()
             )?;
         }
         out.flush()?;
+        // Each program's demonstration records.
+        let admin = made
+            .iter()
+            .find(|u| u.role == accounts::Role::StateAdmin)
+            .context("the demo has no state administrator")?;
+        let admin = accounts::sign_in(
+            &store,
+            &settings,
+            &admin.email,
+            &admin.password,
+            "demo",
+            clock.now(),
+        )
+        .await?
+        .actor;
+        empower_app::partners::demo_round(&state, &store, &admin, clock.now()).await?;
     }
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     eprintln!("empower is serving on http://{addr} (ctrl-c stops it)");

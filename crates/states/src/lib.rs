@@ -57,6 +57,9 @@ pub struct Manifest {
     #[serde(default)]
     pub extract: Vec<ExtractGroup>,
     pub public: Public,
+    /// The time zone whose calendar dates the rules name (deadlines,
+    /// round dates), e.g. `America/Chicago`.
+    pub time_zone: String,
     /// The Peer Learning Partners program, where the state runs it.
     #[serde(default)]
     pub partners: Option<PartnersFiles>,

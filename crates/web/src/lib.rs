@@ -10,6 +10,7 @@ mod download;
 mod error;
 mod metrics;
 mod pages;
+mod partner_api;
 mod render;
 mod routes;
 

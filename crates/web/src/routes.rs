@@ -2,8 +2,8 @@
 //! built from and the authorization matrix test reads: a route added
 //! here without a matrix entry fails that test.
 
-use crate::{account_api, account_pages, api, download, metrics, pages, AppState};
-use axum::routing::{get, post, MethodRouter};
+use crate::{account_api, account_pages, api, download, metrics, pages, partner_api, AppState};
+use axum::routing::{get, patch, post, MethodRouter};
 
 /// Pages answer HTML (a refused signed-out request is sent to the sign-in
 /// page); the API answers JSON (`401`/`403` problems).
@@ -28,6 +28,14 @@ pub enum Audience {
     ForSchool,
     /// State administrators.
     StateAdmin,
+    /// State coordinators and administrators.
+    State,
+    /// The school's own school leaders.
+    SchoolLeader,
+    /// The state, or the leaders of the school's district.
+    StateOrDistrict,
+    /// Those holding the partner-contact role of the partner concerned.
+    ForPartner,
 }
 
 /// One route: its method, path, surface and audience.
@@ -65,6 +73,7 @@ macro_rules! routes {
     };
     (@name get) => { "GET" };
     (@name post) => { "POST" };
+    (@name patch) => { "PATCH" };
 }
 
 routes! {
@@ -111,6 +120,15 @@ routes! {
     post "/api/v1/tokens" Api Anyone => account_api::create_token,
     get "/api/v1/me" Api SignedIn => account_api::me,
     get "/api/v1/audit" Api StateAdmin => account_api::audit,
+    post "/api/v1/partner-rounds" Api StateAdmin => partner_api::create_round,
+    post "/api/v1/partner-applications" Api SchoolLeader => partner_api::create_application,
+    patch "/api/v1/partner-applications/{id}" Api SchoolLeader => partner_api::update_application,
+    post "/api/v1/partner-applications/{id}/submit" Api SchoolLeader => partner_api::submit_application,
+    post "/api/v1/partner-applications/{id}/decision" Api State => partner_api::decide,
+    get "/api/v1/partners" Api Anyone => partner_api::directory,
+    get "/api/v1/schools/{rcdts}/partner-recommendations" Api Anyone => partner_api::recommendations,
+    post "/api/v1/engagements" Api StateOrDistrict => partner_api::create_engagement,
+    post "/api/v1/engagements/{id}/accept" Api ForPartner => partner_api::accept_engagement,
     get "/api/openapi.json" Api Anyone => api::openapi,
     // Operations.
     get "/healthz" Api Anyone => api::healthz,

@@ -589,6 +589,12 @@ enum Expect {
     /// The state, the leaders of the school's district, the school's own
     /// leaders.
     ForSchool,
+    /// The school's own school leaders only.
+    OwnSchoolLeader,
+    /// The state, or the leaders of the school's district.
+    StateOrDistrictLeader,
+    /// The partner school's own partner contacts.
+    OwnPartnerContact,
 }
 
 struct Case {
@@ -720,12 +726,78 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
         .await
         .unwrap()
         .actor;
+        // A round, a draft application of the callers' own school, and an
+        // engagement offered to it: what the program's routes act on.
+        let round = empower_app::partners::create_round(
+            &store,
+            Some(&admin),
+            "PLP",
+            "2020-01-01",
+            "2099-01-01",
+            "2099-02-01",
+            now,
+        )
+        .await
+        .unwrap();
+        let leader = accounts::sign_in(
+            &store,
+            &settings,
+            "school-leader@example.org",
+            PASSWORD,
+            "t",
+            now,
+        )
+        .await
+        .unwrap()
+        .actor;
+        let fields = empower_store::ApplicationFields {
+            regions: vec!["15".into()],
+            priority_areas: vec!["culture-climate".into()],
+            services: vec![],
+            capacity: 2,
+            contacts: vec![],
+            evidence: Default::default(),
+        };
+        let draft = empower_app::partners::create_application(
+            &state,
+            &store,
+            Some(&leader),
+            &here.rcdts,
+            round.id,
+            &fields,
+            now,
+        )
+        .await
+        .unwrap();
+        let mut w = store.write().await.unwrap();
+        let offered = w
+            .insert_engagement(
+                &there.rcdts,
+                draft.id,
+                "culture-climate",
+                "2027-03-01",
+                "2027-06-30",
+                "MOU",
+                0,
+                "",
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let application_body = format!(
+            r#"{{"school_rcdts": "{}", "round_id": {}, "regions": ["15"], "priority_areas": ["culture-climate"], "capacity": 2}}"#,
+            here.rcdts, round.id
+        );
+
         let app = empower_web::router(
             empower_web::AppState::new(store.clone(), state.clone())
                 .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
         );
 
         let admin_only: &[Role] = &[Role::StateAdmin];
+        let state_staff: &[Role] = &[Role::StateAdmin, Role::StateCoordinator];
         let mut n = 0;
         let cases = |method, pattern, uri: String, body: String, expect| Case {
             method,
@@ -907,6 +979,16 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                 String::new(),
                 Expect::Roles(admin_only),
             ),
+            // Engagements come before the applications: deciding the draft
+            // below approves it, which makes its school leader a partner
+            // contact (as the program says) and would change who may accept.
+            ("POST", "/api/v1/partner-rounds", "/api/v1/partner-rounds".into(), r#"{"name": "Round", "opens_on": "2026-11-01", "due_on": "2027-01-15", "decision_on": "2027-02-15"}"#.into(), Expect::Roles(admin_only)),
+            ("POST", "/api/v1/engagements", "/api/v1/engagements".into(), format!(r#"{{"school_rcdts": "{}", "partner_rcdts": "{}", "priority_area": "culture-climate", "starts_on": "2027-03-01", "ends_on": "2027-06-30", "agreement": "MOU", "budget_cents": 0}}"#, here.rcdts, there.rcdts), Expect::StateOrDistrictLeader),
+            ("POST", "/api/v1/engagements/{id}/accept", format!("/api/v1/engagements/{offered}/accept"), String::new(), Expect::OwnPartnerContact),
+            ("POST", "/api/v1/partner-applications", "/api/v1/partner-applications".into(), application_body.clone(), Expect::OwnSchoolLeader),
+            ("PATCH", "/api/v1/partner-applications/{id}", format!("/api/v1/partner-applications/{}", draft.id), application_body.clone(), Expect::OwnSchoolLeader),
+            ("POST", "/api/v1/partner-applications/{id}/submit", format!("/api/v1/partner-applications/{}/submit", draft.id), String::new(), Expect::OwnSchoolLeader),
+            ("POST", "/api/v1/partner-applications/{id}/decision", format!("/api/v1/partner-applications/{}/decision", draft.id), r#"{"decision": "approved", "reason": "strong"}"#.into(), Expect::Roles(state_staff)),
         ] {
             all.push(cases(method, pattern, uri, body, expect));
         }
@@ -1030,6 +1112,34 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                     (Expect::SignedIn, Some(_)) => Outcome::Allowed,
                     (Expect::Roles(roles), Some(r)) if roles.contains(r) => Outcome::Allowed,
                     (Expect::Roles(_), Some(_)) => Outcome::Forbidden,
+                    (Expect::OwnSchoolLeader, Some(r)) => {
+                        if *r == Role::SchoolLeader
+                            && caller.scope.as_deref() == Some(here.rcdts.as_str())
+                        {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::OwnPartnerContact, Some(r)) => {
+                        if *r == Role::PartnerContact
+                            && caller.scope.as_deref() == Some(here.rcdts.as_str())
+                        {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::StateOrDistrictLeader, Some(r)) => {
+                        let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
+                            || (*r == Role::DistrictLeader
+                                && caller.scope.as_deref() == Some(here.district.as_str()));
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
                     (Expect::ForSchool, Some(r)) => {
                         let scope = caller.scope.as_deref();
                         let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
