@@ -138,6 +138,22 @@ pub async fn demo_round(
 
 // ---------------------------------------------------------------- applications
 
+/// What an applicant chose, each list in order without repeats.
+fn normalized(f: &ApplicationFields) -> ApplicationFields {
+    let tidy = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.trim().to_string()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    ApplicationFields {
+        regions: tidy(&f.regions),
+        priority_areas: tidy(&f.priority_areas),
+        services: tidy(&f.services),
+        ..f.clone()
+    }
+}
+
 /// Checks what an applicant chose against the program's vocabularies.
 pub fn check_fields(partners: &Partners, f: &ApplicationFields) -> Result<(), AppError> {
     if f.regions.is_empty() {
@@ -304,6 +320,7 @@ pub async fn create_application(
     if store.round(round_id).await?.is_none() {
         return Err(invalid("round_id", format!("there is no round {round_id}")));
     }
+    let fields = &normalized(fields);
     check_fields(partners, fields)?;
     let mut tx = store.write().await?;
     let id = tx
@@ -355,6 +372,7 @@ pub async fn update_application(
             before.status
         )));
     }
+    let fields = &normalized(fields);
     check_fields(partners, fields)?;
     let mut tx = store.write().await?;
     tx.update_application(id, fields, now).await?;
@@ -1084,6 +1102,15 @@ mod tests {
             .await
             .unwrap();
             assert_eq!(app.status, "draft");
+            // Repeats are dropped and lists kept in order.
+            let repeated = ApplicationFields {
+                regions: vec!["15".into(), "01".into(), "15".into()],
+                ..fields()
+            };
+            let app = update_application(&state, store, Some(payson), app.id, &repeated, T0)
+                .await
+                .unwrap();
+            assert_eq!(app.fields.regions, ["01", "15"]);
 
             // A Targeted school cannot submit: 422 with the reason.
             let draft = create_application(

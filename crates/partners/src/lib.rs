@@ -457,7 +457,7 @@ pub fn recommend(
                 _ => add(
                     "similar-demographics",
                     0.0,
-                    "not comparable on the similar-schools model (another band or school type, or predictors missing)".into(),
+                    "not among the school's most similar schools (similar-schools model)".into(),
                 ),
             }
 

@@ -11,6 +11,7 @@ mod error;
 mod metrics;
 mod pages;
 mod partner_api;
+mod partner_pages;
 mod render;
 mod routes;
 

@@ -230,7 +230,8 @@ fn profile(p: &SchoolProfile) -> Markup {
             @if let Some(e) = p.enrollment { dt { "Enrolment" } dd { (num(Some(e), 0)) @if let Some(y) = p.profile_year { " (" (y) ")" } } }
             dt { "Support status" } dd {
                 @match &p.status {
-                    Some(st) => { (badge(Some(&st.status))) " since " (st.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if let Some(t) = &st.term { ", term: " (t) } }
+                    Some(st) => { (badge(Some(&st.status))) " since " (st.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if let Some(t) = &st.term { ", term: " (t) }
+                        " · " a href={"/schools/" (s.rcdts) "/partners"} { "Peer Learning Partners that fit it" } }
                     None => { "not in support" }
                 }
             }

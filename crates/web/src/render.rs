@@ -13,7 +13,9 @@ a { color: var(--accent); }
 a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
 header.site { background: #0f2f57; color: #fff; padding: .75rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: baseline; }
 header.site a { color: #fff; text-decoration: none; font-weight: 600; }
-header.site nav a { font-weight: 400; margin-right: 1rem; text-decoration: underline; }
+header.site nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+header.site nav a { font-weight: 400; text-decoration: underline; }
+ul.reasons li { margin: .25rem 0; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: .5rem 0; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
 .muted { color: var(--muted); }
@@ -95,6 +97,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
                         a href="/" { "Schools" }
                         a href="/districts" { "Districts" }
                         a href="/improved" { "Improved" }
+                        a href="/partners" { "Partners" }
                         a href="/api/v1/schools" { "API" }
                         a href="/account" { "Account" }
                     }

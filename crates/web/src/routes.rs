@@ -2,7 +2,9 @@
 //! built from and the authorization matrix test reads: a route added
 //! here without a matrix entry fails that test.
 
-use crate::{account_api, account_pages, api, download, metrics, pages, partner_api, AppState};
+use crate::{
+    account_api, account_pages, api, download, metrics, pages, partner_api, partner_pages, AppState,
+};
 use axum::routing::{get, patch, post, MethodRouter};
 
 /// Pages answer HTML (a refused signed-out request is sent to the sign-in
@@ -88,6 +90,8 @@ routes! {
     get "/districts.csv" Page Anyone => download::districts,
     get "/districts/{rcdts}/schools.csv" Page Anyone => download::district_schools,
     get "/improved.csv" Page Anyone => download::improved,
+    get "/partners" Page Anyone => partner_pages::directory,
+    get "/schools/{rcdts}/partners" Page Anyone => partner_pages::recommendations,
     // Accounts.
     get "/sign-in" Page Anyone => account_pages::sign_in_form,
     post "/sign-in" Page Anyone => account_pages::sign_in,

@@ -267,6 +267,7 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
             "/districts?q=payson".into(),
             format!("/districts/{did}"),
             "/improved".into(),
+            "/partners".into(),
             "/?q=payson&designation=Targeted&band=ES".into(),
         ] {
             let r = get(&app, &uri).await;
@@ -274,6 +275,14 @@ async fn the_public_api_and_pages_answer_on_every_backend() {
             assert!(r.content_type.starts_with("text/html"), "{uri}");
             assert!(r.body.contains("<html lang=\"en\">"));
         }
+        // A school's partners: ranked when it is in support, else said why.
+        let r = get(&app, &format!("/schools/{id}/partners")).await;
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {}",
+            r.status,
+            r.body
+        );
         let name = p["name"].as_str().unwrap();
         assert!(get(&app, &format!("/schools/{id}"))
             .await
