@@ -101,12 +101,7 @@ pub fn default_round(
     rules: &PlpRules,
     today: Date,
 ) -> Result<(String, engine::RoundDates), AppError> {
-    // A school year starts in July: July 2026 to June 2027 is 2026-2027.
-    let start = if today.month() >= 7 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let start = rules.school_year_of(today);
     rules.default_round(start).map_err(AppError::Refused)
 }
 
@@ -1312,7 +1307,7 @@ mod tests {
     }
 
     #[test]
-    fn the_school_year_of_a_date_starts_in_july() {
+    fn the_school_year_of_a_date_starts_in_the_rules_month() {
         let state = crate::rules::load_state("illinois", None).unwrap();
         let rules = &program(&state).unwrap().rules;
         let (name, d) = default_round(rules, day("2026-11-30")).unwrap();

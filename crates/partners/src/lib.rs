@@ -50,6 +50,8 @@ pub struct RoundDefaults {
     pub draft: bool,
     /// `{year}` and `{next}` are the school year's calendar years.
     pub name: String,
+    /// The month (1-12) a school year starts in.
+    pub school_year_starts: i8,
     pub opens: YearDay,
     pub due: YearDay,
     pub decision: YearDay,
@@ -173,6 +175,15 @@ impl PlpRules {
                 decision_on: date(self.round.decision)?,
             },
         ))
+    }
+
+    /// The first calendar year of the school year `today` falls in.
+    pub fn school_year_of(&self, today: Date) -> i16 {
+        if today.month() >= self.round.school_year_starts {
+            today.year()
+        } else {
+            today.year() - 1
+        }
     }
 
     pub fn is_priority_area(&self, code: &str) -> bool {

@@ -84,6 +84,19 @@ pub struct EngagementRow {
     pub accepted_at: Option<i64>,
 }
 
+type RoundDbRow = (i64, String, String, String, String, i64);
+
+fn round_row(r: RoundDbRow) -> RoundRow {
+    RoundRow {
+        id: r.0,
+        name: r.1,
+        opens_on: r.2,
+        due_on: r.3,
+        decision_on: r.4,
+        created_at: r.5,
+    }
+}
+
 const APPLICATION_COLUMNS: &str = "id, school_rcdts, round_id, status, regions, priority_areas, services, capacity, contacts, evidence, prefill, created_at, updated_at, submitted_at, decided_at, decision_reason, review_reason, flagged_at";
 
 #[derive(sqlx::FromRow)]
@@ -174,26 +187,22 @@ fn json<T: Serialize>(v: &T) -> String {
 impl Store {
     /// Every round, newest first.
     pub async fn rounds(&self) -> Result<Vec<RoundRow>> {
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<RoundDbRow> = sqlx::query_as(
             "SELECT id, name, opens_on, due_on, decision_on, created_at FROM partner_rounds ORDER BY opens_on DESC, id DESC",
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RoundRow {
-                id: r.0,
-                name: r.1,
-                opens_on: r.2,
-                due_on: r.3,
-                decision_on: r.4,
-                created_at: r.5,
-            })
-            .collect())
+        Ok(rows.into_iter().map(round_row).collect())
     }
 
     pub async fn round(&self, id: i64) -> Result<Option<RoundRow>> {
-        Ok(self.rounds().await?.into_iter().find(|r| r.id == id))
+        let row: Option<RoundDbRow> = sqlx::query_as(
+            "SELECT id, name, opens_on, due_on, decision_on, created_at FROM partner_rounds WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(round_row))
     }
 
     pub async fn application(&self, id: i64) -> Result<Option<ApplicationRow>> {

@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::auth::{self, ClientAddress, PageCaller};
+use crate::pages::encode;
 use crate::render::{page, respond};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
@@ -75,17 +76,6 @@ fn message_page(status: StatusCode, title: &str, detail: &str) -> Response {
             html! { h1 { (title) } p { (detail) } p { a href="/" { "Search the schools" } } },
         ),
     )
-}
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The jar with the signed-out CSRF cookie set where it was missing.
