@@ -84,17 +84,36 @@ try {
   check(await page.getByText("Deciding rule").first().isVisible(), "the explanation gives the deciding rule");
   await shoot(page, "explanation");
 
-  if (process.env.EMPOWER_DEMO) await accounts(process.env.EMPOWER_DEMO);
+  if (process.env.EMPOWER_DEMO) {
+    await accounts(process.env.EMPOWER_DEMO);
+    await partnersProgram(process.env.EMPOWER_DEMO);
+  }
 } finally {
   await browser.close();
 }
-async function accounts(demoFile) {
-  const demo = Object.fromEntries(
+function readDemo(demoFile) {
+  return Object.fromEntries(
     readFileSync(demoFile, "utf8").trim().split("\n").map((line) => {
       const [role, email, password, scope] = line.split("\t");
       return [role, { email, password, scope }];
     }),
   );
+}
+
+// A new browser context signed in as `who`; returns its page.
+async function signedIn(who) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("E-mail address").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/account$/);
+  return page;
+}
+
+async function accounts(demoFile) {
+  const demo = readDemo(demoFile);
   const admin = demo["state-admin"];
   check(admin !== undefined, "the demo printed a state administrator");
 
@@ -181,6 +200,149 @@ async function accounts(demoFile) {
   check(await other.getByRole("heading", { name: "Too many attempts" }).isVisible(), "the page says to wait");
   await shoot(other, "rate-limited");
   await otherContext.close();
+}
+
+// Peer Learning Partners: a school leader of a Commendable school applies
+// through the pages (district A-Z, school, prefilled form), attaches a
+// file and submits; the state approves from its queue; the partner is in
+// the directory and in the recommendations of the demo's Targeted school
+// with its reasons; a school leader of that Targeted school cannot
+// submit; the district records an engagement and the partner accepts it.
+async function partnersProgram(demoFile) {
+  const demo = readDemo(demoFile);
+  const partnerSchool = demo["partner-contact"].scope;
+  const targeted = demo["school-leader"].scope;
+  const region = targeted.slice(0, 2);
+
+  // The administrator invites a school leader of the Commendable school.
+  const admin = await signedIn(demo["state-admin"]);
+  const applicantEmail = `applicant-${Date.now()}@example.org`;
+  await admin.goto(`${base}/admin/users`);
+  await admin.getByLabel("E-mail address").fill(applicantEmail);
+  await admin.getByLabel("Name", { exact: true }).fill("Ada Applicant");
+  await admin.getByLabel("Role").selectOption("school-leader");
+  await admin.getByLabel(/^Scope/).fill(partnerSchool);
+  await admin.getByRole("button", { name: "Invite" }).click();
+  const link = (await admin.locator("code.link-text").textContent()).trim();
+  const applicantContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const applicant = await applicantContext.newPage();
+  await applicant.goto(link.replace(/^https?:\/\/[^/]+/, base));
+  await applicant.getByLabel(/^Password/).fill("ada's own long password");
+  await applicant.getByRole("button", { name: "Accept and sign in" }).click();
+  await applicant.waitForURL(/\/account$/);
+
+  // District A-Z, then the school, then the prefilled form.
+  await applicant.goto(`${base}/schools/${partnerSchool}`);
+  const districtHref = await applicant.locator("dl.facts a[href^='/districts/']").getAttribute("href");
+  const district = districtHref.split("/").pop();
+  await applicant.goto(`${base}/account`);
+  await applicant.getByRole("link", { name: "Partner applications" }).click();
+  await applicant.getByRole("link", { name: "Apply for your school" }).click();
+  check(await applicant.getByRole("heading", { name: "Districts A-Z" }).isVisible(), "the application starts with the districts A-Z");
+  await axe(applicant, "application: districts");
+  await applicant.locator(`a[href$="?district=${district}"]`).click();
+  await applicant.locator(`a[href$="?school=${partnerSchool}"]`).click();
+  check(await applicant.getByRole("heading", { name: "From the report card" }).isVisible(), "the form opens with the report card's facts");
+  check((await applicant.locator("dl.facts").first().textContent()).includes(partnerSchool), "the facts show the school's RCDTS, not retyped");
+  check((await applicant.locator(".badge.Commendable, .badge.Exemplary").count()) > 0, "the facts show the eligible designation");
+  await applicant.getByLabel("Culture & Climate").check();
+  await applicant.getByLabel("Job-embedded professional learning").check();
+  await applicant.getByLabel(new RegExp(`^${region} · `)).check();
+  await applicant.getByLabel(/^Capacity: how many/).fill("2");
+  await applicant.getByLabel("Name 1").fill("Ada Applicant");
+  await applicant.getByLabel("E-mail 1").fill(applicantEmail);
+  await applicant.getByLabel("Success sustained over time").fill("Proficiency rose for four years running in every tested grade.");
+  await applicant.getByLabel(/^A plan to replicate/).fill("Monthly peer visits and a shared data protocol, evaluated each semester.");
+  await applicant.getByLabel("Capacity to support other schools").fill("Two coaches with a release period each week.");
+  await applicant.getByRole("button", { name: "Save the draft" }).click();
+  check(await applicant.getByText("The draft is saved.").isVisible(), "the draft is saved");
+  const applicationUrl = applicant.url().split("?")[0];
+
+  // Evidence: a PDF is attached; a page of HTML named .pdf is refused.
+  await applicant.getByLabel(/^Attach a file/).setInputFiles({ name: "results.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% results\n") });
+  await applicant.getByRole("button", { name: "Attach the file", exact: true }).click();
+  check(await applicant.getByRole("link", { name: "results.pdf" }).isVisible(), "an evidence file is attached");
+  await applicant.getByLabel(/^Attach a file/).setInputFiles({ name: "fake.pdf", mimeType: "application/pdf", buffer: Buffer.from("<html><script>alert(1)</script></html>") });
+  await applicant.getByRole("button", { name: "Attach the file", exact: true }).click();
+  check(await applicant.getByText(/fake\.pdf is not a file the platform accepts/).isVisible(), "a file whose bytes are not what its name says is refused");
+  await applicant.goto(applicationUrl);
+  await axe(applicant, "application form");
+  await shoot(applicant, "partner-application");
+  await applicant.getByRole("button", { name: "Submit the application" }).click();
+  check(await applicant.getByText("Submitted: waiting for the state's decision").isVisible(), "the application is submitted");
+
+  // The state's queue: approve with a reason.
+  await admin.goto(`${base}/partner-applications`);
+  check(await admin.getByRole("heading", { name: /Waiting for a decision \(1\)/ }).isVisible(), "the state's queue holds the application");
+  await axe(admin, "review queue");
+  await shoot(admin, "partner-queue");
+  await admin.locator("table").first().getByRole("link").first().click();
+  await admin.getByLabel("Approve").check();
+  await admin.getByLabel(/^Reason/).fill("Sustained growth and a clear replication plan.");
+  await admin.getByRole("button", { name: "Record the decision" }).click();
+  check(await admin.getByText("Approved: a Peer Learning Partner").isVisible(), "the state approves it");
+  await applicant.goto(applicationUrl);
+  check(await applicant.getByText("The state's reason: Sustained growth").isVisible(), "the applicant sees the decision and its reason");
+  await applicantContext.close();
+
+  // The public directory and the Targeted school's recommendations.
+  const visitor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await visitor.goto(`${base}/partners`);
+  const schoolName = (await visitor.locator(`a[href="/partners/${partnerSchool}"]`).first().textContent()).trim();
+  check(schoolName.length > 0, "the approved partner is in the public directory");
+  check(await visitor.getByRole("heading", { name: "Culture & Climate" }).isVisible(), "the directory is organised by priority area");
+  await axe(visitor, "partner directory");
+  await shoot(visitor, "partner-directory");
+  await visitor.goto(`${base}/schools/${targeted}/partners`);
+  const rec = visitor.locator("section.recommendation", { hasText: schoolName });
+  check((await rec.count()) === 1, "the Targeted school's recommendations list the partner");
+  const reasons = await rec.textContent();
+  check(/region · 30\.0 points/.test(reasons) && reasons.includes("capacity"), "the recommendation shows its reasons with their points");
+  await axe(visitor, "recommendations");
+  await shoot(visitor, "partner-recommendations");
+
+  // A school leader of the Targeted school cannot submit.
+  const leader = await signedIn(demo["school-leader"]);
+  await leader.goto(`${base}/partner-applications/new?school=${targeted}`);
+  check(await leader.getByText(/This school cannot submit an application: only Exemplary or Commendable/).isVisible(), "the form tells a Targeted school why it cannot apply");
+  await leader.getByLabel("Culture & Climate").check();
+  await leader.getByLabel(new RegExp(`^${region} · `)).check();
+  await leader.getByRole("button", { name: "Save the draft" }).click();
+  check((await leader.getByRole("button", { name: "Submit the application" }).count()) === 0, "a Targeted school's draft has no submit button");
+  const csrf = await leader.locator("input[name=csrf]").first().inputValue();
+  const forced = await leader.request.post(`${leader.url().split("?")[0]}/submit`, { form: { csrf }, maxRedirects: 0 });
+  check(forced.status() === 422, `a Targeted school's submission is refused by the server (${forced.status()})`);
+  await leader.context().close();
+
+  // The district records an engagement; the partner's contact accepts it.
+  const districtLeader = await signedIn(demo["district-leader"]);
+  await districtLeader.goto(`${base}/schools/${targeted}/engagements/new`);
+  await districtLeader.getByLabel("Partner").selectOption(partnerSchool);
+  await districtLeader.getByLabel("Priority area").selectOption("culture-climate");
+  await districtLeader.getByLabel("Starts on").fill("2027-03-01");
+  await districtLeader.getByLabel("Ends on").fill("2027-06-30");
+  await districtLeader.getByLabel(/^Agreement/).fill("Monthly visits; shared walkthrough tool.");
+  await districtLeader.getByLabel("Budget in dollars").fill("12,500");
+  await axe(districtLeader, "engagement form");
+  await shoot(districtLeader, "engagement-form");
+  await districtLeader.getByRole("button", { name: "Record the engagement" }).click();
+  check((await districtLeader.locator("#engagements + .table-wrap").textContent()).includes("proposed"), "the school's page shows the proposed engagement");
+  await districtLeader.context().close();
+  const contact = await signedIn(demo["partner-contact"]);
+  await contact.goto(`${base}/partners/${partnerSchool}`);
+  check(await contact.getByText("2 of 2 places left").isVisible(), "the partner has both places before accepting");
+  await contact.getByRole("button", { name: "Accept" }).click();
+  check(await contact.getByText("1 of 2 places left").isVisible(), "accepting takes one place");
+  check((await contact.locator("#engagements + .table-wrap").textContent()).includes("$12,500.00"), "the partner sees the agreement's budget");
+  await axe(contact, "partner page");
+  await shoot(contact, "partner-page");
+  await contact.context().close();
+  await visitor.goto(`${base}/schools/${targeted}`);
+  const engagements = await visitor.locator("#engagements + .table-wrap").textContent();
+  check(engagements.includes(schoolName) && engagements.includes("accepted"), "the Targeted school's page shows the accepted engagement");
+  check(!engagements.includes("$12,500.00"), "the public does not see the budget");
+  await visitor.close();
+  await admin.context().close();
 }
 
 if (failures.length) {

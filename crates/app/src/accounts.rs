@@ -15,7 +15,6 @@ use empower_store::{
     Store, UserRow, Write,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// The roles of platform.md's table, by the names api.md fixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -240,8 +239,7 @@ fn secret(prefix: &str) -> String {
 
 /// What the database keeps of a secret.
 pub fn fingerprint(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::publish::sha256_hex(secret.as_bytes())
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {

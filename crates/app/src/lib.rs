@@ -21,6 +21,7 @@ pub mod policy;
 pub mod public;
 pub mod publish;
 pub mod rules;
+pub mod uploads;
 
 pub use accountability::{
     calibrate, designate, designate_import, explain, improved, official_designations,

@@ -7,11 +7,13 @@
 
 use crate::accounts::{audit, Actor, By, Role};
 use crate::public::{current_designation, DirectoryCache};
+use crate::uploads;
 use crate::{policy, AppError};
 use empower_partners::{self as engine, Candidate, Date, PlpRules, Recommendation, SchoolInNeed};
 use empower_states::{Partners, State};
 use empower_store::{
-    snapshot, ApplicationFields, ApplicationRow, EngagementRow, NewAudit, RoleRow, RoundRow, Store,
+    snapshot, ApplicationFields, ApplicationRow, EngagementRow, EvidenceFile, NewAudit, RoleRow,
+    RoundRow, Store,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -233,7 +235,7 @@ pub fn check_fields(partners: &Partners, f: &ApplicationFields) -> Result<(), Ap
 
 /// A school's facts from its report card, as the application shows them
 /// (not retyped, not editable).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Prefill {
     pub rcdts: String,
     pub name: String,
@@ -915,6 +917,428 @@ pub async fn accept_engagement(
     engagement(store, id).await
 }
 
+// ---------------------------------------------------------------- evidence files
+
+/// The application of `id` if `actor` may see it (the school's people,
+/// its district's leaders, the state, its partner contacts).
+pub async fn visible_application(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+) -> Result<ApplicationRow, AppError> {
+    let app = application(store, id).await?;
+    let district = store
+        .school_place(&app.school_rcdts)
+        .await?
+        .map(|p| p.1)
+        .unwrap_or_default();
+    policy::see_partner_application(actor, &app.school_rcdts, &district)?;
+    Ok(app)
+}
+
+/// Attaches a file to a draft as evidence (its school's leaders), within
+/// the platform's limits; the type is checked from the bytes.
+pub async fn add_evidence_file(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    file_name: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<EvidenceFile, AppError> {
+    let app = application(store, id).await?;
+    policy::apply_as_partner(actor, &app.school_rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    if app.status != "draft" {
+        return Err(AppError::Conflict(format!(
+            "the application is {}; files are added to a draft only",
+            app.status
+        )));
+    }
+    let checked = uploads::check(file_name, bytes)?;
+    let mut tx = store.write().await?;
+    if tx.evidence_file_count(id).await? >= uploads::MAX_FILES {
+        return Err(invalid(
+            "file",
+            format!(
+                "an application holds at most {} files; remove one first",
+                uploads::MAX_FILES
+            ),
+        ));
+    }
+    let file = tx
+        .insert_evidence_file(
+            id,
+            &checked.file_name,
+            checked.content_type,
+            &crate::publish::sha256_hex(bytes),
+            bytes,
+            actor.user_id,
+            now,
+        )
+        .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "partner-application.add-file",
+        "partner-application",
+        id,
+        None,
+        Some(snapshot(&file)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// Removes a file from a draft (its school's leaders).
+pub async fn remove_evidence_file(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    file_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let app = application(store, id).await?;
+    policy::apply_as_partner(actor, &app.school_rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    if app.status != "draft" {
+        return Err(AppError::Conflict(format!(
+            "the application is {}; files are removed from a draft only",
+            app.status
+        )));
+    }
+    let (file, _) = store
+        .evidence_file(id, file_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("application {id} has no file {file_id}")))?;
+    let mut tx = store.write().await?;
+    tx.delete_evidence_file(id, file_id).await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "partner-application.remove-file",
+        "partner-application",
+        id,
+        Some(snapshot(&file)),
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An evidence file and its bytes, for those who may see the application.
+pub async fn evidence_file(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    file_id: i64,
+) -> Result<(EvidenceFile, Vec<u8>), AppError> {
+    visible_application(store, actor, id).await?;
+    store
+        .evidence_file(id, file_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("application {id} has no file {file_id}")))
+}
+
+// ---------------------------------------------------------------- what the pages show
+
+/// The round a new application goes to on `today` (the open one, else
+/// the next to open).
+pub async fn round_for_new_applications(
+    store: &Store,
+    today: Date,
+) -> Result<Option<RoundRow>, AppError> {
+    let rounds = store.rounds().await?;
+    let mut dated = Vec::new();
+    for (i, r) in rounds.iter().enumerate() {
+        dated.push((i, round_dates(r)?));
+    }
+    Ok(engine::round_for_new_applications(&dated, today).map(|i| rounds[i].clone()))
+}
+
+/// Every round, newest first (the state's page).
+pub async fn rounds(store: &Store, actor: Option<&Actor>) -> Result<Vec<RoundRow>, AppError> {
+    policy::manage_partner_rounds(actor)?;
+    Ok(store.rounds().await?)
+}
+
+/// An application as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ApplicationView {
+    pub application: ApplicationRow,
+    pub round: RoundRow,
+    /// The report card's facts: as submitted, else as they are now.
+    pub facts: Prefill,
+    pub files: Vec<EvidenceFile>,
+    /// Why the school may not submit, if it may not (its designation).
+    pub ineligible: Option<String>,
+    /// Why the round does not take it on `today`, if it does not.
+    pub window_closed: Option<String>,
+}
+
+/// An application with everything its page shows, for those who may see
+/// it.
+pub async fn application_view(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    today: Date,
+) -> Result<ApplicationView, AppError> {
+    let partners = program(state)?;
+    let application = visible_application(store, actor, id).await?;
+    let round = store
+        .round(application.round_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no round {}", application.round_id)))?;
+    let live = prefill(state, cache, store, &application.school_rcdts).await?;
+    let facts = application
+        .prefill
+        .as_ref()
+        .and_then(|p| <Prefill as serde::Deserialize>::deserialize(p.clone()).ok())
+        .unwrap_or_else(|| live.clone());
+    let ineligible = engine::eligibility(
+        &partners.rules,
+        live.designation.as_ref().map(|d| d.0.as_str()),
+    )
+    .err();
+    let dates = round_dates(&round)?;
+    Ok(ApplicationView {
+        files: store.evidence_files(id).await?,
+        window_closed: engine::window(&dates, today).refusal(&dates),
+        ineligible,
+        facts,
+        round,
+        application,
+    })
+}
+
+/// An application in a list: with its school's and round's names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ApplicationItem {
+    pub application: ApplicationRow,
+    pub school_name: String,
+    pub round_name: String,
+}
+
+/// The applications `actor` may see, newest first: every one for the
+/// state; those of one's schools and district otherwise.
+pub async fn applications_for(
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+) -> Result<Vec<ApplicationItem>, AppError> {
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let directory = cache.get(store).await?;
+    let rounds: BTreeMap<i64, String> = store
+        .rounds()
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    Ok(store
+        .applications(None, None)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            let school = directory.school(&a.school_rcdts).map(|(s, _)| s);
+            let district = school.map_or("", |s| s.district.as_str());
+            policy::see_partner_application(Some(actor), &a.school_rcdts, district).ok()?;
+            Some(ApplicationItem {
+                school_name: school.map_or_else(|| a.school_rcdts.clone(), |s| s.name.clone()),
+                round_name: rounds.get(&a.round_id).cloned().unwrap_or_default(),
+                application: a,
+            })
+        })
+        .collect())
+}
+
+/// A partner's public page: its latest approved application and its
+/// engagements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartnerPage {
+    pub entry: PartnerEntry,
+    pub evidence: empower_store::Evidence,
+    pub engagements: Vec<EngagementView>,
+}
+
+/// An engagement with the names of both schools.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EngagementView {
+    #[serde(flatten)]
+    pub engagement: EngagementRow,
+    pub school_name: String,
+    /// The district of the school in support (whose leaders see the
+    /// agreement and budget).
+    pub school_district: String,
+    pub partner_rcdts: String,
+    pub partner_name: String,
+}
+
+async fn engagement_views(
+    cache: &DirectoryCache,
+    store: &Store,
+    rows: Vec<EngagementRow>,
+) -> Result<Vec<EngagementView>, AppError> {
+    let directory = cache.get(store).await?;
+    let name = |rcdts: &str| {
+        directory
+            .school(rcdts)
+            .map(|(s, _)| s.name.clone())
+            .unwrap_or_else(|| rcdts.to_string())
+    };
+    let mut out = Vec::new();
+    for e in rows {
+        let partner_rcdts = application(store, e.partner_application_id)
+            .await?
+            .school_rcdts;
+        out.push(EngagementView {
+            school_name: name(&e.school_rcdts),
+            school_district: directory
+                .school(&e.school_rcdts)
+                .map(|(s, _)| s.district.clone())
+                .unwrap_or_default(),
+            partner_name: name(&partner_rcdts),
+            partner_rcdts,
+            engagement: e,
+        });
+    }
+    Ok(out)
+}
+
+/// The approved partner `rcdts`, or `None` when it is not one.
+pub async fn partner_page(
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<Option<PartnerPage>, AppError> {
+    let Some(entry) = directory(cache, store, None, None)
+        .await?
+        .into_iter()
+        .find(|p| p.rcdts == rcdts)
+    else {
+        return Ok(None);
+    };
+    let evidence = application(store, entry.application_id)
+        .await?
+        .fields
+        .evidence;
+    let rows = store.engagements(None, Some(entry.application_id)).await?;
+    Ok(Some(PartnerPage {
+        engagements: engagement_views(cache, store, rows).await?,
+        evidence,
+        entry,
+    }))
+}
+
+/// A school's engagements: with partners (as the school in support) and,
+/// when it is a partner, with the schools it supports.
+pub async fn engagements_of_school(
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<Vec<EngagementView>, AppError> {
+    let mut rows = store.engagements(Some(rcdts), None).await?;
+    for a in store.applications(Some(rcdts), Some("approved")).await? {
+        rows.extend(store.engagements(None, Some(a.id)).await?);
+    }
+    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    engagement_views(cache, store, rows).await
+}
+
+/// A partner the engagement form offers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartnerOption {
+    pub rcdts: String,
+    pub name: String,
+    pub city: String,
+    /// Its recommendation score for the school, when the school is in
+    /// support.
+    pub score: Option<f64>,
+    pub capacity_left: u32,
+}
+
+/// What the engagement form of a school offers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EngagementOptions {
+    pub school: empower_store::SchoolListItem,
+    /// Whether the partners are in the order recommended for the school.
+    pub ranked: bool,
+    pub partners: Vec<PartnerOption>,
+}
+
+/// The approved partners a school may engage, best fit first when the
+/// school is in support (those who may record its engagements).
+pub async fn engagement_options(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    school: &str,
+) -> Result<EngagementOptions, AppError> {
+    program(state)?;
+    let schools = cache.get(store).await?;
+    let item = schools
+        .school(school)
+        .map(|(s, _)| s.clone())
+        .ok_or_else(|| AppError::NotFound(format!("there is no school {school}")))?;
+    policy::record_engagement(actor, &item.district)?;
+    let entries = directory(cache, store, None, None).await?;
+    let city = |rcdts: &str| {
+        entries
+            .iter()
+            .find(|e| e.rcdts == rcdts)
+            .map(|e| e.city.clone())
+            .unwrap_or_default()
+    };
+    let (ranked, partners) = match recommendations(state, cache, store, school).await {
+        Ok(list) => (
+            true,
+            list.into_iter()
+                .map(|r| PartnerOption {
+                    city: city(&r.partner_rcdts),
+                    rcdts: r.partner_rcdts,
+                    name: r.name,
+                    score: Some(r.score),
+                    capacity_left: r.capacity_left,
+                })
+                .collect(),
+        ),
+        Err(AppError::Refused(_)) => (
+            false,
+            entries
+                .into_iter()
+                .filter(|e| e.review_reason.is_none())
+                .map(|e| PartnerOption {
+                    rcdts: e.rcdts,
+                    name: e.name,
+                    city: e.city,
+                    score: None,
+                    capacity_left: e.capacity_left,
+                })
+                .collect(),
+        ),
+        Err(e) => return Err(e),
+    };
+    Ok(EngagementOptions {
+        school: item,
+        ranked,
+        partners,
+    })
+}
+
+/// The partner school of an engagement.
+pub async fn engagement_partner(store: &Store, e: &EngagementRow) -> Result<String, AppError> {
+    Ok(application(store, e.partner_application_id)
+        .await?
+        .school_rcdts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1134,6 +1558,115 @@ mod tests {
                 matches!(&e, AppError::Refused(m) if m.ends_with("this school's current designation is Targeted")),
                 "{e:?}"
             );
+            // Evidence files: the school's leader attaches them to the
+            // draft; the type is read from the bytes; at most MAX_FILES;
+            // those who may see the application read them, others not.
+            let pdf = add_evidence_file(
+                store,
+                Some(payson),
+                app.id,
+                "results.pdf",
+                b"%PDF-1.4 x",
+                T0,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                (pdf.content_type.as_str(), pdf.size_bytes),
+                ("application/pdf", 10)
+            );
+            let e = add_evidence_file(store, Some(payson), app.id, "page.pdf", b"<html>", T0)
+                .await
+                .unwrap_err();
+            assert!(
+                e.to_string().starts_with("file: page.pdf is not a file"),
+                "{e}"
+            );
+            let e = add_evidence_file(store, Some(seymour), app.id, "a.pdf", b"%PDF-", T0)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+            for i in 1..uploads::MAX_FILES {
+                add_evidence_file(
+                    store,
+                    Some(payson),
+                    app.id,
+                    &format!("{i}.txt"),
+                    b"notes",
+                    T0,
+                )
+                .await
+                .unwrap();
+            }
+            let e = add_evidence_file(store, Some(payson), app.id, "one-more.txt", b"x", T0)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("at most 10 files"), "{e}");
+            let (meta, bytes) = evidence_file(store, Some(cy), app.id, pdf.id)
+                .await
+                .unwrap();
+            assert_eq!(
+                (meta.file_name.as_str(), bytes.as_slice()),
+                ("results.pdf", &b"%PDF-1.4 x"[..])
+            );
+            assert!(matches!(
+                evidence_file(store, Some(seymour), app.id, pdf.id).await,
+                Err(AppError::Forbidden(_))
+            ));
+            assert!(matches!(
+                evidence_file(store, None, app.id, pdf.id).await,
+                Err(AppError::SignInRequired)
+            ));
+            let last = store
+                .evidence_files(app.id)
+                .await
+                .unwrap()
+                .last()
+                .unwrap()
+                .id;
+            remove_evidence_file(store, Some(payson), app.id, last, T0)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.evidence_files(app.id).await.unwrap().len() as i64,
+                uploads::MAX_FILES - 1
+            );
+            // The page's view: eligibility and the round's window today.
+            let view = application_view(
+                &state,
+                &cache,
+                store,
+                Some(payson),
+                app.id,
+                day("2027-01-16"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(view.ineligible, None);
+            assert!(view.window_closed.unwrap().contains("it is closed"));
+            let view = application_view(
+                &state,
+                &cache,
+                store,
+                Some(seymour),
+                draft.id,
+                day("2026-12-01"),
+            )
+            .await
+            .unwrap();
+            assert!(view
+                .ineligible
+                .unwrap()
+                .ends_with("current designation is Targeted"));
+            assert_eq!(view.window_closed, None);
+            assert_eq!(
+                round_for_new_applications(store, day("2026-12-01"))
+                    .await
+                    .unwrap()
+                    .map(|r| r.id),
+                Some(round.id)
+            );
+
             // Late: 409 with the dates.
             let e = submit_application(
                 &state,
@@ -1162,6 +1695,10 @@ mod tests {
             .await
             .unwrap();
             assert_eq!(submitted.status, "submitted");
+            assert!(matches!(
+                add_evidence_file(store, Some(payson), app.id, "late.pdf", b"%PDF-", T0).await,
+                Err(AppError::Conflict(_))
+            ));
             assert_eq!(
                 submitted.prefill.as_ref().unwrap()["name"],
                 "Payson Elementary"

@@ -88,6 +88,25 @@ pub fn apply_as_partner(actor: Option<&Actor>, school: &str) -> Result<(), AppEr
     }
 }
 
+/// See a partner application, its evidence files and its status: whoever
+/// may act for the school (the state, its district's leaders, its own
+/// leaders) and its partner contacts.
+pub fn see_partner_application(
+    actor: Option<&Actor>,
+    school: &str,
+    district: &str,
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds_for(Role::PartnerContact, school) {
+        return Ok(());
+    }
+    act_for_school(Some(actor), school, district).map_err(|_| {
+        AppError::Forbidden(format!(
+            "you may not see school {school}'s partner application: that takes a role for the school, its district or the state"
+        ))
+    })
+}
+
 /// Approve or decline partner applications.
 pub fn decide_partner_applications(actor: Option<&Actor>) -> Result<(), AppError> {
     let actor = signed_in(actor)?;

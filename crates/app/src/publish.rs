@@ -24,15 +24,19 @@ const SIMILAR_ON_PROFILE: usize = 5;
 /// column, and its bytes.
 pub fn source(name: &str, year: Option<u16>, bytes: Vec<u8>) -> Source {
     Source {
-        sha256: hex(&Sha256::digest(&bytes)),
+        sha256: sha256_hex(&bytes),
         name: name.to_string(),
         year,
         bytes,
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of `bytes` in lowercase hexadecimal.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads files from disk as sources of report-card year `year`.
@@ -147,7 +151,7 @@ fn sources_key(all: &[Source]) -> String {
         .map(|s| format!("{} {:?}", s.sha256, s.year))
         .collect();
     lines.sort();
-    hex(&Sha256::digest(lines.join("\n").as_bytes()))
+    sha256_hex(lines.join("\n").as_bytes())
 }
 
 /// A year's computed designations and the rules that made them.

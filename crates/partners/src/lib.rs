@@ -268,6 +268,22 @@ impl Window {
     }
 }
 
+/// The round a new application goes to on `today`: the open round that
+/// opened last, else the next to open; `None` when every round is closed.
+pub fn round_for_new_applications<K: Copy>(rounds: &[(K, RoundDates)], today: Date) -> Option<K> {
+    let open = rounds
+        .iter()
+        .filter(|(_, d)| window(d, today) == Window::Open)
+        .max_by_key(|(_, d)| d.opens_on);
+    let next = || {
+        rounds
+            .iter()
+            .filter(|(_, d)| today < d.opens_on)
+            .min_by_key(|(_, d)| d.opens_on)
+    };
+    open.or_else(next).map(|(k, _)| *k)
+}
+
 /// Whether a school whose current designation of record is
 /// `designation` may apply: `Err` says why not.
 pub fn eligibility(rules: &PlpRules, designation: Option<&str>) -> Result<(), String> {
@@ -569,6 +585,41 @@ mod tests {
         assert!(!needs_review(&r, Some("Commendable")));
         assert!(needs_review(&r, Some("Targeted")));
         assert!(needs_review(&r, None));
+    }
+
+    #[test]
+    fn a_new_application_goes_to_the_open_round_else_the_next() {
+        let r = rules();
+        let rounds: Vec<(i64, RoundDates)> = [2018, 2019, 2020]
+            .iter()
+            .map(|y| (i64::from(*y), r.default_round(*y).unwrap().1))
+            .collect();
+        let on = |d: &str| round_for_new_applications(&rounds, date(d));
+        assert_eq!(on("2018-06-01"), Some(2018));
+        assert_eq!(on("2018-11-01"), Some(2018));
+        assert_eq!(on("2019-01-15"), Some(2018));
+        // Between rounds: the next one, which is not open yet.
+        assert_eq!(on("2019-01-16"), Some(2019));
+        assert_eq!(on("2020-12-01"), Some(2020));
+        assert_eq!(on("2021-01-16"), None);
+        // Two open at once: the one that opened last.
+        let mut overlapping = rounds.clone();
+        overlapping.push((
+            7,
+            RoundDates {
+                opens_on: date("2019-12-01"),
+                due_on: date("2020-03-01"),
+                decision_on: date("2020-04-01"),
+            },
+        ));
+        assert_eq!(
+            round_for_new_applications(&overlapping, date("2020-01-10")),
+            Some(7)
+        );
+        assert_eq!(
+            round_for_new_applications(&overlapping, date("2019-11-15")),
+            Some(2019)
+        );
     }
 
     #[test]

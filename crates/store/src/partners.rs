@@ -472,3 +472,123 @@ impl Write {
         Ok(done.rows_affected() > 0)
     }
 }
+
+/// A file attached to an application as evidence, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub id: i64,
+    pub application_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+}
+
+type EvidenceDbRow = (i64, i64, String, String, i64, String, i64);
+
+fn evidence_file(r: EvidenceDbRow) -> EvidenceFile {
+    EvidenceFile {
+        id: r.0,
+        application_id: r.1,
+        file_name: r.2,
+        content_type: r.3,
+        size_bytes: r.4,
+        sha256: r.5,
+        uploaded_at: r.6,
+    }
+}
+
+const EVIDENCE_COLUMNS: &str =
+    "id, application_id, file_name, content_type, size_bytes, sha256, uploaded_at";
+
+impl Store {
+    /// An application's evidence files, oldest first.
+    pub async fn evidence_files(&self, application_id: i64) -> Result<Vec<EvidenceFile>> {
+        let sql = format!(
+            "SELECT {EVIDENCE_COLUMNS} FROM evidence_files WHERE application_id = $1 ORDER BY id"
+        );
+        let rows: Vec<EvidenceDbRow> = sqlx::query_as(&sql)
+            .bind(application_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(evidence_file).collect())
+    }
+
+    /// One evidence file of an application, with its bytes.
+    pub async fn evidence_file(
+        &self,
+        application_id: i64,
+        id: i64,
+    ) -> Result<Option<(EvidenceFile, Vec<u8>)>> {
+        let sql = format!(
+            "SELECT {EVIDENCE_COLUMNS}, content FROM evidence_files WHERE application_id = $1 AND id = $2"
+        );
+        type WithContent = (i64, i64, String, String, i64, String, i64, Vec<u8>);
+        let row: Option<WithContent> = sqlx::query_as(&sql)
+            .bind(application_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (evidence_file((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), r.7)))
+    }
+}
+
+impl Write {
+    /// How many files an application holds (read in the transaction that
+    /// adds one, so that two uploads at once cannot pass the limit).
+    pub async fn evidence_file_count(&mut self, application_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM evidence_files WHERE application_id = $1")
+                .bind(application_id)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_evidence_file(
+        &mut self,
+        application_id: i64,
+        file_name: &str,
+        content_type: &str,
+        sha256: &str,
+        content: &[u8],
+        by: i64,
+        now: i64,
+    ) -> Result<EvidenceFile> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO evidence_files (application_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(application_id)
+        .bind(file_name.to_string())
+        .bind(content_type.to_string())
+        .bind(content.len() as i64)
+        .bind(sha256.to_string())
+        .bind(content.to_vec())
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(EvidenceFile {
+            id,
+            application_id,
+            file_name: file_name.into(),
+            content_type: content_type.into(),
+            size_bytes: content.len() as i64,
+            sha256: sha256.into(),
+            uploaded_at: now,
+        })
+    }
+
+    /// Removes a file; `false` when there was none.
+    pub async fn delete_evidence_file(&mut self, application_id: i64, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM evidence_files WHERE application_id = $1 AND id = $2")
+            .bind(application_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

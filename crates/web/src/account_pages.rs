@@ -12,11 +12,15 @@
 #![allow(clippy::result_large_err)]
 
 use crate::auth::{self, ClientAddress, PageCaller};
+use crate::forms::{
+    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, message_page,
+    refusal, see_other, with_csrf,
+};
 use crate::pages::encode;
 use crate::render::{page, respond};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
@@ -33,109 +37,6 @@ fn safe_next(next: &str) -> &str {
         next
     } else {
         "/account"
-    }
-}
-
-fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
-
-/// A use case's refusal as a page.
-fn refusal(e: AppError, path: &str) -> Response {
-    match e {
-        AppError::SignInRequired => see_other(&format!("/sign-in?next={}", encode(path))),
-        AppError::RateLimited { retry_after_secs } => {
-            let mut res = message_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                &format!(
-                    "Too many failed sign-ins for this account. Try again in {} minutes, or reset your password.",
-                    retry_after_secs.div_ceil(60)
-                ),
-            );
-            let (name, value) = auth::retry_after(retry_after_secs);
-            res.headers_mut().insert(name, value);
-            res
-        }
-        other => {
-            let e = ApiError::from(other);
-            message_page(
-                e.status,
-                e.status.canonical_reason().unwrap_or("Error"),
-                &e.detail,
-            )
-        }
-    }
-}
-
-fn message_page(status: StatusCode, title: &str, detail: &str) -> Response {
-    respond(
-        status,
-        page(
-            title,
-            html! { h1 { (title) } p { (detail) } p { a href="/" { "Search the schools" } } },
-        ),
-    )
-}
-
-/// The jar with the signed-out CSRF cookie set where it was missing.
-fn with_csrf(app: &AppState, jar: CookieJar, c: &PageCaller) -> CookieJar {
-    match &c.new_csrf_cookie {
-        Some(t) => jar.add(auth::csrf_cookie(app, t.clone())),
-        None => jar,
-    }
-}
-
-fn csrf_field(c: &PageCaller) -> Markup {
-    html! { input type="hidden" name="csrf" value=(c.csrf); }
-}
-
-/// A posted form whose CSRF token is not the caller's is refused before
-/// anything else.
-fn check_csrf(c: &PageCaller, posted: &str) -> Result<(), Response> {
-    if c.csrf_ok(posted) {
-        Ok(())
-    } else {
-        Err(message_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "The form was not sent from this site's page, or the page is too old. Go back, reload the page and send it again.",
-        ))
-    }
-}
-
-/// Signed in: the person, and a way out.
-fn account_bar(c: &PageCaller) -> Markup {
-    html! {
-        @if let Some(a) = &c.actor {
-            div.account-bar {
-                "Signed in as " strong { (a.name) } " (" (a.email) ") · "
-                a href="/account" { "Your account" }
-                @if a.holds(Role::StateAdmin) {
-                    " · " a href="/admin/users" { "Users" } " · " a href="/admin/audit" { "Audit log" }
-                }
-                form method="post" action="/sign-out" style="display:inline" {
-                    (csrf_field(c)) " · " button.link type="submit" { "Sign out" }
-                }
-            }
-        }
-    }
-}
-
-fn field_error(error: &Option<(String, String)>, field: &str) -> Markup {
-    html! {
-        @if let Some((f, m)) = error {
-            @if f == field { p.error role="alert" id={(field) "-error"} { (m) } }
-        }
-    }
-}
-
-/// A use-case error shown on its form: the field at fault, or the whole
-/// form.
-fn form_error(e: &AppError) -> Option<(String, String)> {
-    match e {
-        AppError::Invalid { field, message } => Some((field.clone(), message.clone())),
-        other => Some(("form".into(), other.to_string())),
     }
 }
 
@@ -913,23 +814,13 @@ pub struct RoleForm {
 
 /// The common start of an administrator's form on a user: signed in, the
 /// form's token, the user's id.
-fn admin_form_start(c: &PageCaller, csrf: &str, id: &str) -> Result<i64, Response> {
-    let path = format!("/admin/users/{id}");
-    if c.actor.is_none() {
-        return Err(refusal(AppError::SignInRequired, &path));
-    }
-    check_csrf(c, csrf)?;
-    id.parse::<i64>()
-        .map_err(|_| refusal(AppError::NotFound(format!("there is no user {id}")), &path))
-}
-
 pub async fn grant_role(
     State(app): State<AppState>,
     c: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let id = match admin_form_start(&c, &f.csrf, &id) {
+    let id = match form_start(&c, &f.csrf, &id, "user", "/admin/users") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -969,7 +860,7 @@ pub async fn remove_role(
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    let id = match admin_form_start(&c, &f.csrf, &id) {
+    let id = match form_start(&c, &f.csrf, &id, "user", "/admin/users") {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -1000,7 +891,7 @@ pub async fn issue_reset(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let id = match admin_form_start(&c, &f.csrf, &id) {
+    let id = match form_start(&c, &f.csrf, &id, "user", "/admin/users") {
         Ok(id) => id,
         Err(r) => return r,
     };

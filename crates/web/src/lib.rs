@@ -8,9 +8,11 @@ mod api;
 mod auth;
 mod download;
 mod error;
+mod forms;
 mod metrics;
 mod pages;
 mod partner_api;
+mod partner_forms;
 mod partner_pages;
 mod render;
 mod routes;
@@ -67,8 +69,10 @@ impl AppState {
     }
 }
 
-/// The largest request body accepted.
+/// The largest request body accepted (an upload's is its file's limit
+/// and room for the form around it).
 const MAX_BODY_BYTES: usize = 1 << 20;
+const UPLOAD_OVERHEAD_BYTES: usize = 64 << 10;
 
 /// Request ids: a counter, unique within the process, in the
 /// `x-request-id` header of the response and every log line.
@@ -90,12 +94,23 @@ pub fn router(app: AppState) -> Router {
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     let mut router = Router::new();
     for (route, handler) in routes::with_handlers() {
+        // Every request takes at most a form's worth, refused outright
+        // beyond it. An upload takes a file's worth, counted as it is
+        // read, so that a file too large gets a page that says so.
+        let handler = if route.path.ends_with("/files") {
+            handler.layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                empower_app::uploads::MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES,
+            ))
+        } else {
+            handler.layer::<_, std::convert::Infallible>(
+                tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES),
+            )
+        };
         router = router.route(route.path, handler);
     }
     router
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(app.clone(), measure))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))

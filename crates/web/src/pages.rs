@@ -171,7 +171,34 @@ pub async fn school(State(app): State<AppState>, Path(rcdts): Path<String>) -> R
         Err(e) => return error_page(e),
     };
     match public::school(&app.state, &app.directory, &app.store, &id).await {
-        Ok(Some(p)) => respond(StatusCode::OK, page(&p.school.name, profile(&p))),
+        Ok(Some(p)) => {
+            let engagements = match app.state.partners.as_ref() {
+                Some(program) => {
+                    match empower_app::partners::engagements_of_school(
+                        &app.directory,
+                        &app.store,
+                        &id,
+                    )
+                    .await
+                    {
+                        Ok(list) => Some((program, list)),
+                        Err(e) => return error_page(e.into()),
+                    }
+                }
+                None => None,
+            };
+            let body = html! {
+                (profile(&p))
+                @if let Some((program, list)) = &engagements {
+                    h2 id="engagements" { "Peer learning engagements" }
+                    (crate::partner_forms::engagements_table(None, program, list, None))
+                    @if p.status.is_some() {
+                        p { a href={"/schools/" (p.school.rcdts) "/engagements/new"} { "Record an engagement" } span.muted { " (the state or the district's leaders)" } }
+                    }
+                }
+            };
+            respond(StatusCode::OK, page(&p.school.name, body))
+        }
         Ok(None) => not_found_page(&format!("There is no school {id}.")),
         Err(e) => error_page(e.into()),
     }

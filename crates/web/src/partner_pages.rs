@@ -2,6 +2,8 @@
 //! then region as ISBE's list is organised, and the partners that fit a
 //! school in support, with the points of every reason.
 
+use crate::auth::PageCaller;
+use crate::forms::account_bar;
 use crate::pages::{error_page, not_found_page};
 use crate::render::{num, page, respond};
 use crate::AppState;
@@ -68,7 +70,7 @@ pub async fn directory(State(app): State<AppState>) -> Response {
                     @for (code, ps) in by_region {
                         h3 { "Region " (region(code)) }
                         ul { @for p in ps { li {
-                            a href={"/schools/" (p.rcdts)} { (p.name) } " " span.source { (p.city) } br;
+                            a href={"/partners/" (p.rcdts)} { (p.name) } " " span.source { (p.city) } br;
                             (p.services.iter().map(|s| service(s)).collect::<Vec<_>>().join("; ")) br;
                             @if p.capacity_left > 0 { (p.capacity_left) " of " (p.capacity) " places left" } @else { strong { "Full" } " (" (p.capacity) " places taken)" }
                             @if let Some(r) = &p.review_reason { br; span.error { "Under review: " (r) } }
@@ -109,13 +111,76 @@ pub async fn recommendations(State(app): State<AppState>, Path(rcdts): Path<Stri
                 @if ranked.is_empty() { p { "No partner is approved yet." } }
                 @for r in &ranked {
                     section.recommendation {
-                        h2 { a href={"/schools/" (r.partner_rcdts)} { (r.name) } " · " (num(Some(r.score), 1)) " points" }
+                        h2 { a href={"/partners/" (r.partner_rcdts)} { (r.name) } " · " (num(Some(r.score), 1)) " points" }
                         p { @if r.capacity_left > 0 { (r.capacity_left) " places left" } @else { strong { "Full" } ": no place left now" } }
                         ul.reasons { @for x in &r.reasons { li {
                             strong { (x.reason) } " · " (num(Some(x.points), 1)) " points: " (x.detail)
                         } } }
                     }
                 }
+            },
+        ),
+    )
+}
+
+/// `GET /partners/{rcdts}`: a partner's page: its services, regions,
+/// places left, evidence summary and engagements; its contacts accept
+/// engagements here.
+pub async fn partner(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+) -> Response {
+    let program = match partners::program(&app.state) {
+        Ok(p) => p,
+        Err(e) => return not_found_page(&e.to_string()),
+    };
+    let p = match partners::partner_page(&app.directory, &app.store, &rcdts).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return not_found_page(&format!(
+                "{rcdts} is not an approved Peer Learning Partner."
+            ))
+        }
+        Err(e) => return error_page(e.into()),
+    };
+    let e = &p.entry;
+    let labels = |codes: &[String], terms: &[empower_partners::Term]| {
+        codes
+            .iter()
+            .map(|c| {
+                terms
+                    .iter()
+                    .find(|t| &t.code == c)
+                    .map_or(c.clone(), |t| t.label.clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    respond(
+        StatusCode::OK,
+        page(
+            &e.name,
+            html! {
+                (account_bar(&c))
+                p { a href="/partners" { "← Peer Learning Partners" } }
+                h1 { (e.name) }
+                p.muted { "Approved Peer Learning Partner · " (e.city) " · " a href={"/schools/" (e.rcdts)} { "the school's report card" } }
+                @if let Some(r) = &e.review_reason { p.error { "Under review: " (r) } }
+                dl.facts {
+                    dt { "Priority areas" } dd { (labels(&e.priority_areas, &program.rules.priority_area).join("; ")) }
+                    dt { "Services" } dd { (labels(&e.services, &program.rules.service).join("; ")) }
+                    dt { "Regions served" } dd {
+                        (e.regions.iter().map(|r| format!("{r} · {}", program.region_name(r).unwrap_or("unknown region"))).collect::<Vec<_>>().join("; "))
+                    }
+                    dt { "Capacity" } dd {
+                        @if e.capacity_left > 0 { (e.capacity_left) " of " (e.capacity) " places left" }
+                        @else { strong { "Full" } " (" (e.capacity) " places taken)" }
+                    }
+                }
+                h2 { "Success sustained over time" }
+                p.prose { (e.evidence_summary) @if p.evidence.sustained_success.chars().count() > e.evidence_summary.chars().count() { "…" } }
+                h2 id="engagements" { "Engagements" }
+                (crate::partner_forms::engagements_table(Some(&c), program, &p.engagements, Some(&e.rcdts)))
             },
         ),
     )

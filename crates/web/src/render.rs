@@ -47,6 +47,17 @@ form.stack label { display: flex; flex-direction: column; gap: .25rem; }
 button.link { background: none; border: none; color: var(--accent); text-decoration: underline; padding: 0; }
 code.link-text { word-break: break-all; background: #f6f8fa; padding: .25rem .4rem; display: inline-block; }
 td code { font-size: .8rem; word-break: break-word; }
+form.stack.wide { max-width: 48rem; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; padding: .5rem .75rem; margin: 0; }
+fieldset.choices { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .25rem 1rem; }
+fieldset.choices legend, fieldset.choices .error { grid-column: 1 / -1; }
+form.stack label.choice, label.choice { display: flex; flex-direction: row; align-items: baseline; gap: .4rem; }
+.contact { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: .5rem; margin-bottom: .5rem; }
+textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 4px; width: 100%; }
+textarea:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
+p.prose { white-space: pre-wrap; }
+.status-box { background: #f6f8fa; border: 1px solid var(--line); border-radius: 4px; padding: 0 .75rem .5rem; }
+.status-box h2 { border: none; margin-top: .5rem; }
 @media print { header.site, form.search, footer, .pager { display: none; } }
 "#;
 

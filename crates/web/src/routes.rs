@@ -3,7 +3,8 @@
 //! here without a matrix entry fails that test.
 
 use crate::{
-    account_api, account_pages, api, download, metrics, pages, partner_api, partner_pages, AppState,
+    account_api, account_pages, api, download, metrics, pages, partner_api, partner_forms,
+    partner_pages, AppState,
 };
 use axum::routing::{get, patch, post, MethodRouter};
 
@@ -38,6 +39,9 @@ pub enum Audience {
     StateOrDistrict,
     /// Those holding the partner-contact role of the partner concerned.
     ForPartner,
+    /// Those who may see a partner application: the state, its school's
+    /// district leaders and school leaders, its partner contacts.
+    ForApplication,
 }
 
 /// One route: its method, path, surface and audience.
@@ -92,6 +96,23 @@ routes! {
     get "/improved.csv" Page Anyone => download::improved,
     get "/partners" Page Anyone => partner_pages::directory,
     get "/schools/{rcdts}/partners" Page Anyone => partner_pages::recommendations,
+    get "/partners/{rcdts}" Page Anyone => partner_pages::partner,
+    // Peer Learning Partners, signed in.
+    get "/partner-applications" Page SignedIn => partner_forms::applications,
+    get "/partner-applications/new" Page SignedIn => partner_forms::new_application,
+    post "/partner-applications" Page SchoolLeader => partner_forms::create_application,
+    get "/partner-applications/{id}" Page ForApplication => partner_forms::application,
+    post "/partner-applications/{id}" Page SchoolLeader => partner_forms::save_application,
+    post "/partner-applications/{id}/submit" Page SchoolLeader => partner_forms::submit_application,
+    post "/partner-applications/{id}/decision" Page State => partner_forms::decide,
+    post "/partner-applications/{id}/files" Page SchoolLeader => partner_forms::upload,
+    get "/partner-applications/{id}/files/{file}" Page ForApplication => partner_forms::download,
+    post "/partner-applications/{id}/files/{file}/remove" Page SchoolLeader => partner_forms::remove_file,
+    get "/admin/partner-rounds" Page StateAdmin => partner_forms::rounds,
+    post "/admin/partner-rounds" Page StateAdmin => partner_forms::create_round,
+    get "/schools/{rcdts}/engagements/new" Page StateOrDistrict => partner_forms::new_engagement,
+    post "/engagements" Page StateOrDistrict => partner_forms::create_engagement,
+    post "/engagements/{id}/accept" Page ForPartner => partner_forms::accept_engagement,
     // Accounts.
     get "/sign-in" Page Anyone => account_pages::sign_in_form,
     post "/sign-in" Page Anyone => account_pages::sign_in,

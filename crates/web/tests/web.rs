@@ -604,6 +604,9 @@ enum Expect {
     StateOrDistrictLeader,
     /// The partner school's own partner contacts.
     OwnPartnerContact,
+    /// Those who may see the school's partner application: `ForSchool`
+    /// and its partner contacts.
+    ForApplication,
 }
 
 struct Case {
@@ -795,6 +798,21 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             .await
             .unwrap();
         w.commit().await.unwrap();
+        let file = empower_app::partners::add_evidence_file(
+            &store,
+            Some(&leader),
+            draft.id,
+            "evidence.pdf",
+            b"%PDF-1.4 evidence",
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+        let application_form = format!(
+            "school_rcdts={}&round_id={}&regions=15&priority_areas=culture-climate&capacity=2",
+            here.rcdts, round.id
+        );
         let application_body = format!(
             r#"{{"school_rcdts": "{}", "round_id": {}, "regions": ["15"], "priority_areas": ["culture-climate"], "capacity": 2}}"#,
             here.rcdts, round.id
@@ -994,6 +1012,21 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/api/v1/partner-rounds", "/api/v1/partner-rounds".into(), r#"{"name": "Round", "opens_on": "2026-11-01", "due_on": "2027-01-15", "decision_on": "2027-02-15"}"#.into(), Expect::Roles(admin_only)),
             ("POST", "/api/v1/engagements", "/api/v1/engagements".into(), format!(r#"{{"school_rcdts": "{}", "partner_rcdts": "{}", "priority_area": "culture-climate", "starts_on": "2027-03-01", "ends_on": "2027-06-30", "agreement": "MOU", "budget_cents": 0}}"#, here.rcdts, there.rcdts), Expect::StateOrDistrictLeader),
             ("POST", "/api/v1/engagements/{id}/accept", format!("/api/v1/engagements/{offered}/accept"), String::new(), Expect::OwnPartnerContact),
+            ("GET", "/schools/{rcdts}/engagements/new", format!("/schools/{}/engagements/new", here.rcdts), String::new(), Expect::StateOrDistrictLeader),
+            ("POST", "/engagements", "/engagements".into(), format!("school_rcdts={}&partner_rcdts={}&priority_area=culture-climate&starts_on=2027-03-01&ends_on=2027-06-30&agreement=MOU&budget=0", here.rcdts, there.rcdts), Expect::StateOrDistrictLeader),
+            ("POST", "/engagements/{id}/accept", format!("/engagements/{offered}/accept"), String::new(), Expect::OwnPartnerContact),
+            ("GET", "/admin/partner-rounds", "/admin/partner-rounds".into(), String::new(), Expect::Roles(admin_only)),
+            ("POST", "/admin/partner-rounds", "/admin/partner-rounds".into(), "name=Round&opens_on=2026-11-01&due_on=2027-01-15&decision_on=2027-02-15".into(), Expect::Roles(admin_only)),
+            ("GET", "/partner-applications", "/partner-applications".into(), String::new(), Expect::SignedIn),
+            ("GET", "/partner-applications/new", "/partner-applications/new".into(), String::new(), Expect::SignedIn),
+            ("POST", "/partner-applications", "/partner-applications".into(), application_form.clone(), Expect::OwnSchoolLeader),
+            ("GET", "/partner-applications/{id}", format!("/partner-applications/{}", draft.id), String::new(), Expect::ForApplication),
+            ("POST", "/partner-applications/{id}", format!("/partner-applications/{}", draft.id), application_form.clone(), Expect::OwnSchoolLeader),
+            ("POST", "/partner-applications/{id}/files", format!("/partner-applications/{}/files", draft.id), String::new(), Expect::OwnSchoolLeader),
+            ("GET", "/partner-applications/{id}/files/{file}", format!("/partner-applications/{}/files/{file}", draft.id), String::new(), Expect::ForApplication),
+            ("POST", "/partner-applications/{id}/files/{file}/remove", format!("/partner-applications/{}/files/{file}/remove", draft.id), String::new(), Expect::OwnSchoolLeader),
+            ("POST", "/partner-applications/{id}/submit", format!("/partner-applications/{}/submit", draft.id), String::new(), Expect::OwnSchoolLeader),
+            ("POST", "/partner-applications/{id}/decision", format!("/partner-applications/{}/decision", draft.id), "decision=declined&reason=not+yet".into(), Expect::Roles(state_staff)),
             ("POST", "/api/v1/partner-applications", "/api/v1/partner-applications".into(), application_body.clone(), Expect::OwnSchoolLeader),
             ("PATCH", "/api/v1/partner-applications/{id}", format!("/api/v1/partner-applications/{}", draft.id), application_body.clone(), Expect::OwnSchoolLeader),
             ("POST", "/api/v1/partner-applications/{id}/submit", format!("/api/v1/partner-applications/{}/submit", draft.id), String::new(), Expect::OwnSchoolLeader),
@@ -1062,9 +1095,14 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                         }
                     }
                     empower_web::Surface::Page => {
+                        let multipart = case.pattern.ends_with("/files");
                         headers.push((
                             "content-type".into(),
-                            "application/x-www-form-urlencoded".into(),
+                            if multipart {
+                                "multipart/form-data; boundary=XBOUNDARY".into()
+                            } else {
+                                "application/x-www-form-urlencoded".into()
+                            },
                         ));
                         let csrf = match &caller.email {
                             Some(email) => {
@@ -1084,7 +1122,13 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                                 t
                             }
                         };
-                        if case.method == "POST" {
+                        if multipart {
+                            body = format!(
+                                "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+                                 --XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"more.pdf\"\r\n\
+                                 Content-Type: application/pdf\r\n\r\n%PDF-1.4 more\r\n--XBOUNDARY--\r\n"
+                            );
+                        } else if case.method == "POST" {
                             body = if body.is_empty() {
                                 format!("csrf={csrf}")
                             } else {
@@ -1143,6 +1187,19 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                         let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
                             || (*r == Role::DistrictLeader
                                 && caller.scope.as_deref() == Some(here.district.as_str()));
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::ForApplication, Some(r)) => {
+                        let scope = caller.scope.as_deref();
+                        let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
+                            || (*r == Role::DistrictLeader
+                                && scope == Some(here.district.as_str()))
+                            || (matches!(r, Role::SchoolLeader | Role::PartnerContact)
+                                && scope == Some(here.rcdts.as_str()));
                         if ok {
                             Outcome::Allowed
                         } else {
@@ -1212,6 +1269,147 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
         assert_eq!(footprint(&store).await, before);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn evidence_files_are_limited_checked_and_served_only_as_attachments() {
+    use empower_app::accounts::{self, AccountSettings, By, Role};
+    let state = state();
+    let settings = AccountSettings::for_tests();
+    for db in TestDatabase::each("web_files").await {
+        let store = db.store.clone();
+        empower_app::publish::publish(&state, &store, sources(), 2, &())
+            .await
+            .unwrap();
+        let school = store.all_schools().await.unwrap()[0].rcdts.clone();
+        let now = empower_app::clock::Clock::system().now();
+        for (email, role, scope) in [
+            ("admin@example.org", Role::StateAdmin, None),
+            (
+                "lead@example.org",
+                Role::SchoolLeader,
+                Some(school.as_str()),
+            ),
+        ] {
+            accounts::add_user(
+                &state,
+                &store,
+                &settings,
+                By::CommandLine,
+                email,
+                "Someone",
+                role,
+                scope,
+                Some("a good long password"),
+                now,
+            )
+            .await
+            .unwrap();
+        }
+        let session = |email: &'static str| {
+            let (store, settings) = (store.clone(), settings.clone());
+            async move {
+                accounts::sign_in(&store, &settings, email, "a good long password", "t", now)
+                    .await
+                    .unwrap()
+            }
+        };
+        let admin = session("admin@example.org").await;
+        let lead = session("lead@example.org").await;
+        let round = empower_app::partners::create_round(
+            &store,
+            Some(&admin.actor),
+            "PLP",
+            "2020-01-01",
+            "2099-01-01",
+            "2099-02-01",
+            now,
+        )
+        .await
+        .unwrap();
+        let draft = empower_app::partners::create_application(
+            &state,
+            &store,
+            Some(&lead.actor),
+            &school,
+            round.id,
+            &empower_store::ApplicationFields {
+                regions: vec!["15".into()],
+                priority_areas: vec!["culture-climate".into()],
+                capacity: 1,
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let app = empower_web::router(
+            empower_web::AppState::new(store.clone(), state.clone())
+                .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
+        );
+        let cookie = format!("empower_session={}", lead.secret);
+        let upload = |name: &str, content: &str| {
+            format!(
+                "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+                 --B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n{content}\r\n--B--\r\n",
+                lead.csrf
+            )
+        };
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("content-type", "multipart/form-data; boundary=B"),
+        ];
+        let uri = format!("/partner-applications/{}/files", draft.id);
+        // Over the limit: refused with a page that says so; nothing stored.
+        let big = format!(
+            "%PDF-{}",
+            "x".repeat(empower_app::uploads::MAX_FILE_BYTES + 100_000)
+        );
+        let (r, _) = send(&app, "POST", &uri, &headers, &upload("big.pdf", &big)).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        assert!(r.body.contains("at most 5 MB"), "{}", r.body);
+        // A script named .pdf: refused on the form, naming the file.
+        let (r, _) = send(&app, "POST", &uri, &headers, &upload("x.pdf", "<script>")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("x.pdf is not a file the platform accepts"));
+        assert!(store.evidence_files(draft.id).await.unwrap().is_empty());
+        // A forged form: refused.
+        let forged = upload("ok.pdf", "%PDF-1.4").replace(&lead.csrf, "forged");
+        let (r, _) = send(&app, "POST", &uri, &headers, &forged).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // A real PDF, with a path in its name: kept under its base name.
+        let (r, h) = send(
+            &app,
+            "POST",
+            &uri,
+            &headers,
+            &upload("C:\\docs\\ok.pdf", "%PDF-1.4"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(h["location"].to_str().unwrap().contains("uploaded=1"));
+        let files = store.evidence_files(draft.id).await.unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].file_name, "ok.pdf");
+        // Served as an attachment that the browser may not sniff, to those
+        // who may see the application; signed out goes to sign-in.
+        let file_uri = format!("{uri}/{}", files[0].id);
+        let admin_cookie = format!("empower_session={}", admin.secret);
+        let (r, h) = send(&app, "GET", &file_uri, &[("cookie", &admin_cookie)], "").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, "%PDF-1.4");
+        assert_eq!(h["content-type"], "application/pdf");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"ok.pdf\""));
+        let (r, h) = send(&app, "GET", &file_uri, &[], "").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(h["location"].to_str().unwrap().starts_with("/sign-in"));
         db.finish().await;
     }
 }
