@@ -15,6 +15,7 @@
 pub mod accountability;
 pub mod accounts;
 pub mod clock;
+pub mod improvement;
 pub mod partners;
 pub mod peers;
 pub mod policy;
@@ -164,10 +165,16 @@ mod layering {
     /// ARCHITECTURE.md's invariants, checked on the manifests.
     #[test]
     fn engines_import_no_reader_store_or_web_and_only_renderers_know_json() {
-        for engine in ["accountability", "peers", "partners"] {
+        for engine in [
+            "accountability",
+            "peers",
+            "partners",
+            "improvement",
+            "calendar",
+        ] {
             for dep in dependencies(engine) {
                 assert!(
-                    ["empower-model", "empower-rules"].contains(&dep.as_str())
+                    ["empower-model", "empower-rules", "empower-calendar"].contains(&dep.as_str())
                         || !dep.starts_with("empower-"),
                     "{engine} depends on {dep}"
                 );
@@ -184,6 +191,8 @@ mod layering {
             "accountability",
             "peers",
             "partners",
+            "improvement",
+            "calendar",
             "ingest",
             "states",
             "synth",

@@ -698,7 +698,8 @@ pub async fn recommendations(
     let need = SchoolInNeed {
         region_name: partners.region_name(&region).unwrap_or("").to_string(),
         region,
-        chosen_area: None,
+        // The area the school chose in its latest needs assessment.
+        chosen_area: crate::improvement::chosen_priority_area(store, &school).await?,
         indicators: explanation
             .map(|e| {
                 e.indicators

@@ -148,6 +148,141 @@ pub fn accept_engagement(actor: Option<&Actor>, partner: &str) -> Result<(), App
     }
 }
 
+fn state_staff(actor: &Actor) -> bool {
+    actor.holds(Role::StateAdmin) || actor.holds(Role::StateCoordinator)
+}
+
+/// Assign school support managers (coordinators) to schools.
+pub fn assign_coordinators(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_admin(actor, "assign school support managers")
+}
+
+/// Enter a school's 1003(a) allocation: the state.
+pub fn set_allocation(actor: Option<&Actor>) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only a state coordinator or administrator enters allocations".into(),
+        ))
+    }
+}
+
+/// Open a help-line request, start and submit the needs assessment and
+/// the work plan: the school's own school leaders.
+pub fn lead_improvement(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds_for(Role::SchoolLeader, school) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a school leader of school {school} does this for it"
+        )))
+    }
+}
+
+/// Change the needs assessment or the plan while it is open: the school's
+/// leaders, and the contacts of a partner with an accepted engagement
+/// with the school (`engaged`: those partners' school ids).
+pub fn contribute_to_improvement(
+    actor: Option<&Actor>,
+    school: &str,
+    engaged: &[String],
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.holds_for(Role::SchoolLeader, school)
+        || engaged
+            .iter()
+            .any(|p| actor.holds_for(Role::PartnerContact, p))
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a school leader of school {school}, or a partner engaged with it, changes its needs assessment and plan"
+        )))
+    }
+}
+
+/// See a school's needs assessment, plan, versions and help requests:
+/// whoever may act for it, and engaged partners.
+pub fn see_improvement(
+    actor: Option<&Actor>,
+    school: &str,
+    district: &str,
+    engaged: &[String],
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if engaged
+        .iter()
+        .any(|p| actor.holds_for(Role::PartnerContact, p))
+    {
+        return Ok(());
+    }
+    act_for_school(Some(actor), school, district)
+}
+
+/// Review a plan: the district's leaders at the district (LEA) level, the
+/// state at the state (SEA) level.
+pub fn review_plan(
+    actor: Option<&Actor>,
+    state_level: bool,
+    district: &str,
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    let ok = if state_level {
+        state_staff(actor)
+    } else {
+        actor.holds_for(Role::DistrictLeader, district)
+    };
+    if ok {
+        Ok(())
+    } else if state_level {
+        Err(AppError::Forbidden(
+            "only a state coordinator or administrator reviews at the state level".into(),
+        ))
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a leader of district {district} reviews its schools' plans at the district level"
+        )))
+    }
+}
+
+/// Reply to a help-line request: the state, or the person who asked.
+pub fn reply_to_help(actor: Option<&Actor>, requester: Option<i64>) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) || Some(actor.user_id) == requester {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only the state or the person who asked replies to a help request".into(),
+        ))
+    }
+}
+
+/// The improvement dashboard: the state sees every school, a district
+/// leader its district's; `Ok(None)` for the state, `Ok(Some(districts))`
+/// otherwise.
+pub fn improvement_dashboard(actor: Option<&Actor>) -> Result<Option<Vec<String>>, AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) {
+        return Ok(None);
+    }
+    let districts: Vec<String> = actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::DistrictLeader)
+        .filter_map(|g| g.scope.clone())
+        .collect();
+    if districts.is_empty() {
+        Err(AppError::Forbidden(
+            "the improvement dashboard is for the state and district leaders".into(),
+        ))
+    } else {
+        Ok(Some(districts))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,6 +130,14 @@ impl Directory {
         Some((school, statuses))
     }
 
+    /// Every school with its support status by year, in directory order.
+    pub fn schools(&self) -> impl Iterator<Item = (&SchoolListItem, &[StatusRow])> {
+        self.schools.iter().map(|s| {
+            let statuses = self.statuses.get(&s.rcdts).map_or(&[][..], Vec::as_slice);
+            (s, statuses)
+        })
+    }
+
     /// The schools matching `filter`, A-Z, one page of them.
     pub fn search(&self, filter: &SchoolFilter, page: SchoolPage) -> Page<SchoolListItem> {
         let words: Vec<String> = filter
@@ -406,7 +414,7 @@ pub async fn school(
 
 /// The status of the latest year, with the reasons of the designation
 /// that started its cycle.
-fn current_status(
+pub(crate) fn current_status(
     designations: &[DesignationRef],
     statuses: &[StatusRow],
 ) -> Option<SupportStatus> {

@@ -160,6 +160,21 @@ pub async fn serve(store: Store, state: State, options: ServeOptions<'_>) -> Res
         .await?
         .actor;
         empower_app::partners::demo_round(&state, &store, &admin, clock.now()).await?;
+        let coordinator = made
+            .iter()
+            .find(|u| u.role == accounts::Role::StateCoordinator)
+            .context("the demo has no state coordinator")?;
+        if let Some(school) = empower_app::improvement::demo_records(
+            &state,
+            &store,
+            &admin,
+            &coordinator.email,
+            clock.now(),
+        )
+        .await?
+        {
+            tracing::info!(%school, coordinator = %coordinator.email, "demo: a Comprehensive school with its support manager");
+        }
     }
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     eprintln!("empower is serving on http://{addr} (ctrl-c stops it)");

@@ -8,6 +8,7 @@ mod catalogue;
 mod cell;
 mod designation;
 mod group;
+pub mod money;
 mod record;
 mod school_id;
 mod student;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use jiff::civil::Date;
+pub use empower_calendar::{Date, YearDay};
 
 /// The six recommendation reasons, in the order they are shown
 /// (partners.md's codes).
@@ -33,15 +33,6 @@ pub enum RulesError {
 pub struct Term {
     pub code: String,
     pub label: String,
-}
-
-/// A date of a round, counted from the school year's first calendar year.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub struct YearDay {
-    pub month: i8,
-    pub day: i8,
-    /// 0: the school year's first calendar year; 1: the next.
-    pub year: i16,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -152,16 +143,7 @@ impl PlpRules {
     /// The default round of school year `start`/`start + 1`: its name and
     /// dates.
     pub fn default_round(&self, start: i16) -> Result<(String, RoundDates), String> {
-        let date = |d: YearDay| {
-            Date::new(start + d.year, d.month, d.day).map_err(|e| {
-                format!(
-                    "{}-{}-{} is not a date: {e}",
-                    start + d.year,
-                    d.month,
-                    d.day
-                )
-            })
-        };
+        let date = |d: YearDay| d.on(start);
         let name = self
             .round
             .name
@@ -179,11 +161,7 @@ impl PlpRules {
 
     /// The first calendar year of the school year `today` falls in.
     pub fn school_year_of(&self, today: Date) -> i16 {
-        if today.month() >= self.round.school_year_starts {
-            today.year()
-        } else {
-            today.year() - 1
-        }
+        empower_calendar::school_year_of(today, self.round.school_year_starts)
     }
 
     pub fn is_priority_area(&self, code: &str) -> bool {

@@ -63,6 +63,28 @@ pub struct Manifest {
     /// The Peer Learning Partners program, where the state runs it.
     #[serde(default)]
     pub partners: Option<PartnersFiles>,
+    /// The improvement cycle, where the state runs it.
+    #[serde(default)]
+    pub improvement: Option<ImprovementFiles>,
+}
+
+/// `[improvement]` of the manifest.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImprovementFiles {
+    /// Deadlines, sections, statuses, expense categories.
+    pub cycle: String,
+    /// The quality framework: standards, indicators, levels, rubric.
+    pub framework: String,
+    /// The standards' names (either naming version).
+    pub standard_names: String,
+}
+
+/// The improvement cycle's rules and framework.
+#[derive(Clone, Debug)]
+pub struct Improvement {
+    pub cycle: empower_improvement::CycleRules,
+    pub framework: empower_improvement::Framework,
 }
 
 /// `[partners]` of the manifest.
@@ -175,6 +197,7 @@ pub struct State {
     pub rules: Vec<RulesFile>,
     pub higher_performing: HpRules,
     pub partners: Option<Partners>,
+    pub improvement: Option<Improvement>,
     /// The bundled extract: (year, files) groups, as the manifest lists.
     pub extract: Vec<(Option<u16>, Vec<ExtractFile>)>,
 }
@@ -366,6 +389,24 @@ impl StateFiles {
             Some(p) => Some(self.load_partners(state, p, &rules, by)?),
             None => None,
         };
+        let improvement = match &manifest.improvement {
+            Some(f) => {
+                let cycle = empower_improvement::CycleRules::parse(
+                    self.file(state, &f.cycle, by)?,
+                    &name(&f.cycle),
+                )
+                .map_err(|e| StateError::Invalid(e.to_string()))?;
+                let framework = empower_improvement::Framework::parse(
+                    self.file(state, &f.framework, by)?,
+                    &name(&f.framework),
+                    self.file(state, &f.standard_names, by)?,
+                    &name(&f.standard_names),
+                )
+                .map_err(|e| StateError::Invalid(e.to_string()))?;
+                Some(Improvement { cycle, framework })
+            }
+            None => None,
+        };
         let mut extract = Vec::new();
         for g in &manifest.extract {
             let mut files = Vec::new();
@@ -395,6 +436,7 @@ impl StateFiles {
             rules,
             higher_performing,
             partners,
+            improvement,
         })
     }
 
@@ -450,6 +492,9 @@ mod tests {
         assert_eq!(partners.regions.len(), 41);
         assert_eq!(partners.region_name("15"), Some("City of Chicago"));
         assert_eq!(partners.rules.priority_area.len(), 3);
+        let improvement = il.improvement.as_ref().unwrap();
+        assert_eq!(improvement.framework.standard.len(), 7);
+        assert_eq!(improvement.cycle.section.len(), 4);
     }
 
     #[test]
@@ -480,6 +525,9 @@ mod tests {
             "extract/explorer-2025.csv",
             "partners/plp.toml",
             "partners/regions.toml",
+            "improvement/cycle.toml",
+            "improvement/iqf.toml",
+            "improvement/iqf-names-2018.toml",
         ] {
             copy(&src.join(f), &dir.join("il").join(f));
         }

@@ -10,12 +10,14 @@
 //! publication replaces the previous one in one transaction.
 
 mod accounts;
+mod improvement;
 mod partners;
 mod published;
 mod read;
 pub mod testing;
 
 pub use accounts::*;
+pub use improvement::*;
 pub use partners::*;
 pub use published::*;
 pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};

@@ -1,15 +1,57 @@
 //! The public JSON API (api.md): `/api/v1/schools`, a school, its
 //! explanation, districts, `/healthz`.
 
+use crate::auth::api_caller;
 use crate::{ApiError, AppState};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use empower_app::public;
 use empower_app::public::SchoolFilter;
 use empower_store::DesignationSource;
+use empower_store::Page;
 use serde::Deserialize;
+use serde::Serialize;
+
+// What every API handler shares: the JSON body or a problem naming what
+// is wrong, the caller (401 before anything else is read), ids, lists.
+
+pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t).map_err(ApiError::from_json)
+}
+
+/// The caller of a route that needs one: `401` before anything else is
+/// read. What they may do is the use case's to decide.
+pub(crate) async fn signed_in(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<empower_app::accounts::Actor>, ApiError> {
+    match api_caller(app, headers).await? {
+        Some(a) => Ok(Some(a)),
+        None => Err(empower_app::AppError::SignInRequired.into()),
+    }
+}
+
+pub(crate) fn id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found(format!("there is no {what} {raw}")))
+}
+
+/// A list as api.md says: every item on one page.
+pub(crate) fn list<T: Serialize>(items: Vec<T>) -> Response {
+    let total = items.len() as u64;
+    let per_page = items.len().max(1) as u32;
+    Json(Page {
+        items,
+        total,
+        page: 1,
+        per_page,
+    })
+    .into_response()
+}
 
 /// Query parameters arrive as text; each is checked here and a bad one is
 /// named in the problem (`422`), never a bare `400`.

@@ -9,6 +9,7 @@ mod auth;
 mod download;
 mod error;
 mod forms;
+mod improvement_api;
 mod metrics;
 mod pages;
 mod partner_api;

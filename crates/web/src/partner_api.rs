@@ -1,7 +1,7 @@
 //! The Peer Learning Partners API (issue 12's routes): rounds,
 //! applications, decisions, the directory, recommendations, engagements.
 
-use crate::auth::api_caller;
+use crate::api::{body, id, list, signed_in};
 use crate::{ApiError, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -10,42 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use empower_app::clock::{date_in, rfc3339};
 use empower_app::partners::{self, EngagementFields};
-use empower_store::{ApplicationFields, ApplicationRow, Contact, EngagementRow, Evidence, Page};
+use empower_store::{ApplicationFields, ApplicationRow, Contact, EngagementRow, Evidence};
 use serde::{Deserialize, Serialize};
-
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    b.map(|Json(t)| t).map_err(ApiError::from_json)
-}
-
-/// The caller of a route that needs one: `401` before anything else is
-/// read. What they may do is the use case's to decide.
-async fn signed_in(
-    app: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<empower_app::accounts::Actor>, ApiError> {
-    match api_caller(app, headers).await? {
-        Some(a) => Ok(Some(a)),
-        None => Err(empower_app::AppError::SignInRequired.into()),
-    }
-}
-
-fn id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::not_found(format!("there is no {what} {raw}")))
-}
-
-/// A list as api.md says: every item on one page.
-fn list<T: Serialize>(items: Vec<T>) -> Response {
-    let total = items.len() as u64;
-    let per_page = items.len().max(1) as u32;
-    Json(Page {
-        items,
-        total,
-        page: 1,
-        per_page,
-    })
-    .into_response()
-}
 
 #[derive(Debug, Deserialize)]
 pub struct RoundBody {

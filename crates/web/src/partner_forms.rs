@@ -14,8 +14,8 @@
 
 use crate::auth::PageCaller;
 use crate::forms::{
-    account_bar, check_csrf, csrf_field, dollars, field_error, form_error, form_start, parse_cents,
-    refusal, see_other, with_csrf,
+    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, refusal, see_other,
+    with_csrf,
 };
 use crate::pages::{encode, error_page, not_found_page};
 use crate::render::{badge, num, page, respond};
@@ -30,6 +30,7 @@ use empower_app::accounts::{Actor, Role};
 use empower_app::clock::{date_in, rfc3339};
 use empower_app::partners::{self, ApplicationView, EngagementFields, Prefill};
 use empower_app::{policy, uploads, AppError};
+use empower_model::money::{dollars, parse_cents};
 use empower_partners as partners_engine;
 use empower_states::Partners;
 use empower_store::{ApplicationFields, Contact, Evidence};

@@ -3,10 +3,10 @@
 //! here without a matrix entry fails that test.
 
 use crate::{
-    account_api, account_pages, api, download, metrics, pages, partner_api, partner_forms,
-    partner_pages, AppState,
+    account_api, account_pages, api, download, improvement_api, metrics, pages, partner_api,
+    partner_forms, partner_pages, AppState,
 };
-use axum::routing::{get, patch, post, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 
 /// Pages answer HTML (a refused signed-out request is sent to the sign-in
 /// page); the API answers JSON (`401`/`403` problems).
@@ -39,6 +39,19 @@ pub enum Audience {
     StateOrDistrict,
     /// Those holding the partner-contact role of the partner concerned.
     ForPartner,
+    /// The school leaders of the school concerned, or the contacts of a
+    /// partner engaged with it.
+    SchoolOrEngagedPartner,
+    /// The state, or the leaders of the plan's school's district (each at
+    /// its level).
+    Reviewer,
+    /// The state or the person who asked.
+    StateOrRequester,
+    /// The state, or a district leader (their district's schools).
+    StateOrDistrictLeaders,
+    /// Those who may see a school's improvement records: the state, its
+    /// district's and school's leaders, engaged partners.
+    ForSchoolOrEngagedPartner,
     /// Those who may see a partner application: the state, its school's
     /// district leaders and school leaders, its partner contacts.
     ForApplication,
@@ -80,6 +93,7 @@ macro_rules! routes {
     (@name get) => { "GET" };
     (@name post) => { "POST" };
     (@name patch) => { "PATCH" };
+    (@name put) => { "PUT" };
 }
 
 routes! {
@@ -154,6 +168,21 @@ routes! {
     get "/api/v1/schools/{rcdts}/partner-recommendations" Api Anyone => partner_api::recommendations,
     post "/api/v1/engagements" Api StateOrDistrict => partner_api::create_engagement,
     post "/api/v1/engagements/{id}/accept" Api ForPartner => partner_api::accept_engagement,
+    get "/api/v1/schools/{rcdts}/status" Api Anyone => improvement_api::status,
+    post "/api/v1/schools/{rcdts}/coordinator" Api StateAdmin => improvement_api::assign_coordinator,
+    put "/api/v1/schools/{rcdts}/allocation" Api State => improvement_api::set_allocation,
+    post "/api/v1/help-requests" Api SchoolLeader => improvement_api::open_help_request,
+    post "/api/v1/help-requests/{id}/replies" Api StateOrRequester => improvement_api::reply_to_help_request,
+    post "/api/v1/needs-assessments" Api SchoolLeader => improvement_api::create_assessment,
+    put "/api/v1/needs-assessments/{id}/ratings" Api SchoolOrEngagedPartner => improvement_api::save_ratings,
+    post "/api/v1/needs-assessments/{id}/submit" Api SchoolLeader => improvement_api::submit_assessment,
+    post "/api/v1/work-plans" Api SchoolLeader => improvement_api::create_plan,
+    patch "/api/v1/work-plans/{id}" Api SchoolOrEngagedPartner => improvement_api::update_plan,
+    post "/api/v1/work-plans/{id}/submit" Api SchoolLeader => improvement_api::submit_plan,
+    post "/api/v1/work-plans/{id}/review" Api Reviewer => improvement_api::review_plan,
+    post "/api/v1/work-plans/{id}/amend" Api SchoolLeader => improvement_api::amend_plan,
+    get "/api/v1/work-plans/{id}/versions" Api ForSchoolOrEngagedPartner => improvement_api::versions,
+    get "/api/v1/improvement/dashboard" Api StateOrDistrictLeaders => improvement_api::dashboard,
     get "/api/openapi.json" Api Anyone => api::openapi,
     // Operations.
     get "/healthz" Api Anyone => api::healthz,

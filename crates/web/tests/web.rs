@@ -607,6 +607,17 @@ enum Expect {
     /// Those who may see the school's partner application: `ForSchool`
     /// and its partner contacts.
     ForApplication,
+    /// The school's own school leaders, or the contacts of the partner
+    /// engaged with it (`there`).
+    SchoolOrEngagedPartner,
+    /// `ForSchool` and the contacts of the partner engaged with it.
+    ForSchoolOrEngagedPartner,
+    /// The leaders of the school's district only.
+    DistrictLeaderOnly,
+    /// The state, or the school leader who asked.
+    StateOrRequester,
+    /// The state, or any district leader.
+    StateOrAnyDistrictLeader,
 }
 
 struct Case {
@@ -684,6 +695,11 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                 Some(&there.rcdts),
             ),
             ("partner-contact", Role::PartnerContact, Some(&here.rcdts)),
+            (
+                "partner-contact elsewhere",
+                Role::PartnerContact,
+                Some(&there.rcdts),
+            ),
             ("educator", Role::Educator, None),
             ("employer", Role::Employer, Some(&here.district)),
             ("program-admin", Role::ProgramAdmin, None),
@@ -804,6 +820,64 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             draft.id,
             "evidence.pdf",
             b"%PDF-1.4 evidence",
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+        // Improvement: `there` is an approved partner with an accepted
+        // engagement with `here`; `here` has a help request, a needs
+        // assessment and a work plan.
+        let mut w = store.write().await.unwrap();
+        let there_app = w
+            .insert_application(&there.rcdts, round.id, &fields, None, now)
+            .await
+            .unwrap()
+            .unwrap();
+        w.move_application(there_app, "draft", "approved", now)
+            .await
+            .unwrap();
+        let engaged = w
+            .insert_engagement(
+                &here.rcdts,
+                there_app,
+                "culture-climate",
+                "2027-03-01",
+                "2027-06-30",
+                "MOU",
+                0,
+                "",
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+        w.accept_engagement(engaged, leader.user_id, now)
+            .await
+            .unwrap();
+        let help = w
+            .insert_help_request(&here.rcdts, "Help", "Please call", leader.user_id, now)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let cache = empower_app::public::DirectoryCache::default();
+        let assessment = empower_app::improvement::create_assessment(
+            &state,
+            &cache,
+            &store,
+            Some(&leader),
+            &here.rcdts,
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+        let plan = empower_app::improvement::create_plan(
+            &state,
+            &cache,
+            &store,
+            Some(&leader),
+            &here.rcdts,
             now,
         )
         .await
@@ -1027,6 +1101,21 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/partner-applications/{id}/files/{file}/remove", format!("/partner-applications/{}/files/{file}/remove", draft.id), String::new(), Expect::OwnSchoolLeader),
             ("POST", "/partner-applications/{id}/submit", format!("/partner-applications/{}/submit", draft.id), String::new(), Expect::OwnSchoolLeader),
             ("POST", "/partner-applications/{id}/decision", format!("/partner-applications/{}/decision", draft.id), "decision=declined&reason=not+yet".into(), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/schools/{rcdts}/coordinator", format!("/api/v1/schools/{}/coordinator", here.rcdts), r#"{"email": "state-coordinator@example.org"}"#.into(), Expect::Roles(admin_only)),
+            ("PUT", "/api/v1/schools/{rcdts}/allocation", format!("/api/v1/schools/{}/allocation", here.rcdts), r#"{"allocation_cents": 5000000}"#.into(), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/help-requests", "/api/v1/help-requests".into(), format!(r#"{{"school_rcdts": "{}", "subject": "Help", "body": "Please call"}}"#, here.rcdts), Expect::OwnSchoolLeader),
+            ("POST", "/api/v1/help-requests/{id}/replies", format!("/api/v1/help-requests/{help}/replies"), r#"{"body": "We will call"}"#.into(), Expect::StateOrRequester),
+            ("POST", "/api/v1/needs-assessments", "/api/v1/needs-assessments".into(), format!(r#"{{"school_rcdts": "{}"}}"#, here.rcdts), Expect::OwnSchoolLeader),
+            ("PUT", "/api/v1/needs-assessments/{id}/ratings", format!("/api/v1/needs-assessments/{assessment}/ratings"), r#"{"ratings": {"ci-1": {"level": "Emerging", "evidence": "minutes"}}}"#.into(), Expect::SchoolOrEngagedPartner),
+            ("POST", "/api/v1/needs-assessments/{id}/submit", format!("/api/v1/needs-assessments/{assessment}/submit"), String::new(), Expect::OwnSchoolLeader),
+            ("POST", "/api/v1/work-plans", "/api/v1/work-plans".into(), format!(r#"{{"school_rcdts": "{}"}}"#, here.rcdts), Expect::OwnSchoolLeader),
+            ("PATCH", "/api/v1/work-plans/{id}", format!("/api/v1/work-plans/{plan}"), r#"{"monitoring": "monthly"}"#.into(), Expect::SchoolOrEngagedPartner),
+            ("POST", "/api/v1/work-plans/{id}/submit", format!("/api/v1/work-plans/{plan}/submit"), String::new(), Expect::OwnSchoolLeader),
+            ("POST", "/api/v1/work-plans/{id}/review", format!("/api/v1/work-plans/{plan}/review"), r#"{"level": "lea", "decision": "approved"}"#.into(), Expect::DistrictLeaderOnly),
+            ("POST", "/api/v1/work-plans/{id}/review", format!("/api/v1/work-plans/{plan}/review"), r#"{"level": "sea", "decision": "approved"}"#.into(), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/work-plans/{id}/amend", format!("/api/v1/work-plans/{plan}/amend"), String::new(), Expect::OwnSchoolLeader),
+            ("GET", "/api/v1/work-plans/{id}/versions", format!("/api/v1/work-plans/{plan}/versions"), String::new(), Expect::ForSchoolOrEngagedPartner),
+            ("GET", "/api/v1/improvement/dashboard", "/api/v1/improvement/dashboard".into(), String::new(), Expect::StateOrAnyDistrictLeader),
             ("POST", "/api/v1/partner-applications", "/api/v1/partner-applications".into(), application_body.clone(), Expect::OwnSchoolLeader),
             ("PATCH", "/api/v1/partner-applications/{id}", format!("/api/v1/partner-applications/{}", draft.id), application_body.clone(), Expect::OwnSchoolLeader),
             ("POST", "/api/v1/partner-applications/{id}/submit", format!("/api/v1/partner-applications/{}/submit", draft.id), String::new(), Expect::OwnSchoolLeader),
@@ -1188,6 +1277,57 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                             || (*r == Role::DistrictLeader
                                 && caller.scope.as_deref() == Some(here.district.as_str()));
                         if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::SchoolOrEngagedPartner, Some(r)) => {
+                        let scope = caller.scope.as_deref();
+                        let ok = (*r == Role::SchoolLeader && scope == Some(here.rcdts.as_str()))
+                            || (*r == Role::PartnerContact && scope == Some(there.rcdts.as_str()));
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::ForSchoolOrEngagedPartner, Some(r)) => {
+                        let scope = caller.scope.as_deref();
+                        let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
+                            || (*r == Role::DistrictLeader
+                                && scope == Some(here.district.as_str()))
+                            || (*r == Role::SchoolLeader && scope == Some(here.rcdts.as_str()))
+                            || (*r == Role::PartnerContact && scope == Some(there.rcdts.as_str()));
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::DistrictLeaderOnly, Some(r)) => {
+                        if *r == Role::DistrictLeader
+                            && caller.scope.as_deref() == Some(here.district.as_str())
+                        {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::StateOrRequester, Some(r)) => {
+                        let ok = matches!(r, Role::StateAdmin | Role::StateCoordinator)
+                            || caller.email.as_deref() == Some("school-leader@example.org");
+                        if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::StateOrAnyDistrictLeader, Some(r)) => {
+                        if matches!(
+                            r,
+                            Role::StateAdmin | Role::StateCoordinator | Role::DistrictLeader
+                        ) {
                             Outcome::Allowed
                         } else {
                             Outcome::Forbidden

@@ -1,0 +1,1737 @@
+//! The IL-EMPOWER improvement cycle on the platform (improvement.md): a
+//! school's support status with its allocation and coordinator, help-line
+//! requests, the needs assessment, the work plan with its budget, the
+//! approval chain with versions and their differences, and the dashboard.
+//! Each use case asks `policy` first and writes its audit record in the
+//! transaction of the change; dates are the state's calendar dates.
+
+use crate::accounts::{audit, Actor, By, Role};
+use crate::public::{current_status, DirectoryCache};
+use crate::{clock, policy, AppError};
+use empower_improvement::{
+    self as engine, assessment, cycle, plan as planning, Assessment, CycleRules, Date, Decision,
+    Framework, Level, PlanContent, PlanStatus, Problem, Timeliness,
+};
+use empower_states::{Improvement, State};
+use empower_store::{
+    snapshot, AssessmentRow, HelpRequestRow, NewPlanEvent, PlanRow, SchoolListItem, Snapshot, Store,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The first problem as the refusal to show (its field and message), the
+/// others listed after it.
+fn refusal(problems: Vec<Problem>) -> Result<(), AppError> {
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    let mut message = first.message.clone();
+    if problems.len() > 1 {
+        let rest: Vec<String> = problems[1..]
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        message.push_str(&format!("; also {}", rest.join("; ")));
+    }
+    Err(invalid(&first.field, message))
+}
+
+/// The state's program, or a refusal naming the state that has none.
+pub fn program(state: &State) -> Result<&Improvement, AppError> {
+    state.improvement.as_ref().ok_or_else(|| {
+        AppError::NotFound(format!(
+            "{} does not run the improvement cycle (no [improvement] in its state.toml)",
+            state.manifest.name
+        ))
+    })
+}
+
+fn read<T: for<'de> Deserialize<'de> + Default>(s: &Snapshot) -> T {
+    T::deserialize(s.clone()).unwrap_or_default()
+}
+
+/// A school in the directory, with its current support status.
+async fn school(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<(SchoolListItem, Option<crate::public::SupportStatus>), AppError> {
+    let id = state
+        .catalogue
+        .school_id
+        .parse(rcdts)
+        .map_err(|e| AppError::NotFound(e.to_string()))?
+        .to_string();
+    let dir = cache.get(store).await?;
+    let (item, statuses) = dir
+        .school(&id)
+        .ok_or_else(|| AppError::NotFound(format!("there is no school {id}")))?;
+    let status = current_status(&item.designations, statuses);
+    Ok((item.clone(), status))
+}
+
+/// The partners with an accepted engagement with the school.
+async fn engaged_partners(store: &Store, school: &str) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for e in store.engagements(Some(school), None).await? {
+        if e.status == "accepted" {
+            if let Some(a) = store.application(e.partner_application_id).await? {
+                out.push(a.school_rcdts);
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- support status
+
+/// A school's coordinator as the status shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coordinator {
+    pub name: String,
+    pub email: String,
+}
+
+/// `GET /api/v1/schools/{rcdts}/status`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusView {
+    pub status: Option<String>,
+    pub cohort_year: Option<u16>,
+    pub term: Option<String>,
+    pub reasons: Vec<String>,
+    pub allocation_cents: Option<i64>,
+    pub coordinator: Option<Coordinator>,
+}
+
+/// A school's support status with what the program adds (public).
+pub async fn status(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<StatusView, AppError> {
+    let (item, status) = school(state, cache, store, rcdts).await?;
+    let support = store.support(&item.rcdts).await?.unwrap_or_default();
+    Ok(StatusView {
+        cohort_year: status.as_ref().and_then(|s| s.cohort_year),
+        term: status.as_ref().and_then(|s| s.term.clone()),
+        reasons: status
+            .as_ref()
+            .map(|s| s.reasons.clone())
+            .unwrap_or_default(),
+        status: status.map(|s| s.status),
+        allocation_cents: support.allocation_cents,
+        coordinator: match (support.coordinator_name, support.coordinator_email) {
+            (Some(name), Some(email)) => Some(Coordinator { name, email }),
+            _ => None,
+        },
+    })
+}
+
+/// Assigns a school support manager (a state coordinator, by e-mail) to a
+/// Comprehensive or Intensive school (state administrators).
+pub async fn assign_coordinator(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    email: &str,
+    now: i64,
+) -> Result<StatusView, AppError> {
+    let rules = &program(state)?.cycle;
+    policy::assign_coordinators(actor)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let (item, status) = school(state, cache, store, rcdts).await?;
+    let status_name = status.as_ref().map(|s| s.status.as_str());
+    if !status_name.is_some_and(|s| rules.coordinator_assigned(s)) {
+        return Err(AppError::Refused(format!(
+            "school support managers are assigned to {} schools; {} is {}",
+            rules.statuses.coordinator_assigned.join(" and "),
+            item.name,
+            status_name.map_or("not in support".to_string(), |s| format!("in {s} status"))
+        )));
+    }
+    let user = store
+        .user_by_email(&email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| {
+            invalid(
+                "coordinator",
+                format!("there is no account {}", email.trim()),
+            )
+        })?;
+    let roles = store.roles_of(user.id).await?;
+    if !roles
+        .iter()
+        .any(|r| r.role == Role::StateCoordinator.as_str())
+    {
+        return Err(invalid(
+            "coordinator",
+            format!("{} is not a state coordinator", user.email),
+        ));
+    }
+    let before = store.support(&item.rcdts).await?;
+    let mut tx = store.write().await?;
+    tx.set_coordinator(&item.rcdts, Some(user.id), now).await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "school.coordinator",
+        "school",
+        &item.rcdts,
+        before
+            .and_then(|b| b.coordinator_email)
+            .map(|e| snapshot(&e)),
+        Some(snapshot(&user.email)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    self::status(state, cache, store, &item.rcdts).await
+}
+
+/// Enters a school's 1003(a) allocation in cents (the state).
+pub async fn set_allocation(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    cents: i64,
+    now: i64,
+) -> Result<StatusView, AppError> {
+    program(state)?;
+    policy::set_allocation(actor)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let (item, _) = school(state, cache, store, rcdts).await?;
+    if cents < 0 {
+        return Err(invalid(
+            "allocation_cents",
+            "an allocation is 0 cents or more",
+        ));
+    }
+    let before = store.support(&item.rcdts).await?;
+    let mut tx = store.write().await?;
+    tx.set_allocation(&item.rcdts, Some(cents), now).await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "school.allocation",
+        "school",
+        &item.rcdts,
+        before
+            .and_then(|b| b.allocation_cents)
+            .map(|c| snapshot(&c)),
+        Some(snapshot(&cents)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    self::status(state, cache, store, &item.rcdts).await
+}
+
+// ---------------------------------------------------------------- help line
+
+/// Opens a help-line request for a school whose status uses the help line
+/// (its school leaders).
+#[allow(clippy::too_many_arguments)]
+pub async fn open_help_request(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> Result<HelpRequestRow, AppError> {
+    let rules = &program(state)?.cycle;
+    let (item, status) = school(state, cache, store, rcdts).await?;
+    policy::lead_improvement(actor, &item.rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let status_name = status.as_ref().map(|s| s.status.as_str());
+    if !status_name.is_some_and(|s| rules.help_line(s)) {
+        return Err(AppError::Refused(format!(
+            "the help line is for {} schools; {} is {} and works with its school support manager",
+            rules.help_line.statuses.join(" and "),
+            item.name,
+            status_name.map_or("not in support".to_string(), |s| format!("in {s} status"))
+        )));
+    }
+    let (subject, body) = (subject.trim(), body.trim());
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return Err(invalid("subject", "give a subject of 1 to 200 characters"));
+    }
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(invalid(
+            "body",
+            "describe what the school needs (at most 10,000 characters)",
+        ));
+    }
+    let mut tx = store.write().await?;
+    let id = tx
+        .insert_help_request(&item.rcdts, subject, body, actor.user_id, now)
+        .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "help-request.create",
+        "help-request",
+        id,
+        None,
+        Some(snapshot(&subject)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    help_request(store, id).await
+}
+
+async fn help_request(store: &Store, id: i64) -> Result<HelpRequestRow, AppError> {
+    store
+        .help_request(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no help request {id}")))
+}
+
+/// Replies to a help request (the state, or the person who asked); the
+/// state's reply marks it answered and assigns it to the replier unless
+/// it has an assignee; `close` closes it.
+pub async fn reply_to_help_request(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    body: &str,
+    close: bool,
+    now: i64,
+) -> Result<HelpRequestRow, AppError> {
+    let request = help_request(store, id).await?;
+    policy::reply_to_help(actor, request.created_by)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(invalid(
+            "body",
+            "write the reply (at most 10,000 characters)",
+        ));
+    }
+    let by_state = policy::set_allocation(Some(actor)).is_ok();
+    let status = if close {
+        "closed"
+    } else if by_state {
+        "answered"
+    } else {
+        "open"
+    };
+    let assignee = (by_state && request.assignee_id.is_none()).then_some(actor.user_id);
+    let mut tx = store.write().await?;
+    tx.insert_help_reply(id, body, status, assignee, actor.user_id, now)
+        .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "help-request.reply",
+        "help-request",
+        id,
+        Some(snapshot(&request.status)),
+        Some(snapshot(&status)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    help_request(store, id).await
+}
+
+// ---------------------------------------------------------------- needs assessment
+
+fn today(state: &State, now: i64) -> Result<Date, AppError> {
+    clock::date_in(&state.manifest.time_zone, now)
+}
+
+async fn assessment_row(store: &Store, id: i64) -> Result<AssessmentRow, AppError> {
+    store
+        .assessment(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no needs assessment {id}")))
+}
+
+/// Starts the school's needs assessment for the current school year (its
+/// school leaders; a school in the cycle).
+pub async fn create_assessment(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    now: i64,
+) -> Result<AssessmentRow, AppError> {
+    let rules = &program(state)?.cycle;
+    let (item, _) = school(state, cache, store, rcdts).await?;
+    policy::lead_improvement(actor, &item.rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let year = i64::from(rules.school_year_of(today(state, now)?));
+    let mut tx = store.write().await?;
+    let id = tx
+        .insert_assessment(
+            &item.rcdts,
+            year,
+            &Assessment::default(),
+            actor.user_id,
+            now,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "{} has a needs assessment for {} already",
+                item.name,
+                engine::school_year_label(year as i16)
+            ))
+        })?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "needs-assessment.create",
+        "needs-assessment",
+        id,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    assessment_row(store, id).await
+}
+
+/// Saves ratings (and the chosen priority areas) of a draft assessment:
+/// its school leaders and engaged partners.
+pub async fn save_ratings(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    changes: &Assessment,
+    now: i64,
+) -> Result<AssessmentRow, AppError> {
+    let framework = &program(state)?.framework;
+    let row = assessment_row(store, id).await?;
+    let engaged = engaged_partners(store, &row.school_rcdts).await?;
+    policy::contribute_to_improvement(actor, &row.school_rcdts, &engaged)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    if row.status != "draft" {
+        return Err(AppError::Conflict(
+            "the needs assessment is submitted and can no longer be changed".into(),
+        ));
+    }
+    refusal(assessment::check_ratings(framework, &changes.ratings))?;
+    let mut content: Assessment = read(&row.content);
+    for (code, rating) in &changes.ratings {
+        content.ratings.insert(code.clone(), rating.clone());
+    }
+    if !changes.priority_areas.is_empty() {
+        content.priority_areas = changes.priority_areas.clone();
+    }
+    let mut tx = store.write().await?;
+    if !tx.update_assessment(id, &content, now).await? {
+        return Err(AppError::Conflict(
+            "the needs assessment was submitted meanwhile".into(),
+        ));
+    }
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "needs-assessment.rate",
+        "needs-assessment",
+        id,
+        Some(row.content.clone()),
+        Some(snapshot(&content)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    assessment_row(store, id).await
+}
+
+fn priority_area_codes(state: &State) -> Vec<String> {
+    state
+        .partners
+        .as_ref()
+        .map(|p| {
+            p.rules
+                .priority_area
+                .iter()
+                .map(|a| a.code.clone())
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            [
+                "governance-management",
+                "curriculum-instruction",
+                "culture-climate",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+}
+
+/// Submits the assessment (its school leaders): every indicator rated
+/// with evidence, priority areas chosen. Late submissions are taken and
+/// flagged.
+pub async fn submit_assessment(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    now: i64,
+) -> Result<AssessmentRow, AppError> {
+    let framework = &program(state)?.framework;
+    let row = assessment_row(store, id).await?;
+    policy::lead_improvement(actor, &row.school_rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    if row.status != "draft" {
+        return Err(AppError::Conflict(
+            "the needs assessment is submitted already".into(),
+        ));
+    }
+    let content: Assessment = read(&row.content);
+    refusal(assessment::check_submission(
+        framework,
+        &content,
+        &priority_area_codes(state),
+    ))?;
+    let on = today(state, now)?.to_string();
+    let mut tx = store.write().await?;
+    if !tx.submit_assessment(id, now, &on).await? {
+        return Err(AppError::Conflict(
+            "the needs assessment was submitted meanwhile".into(),
+        ));
+    }
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "needs-assessment.submit",
+        "needs-assessment",
+        id,
+        None,
+        Some(snapshot(&on)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    assessment_row(store, id).await
+}
+
+/// The priority area a school chose in its latest submitted assessment
+/// (for the partner recommendations).
+pub async fn chosen_priority_area(store: &Store, rcdts: &str) -> Result<Option<String>, AppError> {
+    Ok(store
+        .assessments(Some(rcdts))
+        .await?
+        .into_iter()
+        .find(|a| a.status == "submitted")
+        .and_then(|a| {
+            read::<Assessment>(&a.content)
+                .priority_areas
+                .first()
+                .cloned()
+        }))
+}
+
+// ---------------------------------------------------------------- work plan
+
+async fn plan_row(store: &Store, id: i64) -> Result<PlanRow, AppError> {
+    store
+        .plan(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no work plan {id}")))
+}
+
+/// Starts the school's work plan for the current school year (its school
+/// leaders); it can be started at any time.
+pub async fn create_plan(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    let rules = &program(state)?.cycle;
+    let (item, _) = school(state, cache, store, rcdts).await?;
+    policy::lead_improvement(actor, &item.rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let year = i64::from(rules.school_year_of(today(state, now)?));
+    let mut tx = store.write().await?;
+    let id = tx
+        .insert_plan(
+            &item.rcdts,
+            year,
+            &PlanContent::default(),
+            actor.user_id,
+            now,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "{} has a work plan for {} already",
+                item.name,
+                engine::school_year_label(year as i16)
+            ))
+        })?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "work-plan.create",
+        "work-plan",
+        id,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// Replaces the plan's content while it is draft or returned (its school
+/// leaders and engaged partners); the budget's lines are checked as they
+/// are saved. An approved plan is locked: amend it.
+pub async fn update_plan(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    content: &PlanContent,
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    let rules = &program(state)?.cycle;
+    let row = plan_row(store, id).await?;
+    let engaged = engaged_partners(store, &row.school_rcdts).await?;
+    policy::contribute_to_improvement(actor, &row.school_rcdts, &engaged)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let status = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
+    if !status.editable() {
+        return Err(AppError::Conflict(match status {
+            PlanStatus::Approved => {
+                "the plan is approved and locked; start an amendment to change it".into()
+            }
+            other => format!(
+                "the plan is {} and under review; it can be changed once returned",
+                other.as_str()
+            ),
+        }));
+    }
+    // Lines in unknown categories or for missing strategies are refused
+    // as they are saved; the total against the allocation is checked on
+    // submission, when the allocation must be known.
+    let problems: Vec<Problem> = planning::check_budget(rules, content, None)
+        .into_iter()
+        .filter(|p| p.field != "budget")
+        .collect();
+    refusal(problems)?;
+    let mut tx = store.write().await?;
+    if !tx.update_plan(id, content, now).await? {
+        return Err(AppError::Conflict(
+            "the plan was submitted meanwhile".into(),
+        ));
+    }
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "work-plan.update",
+        "work-plan",
+        id,
+        Some(row.content.clone()),
+        Some(snapshot(content)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// Sections 1 and 2 of a school's plan, drawn from its data and its
+/// needs assessment.
+pub async fn prefilled_sections(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+    school_year: i64,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let imp = program(state)?;
+    let profile = crate::public::school(state, cache, store, rcdts)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no school {rcdts}")))?;
+    let mut one = Vec::new();
+    if let Some(s) = &profile.status {
+        one.push(format!(
+            "Support status: {} (cohort {}){}",
+            s.status,
+            s.cohort_year.map_or("?".into(), |y| y.to_string()),
+            if s.reasons.is_empty() {
+                String::new()
+            } else {
+                format!("; reasons: {}", s.reasons.join("; "))
+            }
+        ));
+    }
+    for i in &profile.indicators {
+        one.push(format!(
+            "{} ({}): value {}, score {}",
+            i.label,
+            i.year,
+            i.value.map_or("none".into(), |v| format!("{v:.1}")),
+            i.score.map_or("none".into(), |v| format!("{v:.1}"))
+        ));
+    }
+    for g in &profile.groups {
+        if let Some(index) = g.index {
+            one.push(format!("Group {}: index {index:.1}", g.group));
+        }
+    }
+    for g in &profile.gaps {
+        one.push(format!(
+            "Opportunity gap {} {} grade {}: {:+.1} points against comparable schools",
+            g.year, g.subject, g.grade, g.gap
+        ));
+    }
+    let two = match store
+        .assessments(Some(rcdts))
+        .await?
+        .into_iter()
+        .find(|a| a.school_year == school_year)
+    {
+        Some(a) => {
+            let content: Assessment = read(&a.content);
+            assessment::findings_text(&assessment::findings(&imp.framework, &content))
+        }
+        None => String::new(),
+    };
+    Ok(BTreeMap::from([
+        ("1".to_string(), one.join("\n")),
+        ("2".to_string(), two),
+    ]))
+}
+
+/// The indicators a goal may be tied to: those of the state's
+/// accountability rules, every year and band.
+pub fn goal_indicators(state: &State) -> Vec<String> {
+    let mut out: Vec<String> = state
+        .rules
+        .iter()
+        .flat_map(|r| r.rules.bands.values())
+        .flat_map(|b| b.indicators.keys().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn category_label(rules: &CycleRules) -> impl Fn(&str) -> String + '_ {
+    move |c: &str| rules.category(c).map_or(c.to_string(), |t| t.label.clone())
+}
+
+/// Submits the plan to the district (its school leaders): needs a
+/// submitted needs assessment, a learning partner where the status
+/// requires one, SMART goals, strategies, a monitoring plan, a budget
+/// within the allocation. Each submission is a version; the first one's
+/// date decides lateness.
+pub async fn submit_plan(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    let imp = program(state)?;
+    let rules = &imp.cycle;
+    let row = plan_row(store, id).await?;
+    policy::lead_improvement(actor, &row.school_rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let from = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
+    let to = cycle::submit(from).map_err(AppError::Conflict)?;
+    let (_, status) = school(state, cache, store, &row.school_rcdts).await?;
+    let support = store.support(&row.school_rcdts).await?.unwrap_or_default();
+    let assessed = store
+        .assessments(Some(&row.school_rcdts))
+        .await?
+        .iter()
+        .any(|a| a.school_year == row.school_year && a.status == "submitted");
+    let content: PlanContent = read(&row.content);
+    let indicators = goal_indicators(state);
+    let areas = priority_area_codes(state);
+    let ctx = planning::Context {
+        status: status.as_ref().map(|s| s.status.as_str()),
+        needs_assessment_submitted: assessed,
+        allocation_cents: support.allocation_cents,
+        indicators: &indicators,
+        priority_areas: &areas,
+    };
+    refusal(planning::check_submission(rules, &content, &ctx))?;
+    let prefilled =
+        prefilled_sections(state, cache, store, &row.school_rcdts, row.school_year).await?;
+    let sections = planning::section_texts(rules, &content, &prefilled, category_label(rules));
+    let on = today(state, now)?.to_string();
+    let version = store
+        .plan_versions(id)
+        .await?
+        .last()
+        .map_or(1, |v| v.version + 1)
+        .max(row.version);
+    let mut tx = store.write().await?;
+    if !tx
+        .move_plan(id, from.as_str(), to.as_str(), version, Some(&on), now)
+        .await?
+    {
+        return Err(AppError::Conflict(
+            "the plan was submitted meanwhile".into(),
+        ));
+    }
+    tx.insert_plan_version(id, version, &content, &sections, actor.user_id, now, &on)
+        .await?;
+    tx.insert_plan_event(&NewPlanEvent {
+        plan_id: id,
+        version,
+        action: "submit",
+        level: None,
+        decision: None,
+        from_status: from.as_str(),
+        to_status: to.as_str(),
+        comments: snapshot(&Vec::<Comment>::new()),
+        by: actor.user_id,
+        at: now,
+    })
+    .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "work-plan.submit",
+        "work-plan",
+        id,
+        Some(snapshot(&from)),
+        Some(snapshot(&to)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// A reviewer's comment on one section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub section: String,
+    pub text: String,
+}
+
+/// The district (`lea`: its district leaders) or the state (`sea`)
+/// approves or returns the plan, with comments per section (a return
+/// needs at least one).
+#[allow(clippy::too_many_arguments)]
+pub async fn review_plan(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    level: &str,
+    decision: &str,
+    comments: &[Comment],
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    let rules = &program(state)?.cycle;
+    let level = Level::parse(level)
+        .ok_or_else(|| invalid("level", format!("`{level}` is not a level: lea or sea")))?;
+    let decision = Decision::parse(decision).ok_or_else(|| {
+        invalid(
+            "decision",
+            format!("`{decision}` is not a decision: approved or returned"),
+        )
+    })?;
+    let row = plan_row(store, id).await?;
+    let district = store
+        .school_place(&row.school_rcdts)
+        .await?
+        .map(|p| p.1)
+        .unwrap_or_default();
+    policy::review_plan(actor, level == Level::Sea, &district)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    for c in comments {
+        if !rules.review_sections.contains(&c.section) {
+            return Err(invalid(
+                "comments",
+                format!(
+                    "`{}` is not a section: one of {}",
+                    c.section,
+                    rules.review_sections.join(", ")
+                ),
+            ));
+        }
+        if c.text.trim().is_empty() || c.text.chars().count() > 10_000 {
+            return Err(invalid(
+                "comments",
+                format!("the comment on section {} needs its text", c.section),
+            ));
+        }
+    }
+    if decision == Decision::Returned && comments.is_empty() {
+        return Err(invalid(
+            "comments",
+            "say what to change: a returned plan needs a comment on at least one section",
+        ));
+    }
+    let from = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
+    let to = cycle::review(from, level, decision).map_err(AppError::Conflict)?;
+    let mut tx = store.write().await?;
+    if !tx
+        .move_plan(id, from.as_str(), to.as_str(), row.version, None, now)
+        .await?
+    {
+        return Err(AppError::Conflict("the plan was reviewed meanwhile".into()));
+    }
+    tx.insert_plan_event(&NewPlanEvent {
+        plan_id: id,
+        version: row.version,
+        action: "review",
+        level: Some(level.as_str()),
+        decision: Some(match decision {
+            Decision::Approved => "approved",
+            Decision::Returned => "returned",
+        }),
+        from_status: from.as_str(),
+        to_status: to.as_str(),
+        comments: snapshot(&comments),
+        by: actor.user_id,
+        at: now,
+    })
+    .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "work-plan.review",
+        "work-plan",
+        id,
+        Some(snapshot(&from)),
+        Some(snapshot(&to)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// Starts an amendment of an approved plan: a new version, through the
+/// same chain (its school leaders).
+pub async fn amend_plan(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    let row = plan_row(store, id).await?;
+    policy::lead_improvement(actor, &row.school_rcdts)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let from = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
+    let to = cycle::amend(from).map_err(AppError::Conflict)?;
+    let mut tx = store.write().await?;
+    if !tx
+        .move_plan(id, from.as_str(), to.as_str(), row.version + 1, None, now)
+        .await?
+    {
+        return Err(AppError::Conflict("the plan changed meanwhile".into()));
+    }
+    tx.insert_plan_event(&NewPlanEvent {
+        plan_id: id,
+        version: row.version + 1,
+        action: "amend",
+        level: None,
+        decision: None,
+        from_status: from.as_str(),
+        to_status: to.as_str(),
+        comments: snapshot(&Vec::<Comment>::new()),
+        by: actor.user_id,
+        at: now,
+    })
+    .await?;
+    audit(
+        &mut tx,
+        &By::Actor(actor),
+        "work-plan.amend",
+        "work-plan",
+        id,
+        Some(snapshot(&from)),
+        Some(snapshot(&to)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// A submitted version and what changed since the one before it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: i64,
+    pub submitted_on: String,
+    pub submitted_at: i64,
+    pub sections: BTreeMap<String, String>,
+    /// Against the previous version; empty for the first.
+    pub changes: Vec<engine::SectionDiff>,
+}
+
+/// A plan's versions with their differences, oldest first (those who may
+/// see the plan).
+pub async fn versions(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+) -> Result<Vec<VersionView>, AppError> {
+    let rules = &program(state)?.cycle;
+    let row = plan_row(store, id).await?;
+    let district = store
+        .school_place(&row.school_rcdts)
+        .await?
+        .map(|p| p.1)
+        .unwrap_or_default();
+    let engaged = engaged_partners(store, &row.school_rcdts).await?;
+    policy::see_improvement(actor, &row.school_rcdts, &district, &engaged)?;
+    let mut out: Vec<VersionView> = Vec::new();
+    for v in store.plan_versions(id).await? {
+        let sections: BTreeMap<String, String> = read(&v.sections);
+        let changes = match out.last() {
+            Some(prev) => engine::diff(&rules.review_sections, &prev.sections, &sections),
+            None => Vec::new(),
+        };
+        out.push(VersionView {
+            version: v.version,
+            submitted_on: v.submitted_on,
+            submitted_at: v.submitted_at,
+            sections,
+            changes,
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- dashboard
+
+/// A school in the cycle as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardRow {
+    pub rcdts: String,
+    pub name: String,
+    pub district: String,
+    pub district_name: String,
+    pub region: String,
+    pub status: String,
+    pub cohort_year: Option<u16>,
+    pub term: Option<String>,
+    pub coordinator: Option<String>,
+    pub allocation_cents: Option<i64>,
+    /// Where the school is: `not started`, `needs assessment`, `work plan`
+    /// or the plan's status.
+    pub stage: String,
+    pub needs_assessment: Timeliness,
+    pub work_plan: Timeliness,
+    pub plan_status: Option<String>,
+    pub late: bool,
+    pub approved: bool,
+}
+
+/// The dashboard of the school year `today` falls in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub school_year: String,
+    pub needs_assessment_due: Date,
+    pub work_plan_due: Date,
+    pub today: Date,
+    pub rows: Vec<DashboardRow>,
+    pub state_goals: Vec<String>,
+}
+
+/// Filters of the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct DashboardFilter {
+    pub region: Option<String>,
+    pub district: Option<String>,
+    pub cohort: Option<u16>,
+}
+
+/// Every school in the cycle (the state) or the district's (its
+/// leaders), with its stage and deadlines.
+pub async fn dashboard(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    filter: &DashboardFilter,
+    now: i64,
+) -> Result<Dashboard, AppError> {
+    let rules = &program(state)?.cycle;
+    let districts = policy::improvement_dashboard(actor)?;
+    let today = today(state, now)?;
+    let year = rules.school_year_of(today);
+    let due = rules.deadlines(year).map_err(AppError::Refused)?;
+    let dir = cache.get(store).await?;
+    let supports: BTreeMap<String, empower_store::SupportRow> = store
+        .supports()
+        .await?
+        .into_iter()
+        .map(|s| (s.rcdts.clone(), s))
+        .collect();
+    let assessments: BTreeMap<String, AssessmentRow> = store
+        .assessments(None)
+        .await?
+        .into_iter()
+        .filter(|a| a.school_year == i64::from(year))
+        .map(|a| (a.school_rcdts.clone(), a))
+        .collect();
+    let plans: BTreeMap<String, PlanRow> = store
+        .plans(None)
+        .await?
+        .into_iter()
+        .filter(|p| p.school_year == i64::from(year))
+        .map(|p| (p.school_rcdts.clone(), p))
+        .collect();
+    let mut rows = Vec::new();
+    for (item, statuses) in dir.schools() {
+        let Some(status) = current_status(&item.designations, statuses) else {
+            continue;
+        };
+        if !rules.in_cycle(&status.status)
+            || districts
+                .as_ref()
+                .is_some_and(|d| !d.contains(&item.district))
+            || filter.region.as_ref().is_some_and(|r| r != &item.region)
+            || filter
+                .district
+                .as_ref()
+                .is_some_and(|d| d != &item.district)
+            || filter.cohort.is_some_and(|c| Some(c) != status.cohort_year)
+        {
+            continue;
+        }
+        let support = supports.get(&item.rcdts);
+        let na = assessments.get(&item.rcdts);
+        let plan = plans.get(&item.rcdts);
+        let na_on = na
+            .and_then(|a| a.submitted_on.as_deref())
+            .and_then(|d| d.parse().ok());
+        let plan_on = plan
+            .and_then(|p| p.first_submitted_on.as_deref())
+            .and_then(|d| d.parse().ok());
+        let na_t = engine::timeliness(due.needs_assessment, na_on, today);
+        let plan_t = engine::timeliness(due.work_plan, plan_on, today);
+        let stage = match (na, plan) {
+            (_, Some(p)) if p.status != "draft" => p.status.clone(),
+            (Some(a), _) if a.status == "draft" => "needs assessment".into(),
+            (Some(_), _) => "work plan".into(),
+            (None, Some(_)) => "needs assessment".into(),
+            (None, None) => "not started".into(),
+        };
+        rows.push(DashboardRow {
+            rcdts: item.rcdts.clone(),
+            name: item.name.clone(),
+            district: item.district.clone(),
+            district_name: item.district_name.clone(),
+            region: item.region.clone(),
+            status: status.status.clone(),
+            cohort_year: status.cohort_year,
+            term: status.term.clone(),
+            coordinator: support.and_then(|s| s.coordinator_name.clone()),
+            allocation_cents: support.and_then(|s| s.allocation_cents),
+            stage,
+            late: na_t.is_late() || plan_t.is_late(),
+            approved: plan.is_some_and(|p| p.status == "approved"),
+            plan_status: plan.map(|p| p.status.clone()),
+            needs_assessment: na_t,
+            work_plan: plan_t,
+        });
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.rcdts.cmp(&b.rcdts)));
+    Ok(Dashboard {
+        school_year: engine::school_year_label(year),
+        needs_assessment_due: due.needs_assessment,
+        work_plan_due: due.work_plan,
+        today,
+        rows,
+        state_goals: rules.state_goals.clone(),
+    })
+}
+
+/// The demonstration's records (`serve --demo`): the first Comprehensive
+/// school A-Z gets the demo coordinator as its support manager. Returns
+/// the school, if there is one.
+pub async fn demo_records(
+    state: &State,
+    store: &Store,
+    admin: &Actor,
+    coordinator_email: &str,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let Some(imp) = state.improvement.as_ref() else {
+        return Ok(None);
+    };
+    let cache = DirectoryCache::default();
+    let dir = cache.get(store).await?;
+    let mut assigned: Vec<&SchoolListItem> = dir
+        .schools()
+        .filter(|(item, statuses)| {
+            current_status(&item.designations, statuses).is_some_and(|s| {
+                imp.cycle.coordinator_assigned(&s.status) && s.status == "Comprehensive"
+            })
+        })
+        .map(|(item, _)| item)
+        .collect();
+    assigned.sort_by(|a, b| a.name.cmp(&b.name).then(a.rcdts.cmp(&b.rcdts)));
+    let Some(school) = assigned.first() else {
+        return Ok(None);
+    };
+    assign_coordinator(
+        state,
+        &cache,
+        store,
+        Some(admin),
+        &school.rcdts,
+        coordinator_email,
+        now,
+    )
+    .await?;
+    Ok(Some(school.rcdts.clone()))
+}
+
+/// The framework a page shows beside the ratings.
+pub fn framework(state: &State) -> Result<&Framework, AppError> {
+    Ok(&program(state)?.framework)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{self, AccountSettings};
+    use empower_improvement::plan::{BudgetLine, Goal, LearningPartner, Strategy};
+    use empower_improvement::Rating;
+    use empower_store::testing::TestDatabase;
+    use empower_store::*;
+
+    /// An instant given as RFC 3339.
+    fn at(s: &str) -> i64 {
+        s.parse::<jiff::Timestamp>().unwrap().as_second()
+    }
+
+    fn school(rcdts: &str, name: &str, district: &str) -> School {
+        School {
+            rcdts: rcdts.into(),
+            name: name.into(),
+            district: district.into(),
+            district_name: "A district".into(),
+            city: "Payson".into(),
+            county: "Adams".into(),
+            region: rcdts[..2].into(),
+            grades: vec!["K".into()],
+            profile: Profile::default(),
+        }
+    }
+
+    fn in_status(rcdts: &str, designation: &str) -> (DesignationRow, StatusRow) {
+        (
+            DesignationRow {
+                year: 2018,
+                rcdts: rcdts.into(),
+                band: None,
+                source: DesignationSource::Official,
+                designation: Some(designation.into()),
+                index: None,
+                reasons: String::new(),
+                of_record: true,
+            },
+            StatusRow {
+                rcdts: rcdts.into(),
+                year: 2018,
+                status: Some(designation.into()),
+                cohort_year: Some(2018),
+                term: Some("Planning".into()),
+                event: "entered".into(),
+                note: None,
+            },
+        )
+    }
+
+    /// Seymour (Comprehensive) and Payson (Targeted) in one district,
+    /// Elsewhere in another.
+    fn publication() -> Publication {
+        let (d1, s1) = in_status("010010010262003", "Comprehensive");
+        let (d2, s2) = in_status("010010010262002", "Targeted");
+        let district = |rcdts: &str| District {
+            rcdts: rcdts.into(),
+            name: "A district".into(),
+            city: "Payson".into(),
+            county: "Adams".into(),
+            region: rcdts[..2].into(),
+        };
+        Publication {
+            sources_sha256: "improvement".into(),
+            summary: "test".into(),
+            years: vec![],
+            districts: vec![district("010010010260000"), district("020010010260000")],
+            schools: vec![
+                school("010010010262003", "Seymour Elementary", "010010010260000"),
+                school("010010010262002", "Payson Elementary", "010010010260000"),
+                school("020010010262001", "Elsewhere Elementary", "020010010260000"),
+            ],
+            designations: vec![d1, d2],
+            explanations: vec![],
+            statuses: vec![s1, s2],
+        }
+    }
+
+    fn plan(partner: bool, budget_cents: i64) -> PlanContent {
+        PlanContent {
+            sections: BTreeMap::from([
+                ("3".into(), "Too few interventionists.".into()),
+                ("4".into(), "Small-group tutoring.".into()),
+            ]),
+            priority_areas: vec!["curriculum-instruction".into()],
+            partner: partner.then(|| LearningPartner {
+                kind: "vendor".into(),
+                id: "v-17".into(),
+                name: "Learning Co".into(),
+            }),
+            goals: vec![Goal {
+                indicator: "ela_proficiency".into(),
+                statement: "More students meet the ELA standards".into(),
+                baseline: Some(21.5),
+                target: Some(30.0),
+                by: "2028-06-30".into(),
+            }],
+            strategies: vec![Strategy {
+                id: "tutoring".into(),
+                need: "Reading".into(),
+                description: "Tutoring".into(),
+                owner: "Principal".into(),
+                ..Default::default()
+            }],
+            budget: vec![BudgetLine {
+                strategy: "tutoring".into(),
+                category: "supplemental-staff".into(),
+                description: "Two tutors".into(),
+                amount_cents: budget_cents,
+            }],
+            monitoring: "Monthly data review.".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_cycle_from_needs_assessment_to_an_approved_plan() {
+        let state = crate::rules::load_state("illinois", None).unwrap();
+        let settings = AccountSettings::for_tests();
+        let seymour = "010010010262003";
+        for db in TestDatabase::each("improvement").await {
+            let store = &db.store;
+            store.publish(&[], &publication()).await.unwrap();
+            let cache = DirectoryCache::default();
+            let t0 = at("2027-01-10T15:00:00Z");
+            let mut people = Vec::new();
+            for (email, role, scope) in [
+                ("admin@example.org", Role::StateAdmin, None),
+                ("cy@example.org", Role::StateCoordinator, None),
+                ("lead@example.org", Role::SchoolLeader, Some(seymour)),
+                (
+                    "dl@example.org",
+                    Role::DistrictLeader,
+                    Some("010010010260000"),
+                ),
+                (
+                    "other-dl@example.org",
+                    Role::DistrictLeader,
+                    Some("020010010260000"),
+                ),
+                (
+                    "payson@example.org",
+                    Role::SchoolLeader,
+                    Some("010010010262002"),
+                ),
+            ] {
+                accounts::add_user(
+                    &state,
+                    store,
+                    &settings,
+                    accounts::By::CommandLine,
+                    email,
+                    email,
+                    role,
+                    scope,
+                    Some("a good long password"),
+                    t0,
+                )
+                .await
+                .unwrap();
+                people.push(
+                    accounts::sign_in(store, &settings, email, "a good long password", "t", t0)
+                        .await
+                        .unwrap()
+                        .actor,
+                );
+            }
+            let [admin, cy, lead, dl, other_dl, payson] = [
+                &people[0], &people[1], &people[2], &people[3], &people[4], &people[5],
+            ];
+
+            // Status, coordinator, allocation.
+            let st = status(&state, &cache, store, seymour).await.unwrap();
+            assert_eq!(
+                (st.status.as_deref(), st.cohort_year),
+                (Some("Comprehensive"), Some(2018))
+            );
+            assert!(matches!(
+                assign_coordinator(
+                    &state,
+                    &cache,
+                    store,
+                    Some(cy),
+                    seymour,
+                    "cy@example.org",
+                    t0
+                )
+                .await,
+                Err(AppError::Forbidden(_))
+            ));
+            let e = assign_coordinator(
+                &state,
+                &cache,
+                store,
+                Some(admin),
+                seymour,
+                "lead@example.org",
+                t0,
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "coordinator: lead@example.org is not a state coordinator"
+            );
+            let e = assign_coordinator(
+                &state,
+                &cache,
+                store,
+                Some(admin),
+                "010010010262002",
+                "cy@example.org",
+                t0,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("Payson Elementary is in Targeted status"),
+                "{e}"
+            );
+            let st = assign_coordinator(
+                &state,
+                &cache,
+                store,
+                Some(admin),
+                seymour,
+                "CY@example.org",
+                t0,
+            )
+            .await
+            .unwrap();
+            assert_eq!(st.coordinator.unwrap().email, "cy@example.org");
+            assert!(matches!(
+                set_allocation(&state, &cache, store, Some(lead), seymour, 5_000_000, t0).await,
+                Err(AppError::Forbidden(_))
+            ));
+            set_allocation(&state, &cache, store, Some(cy), seymour, 5_000_000, t0)
+                .await
+                .unwrap();
+
+            // The help line is for Targeted schools.
+            assert!(matches!(
+                open_help_request(
+                    &state,
+                    &cache,
+                    store,
+                    Some(lead),
+                    seymour,
+                    "Help",
+                    "Call us",
+                    t0
+                )
+                .await,
+                Err(AppError::Refused(_))
+            ));
+            let h = open_help_request(
+                &state,
+                &cache,
+                store,
+                Some(payson),
+                "010010010262002",
+                "Help",
+                "Call us",
+                t0,
+            )
+            .await
+            .unwrap();
+            assert!(matches!(
+                reply_to_help_request(store, Some(lead), h.id, "me too", false, t0).await,
+                Err(AppError::Forbidden(_))
+            ));
+            let h = reply_to_help_request(store, Some(cy), h.id, "We will call Monday", false, t0)
+                .await
+                .unwrap();
+            assert_eq!(
+                (h.status.as_str(), h.assignee_id),
+                ("answered", Some(cy.user_id))
+            );
+
+            // The needs assessment, every indicator rated with evidence.
+            let na = create_assessment(&state, &cache, store, Some(lead), seymour, t0)
+                .await
+                .unwrap();
+            assert_eq!(na.school_year, 2026);
+            let fw = framework(&state).unwrap();
+            let e = submit_assessment(&state, store, Some(lead), na.id, t0)
+                .await
+                .unwrap_err();
+            assert!(
+                e.to_string().starts_with("ratings: rate every indicator"),
+                "{e}"
+            );
+            let mut ratings = Assessment {
+                priority_areas: vec!["curriculum-instruction".into()],
+                ..Default::default()
+            };
+            for i in fw.standard.iter().flat_map(|s| &s.indicator) {
+                ratings.ratings.insert(
+                    i.code.clone(),
+                    Rating {
+                        level: "Emerging".into(),
+                        evidence: "Walkthrough notes".into(),
+                        links: vec![],
+                    },
+                );
+            }
+            save_ratings(&state, store, Some(lead), na.id, &ratings, t0)
+                .await
+                .unwrap();
+            let na =
+                submit_assessment(&state, store, Some(lead), na.id, at("2027-01-20T15:00:00Z"))
+                    .await
+                    .unwrap();
+            assert_eq!(na.submitted_on.as_deref(), Some("2027-01-20"));
+            assert_eq!(
+                chosen_priority_area(store, seymour)
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("curriculum-instruction")
+            );
+
+            // The plan: no partner, then over the allocation: refused.
+            let p = create_plan(&state, &cache, store, Some(lead), seymour, t0)
+                .await
+                .unwrap();
+            update_plan(&state, store, Some(lead), p.id, &plan(false, 4_000_000), t0)
+                .await
+                .unwrap();
+            let e = submit_plan(&state, &cache, store, Some(lead), p.id, t0)
+                .await
+                .unwrap_err();
+            assert!(
+                e.to_string().starts_with("partner: a school in Comprehensive support must name an IL-EMPOWER learning partner"),
+                "{e}"
+            );
+            update_plan(&state, store, Some(lead), p.id, &plan(true, 5_000_001), t0)
+                .await
+                .unwrap();
+            let e = submit_plan(&state, &cache, store, Some(lead), p.id, t0)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "budget: the budget totals $50,000.01 but the school's 1003(a) allocation is $50,000.00: remove $0.01"
+            );
+            update_plan(&state, store, Some(lead), p.id, &plan(true, 5_000_000), t0)
+                .await
+                .unwrap();
+            // February 28, 23:30 in Chicago is March 1 in UTC: still on time.
+            let p1 = submit_plan(
+                &state,
+                &cache,
+                store,
+                Some(lead),
+                p.id,
+                at("2027-03-01T05:30:00Z"),
+            )
+            .await
+            .unwrap();
+            assert_eq!((p1.status.as_str(), p1.version), ("submitted", 1));
+            assert_eq!(p1.first_submitted_on.as_deref(), Some("2027-02-28"));
+            assert!(matches!(
+                update_plan(&state, store, Some(lead), p.id, &plan(true, 1), t0).await,
+                Err(AppError::Conflict(_))
+            ));
+
+            // Reviews: only the school's district at the district level,
+            // the state after it.
+            let c3 = vec![Comment {
+                section: "3".into(),
+                text: "Name the grades short of staff.".into(),
+            }];
+            for who in [other_dl, lead] {
+                assert!(matches!(
+                    review_plan(&state, store, Some(who), p.id, "lea", "approved", &[], t0).await,
+                    Err(AppError::Forbidden(_))
+                ));
+            }
+            assert!(matches!(
+                review_plan(&state, store, Some(cy), p.id, "sea", "approved", &[], t0).await,
+                Err(AppError::Conflict(_))
+            ));
+            let e = review_plan(&state, store, Some(dl), p.id, "lea", "returned", &[], t0)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().starts_with("comments: "), "{e}");
+            let r = review_plan(&state, store, Some(dl), p.id, "lea", "returned", &c3, t0)
+                .await
+                .unwrap();
+            assert_eq!(r.status, "returned");
+
+            // Revised after the due date: version 2, and still not late.
+            let mut revised = plan(true, 5_000_000);
+            revised
+                .sections
+                .insert("3".into(), "Too few interventionists in grades 1-2.".into());
+            update_plan(&state, store, Some(lead), p.id, &revised, t0)
+                .await
+                .unwrap();
+            let p2 = submit_plan(
+                &state,
+                &cache,
+                store,
+                Some(lead),
+                p.id,
+                at("2027-03-05T15:00:00Z"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                (p2.version, p2.first_submitted_on.as_deref()),
+                (2, Some("2027-02-28"))
+            );
+            let v = versions(&state, store, Some(dl), p.id).await.unwrap();
+            assert_eq!(v.len(), 2);
+            let changed: Vec<&str> = v[1]
+                .changes
+                .iter()
+                .filter(|c| c.changed)
+                .map(|c| c.section.as_str())
+                .collect();
+            assert_eq!(changed, ["3"]);
+            assert!(matches!(
+                versions(&state, store, Some(other_dl), p.id).await,
+                Err(AppError::Forbidden(_))
+            ));
+
+            review_plan(&state, store, Some(dl), p.id, "lea", "approved", &[], t0)
+                .await
+                .unwrap();
+            let done = review_plan(&state, store, Some(cy), p.id, "sea", "approved", &[], t0)
+                .await
+                .unwrap();
+            assert_eq!(done.status, "approved");
+            let e = update_plan(&state, store, Some(lead), p.id, &plan(true, 1), t0)
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("approved and locked"), "{e}");
+
+            // The dashboard: the state sees both schools in the cycle; a
+            // district leader its own; a school leader none.
+            let now = at("2027-03-06T15:00:00Z");
+            let d = dashboard(
+                &state,
+                &cache,
+                store,
+                Some(cy),
+                &DashboardFilter::default(),
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                (d.school_year.as_str(), d.work_plan_due.to_string().as_str()),
+                ("2026-27", "2027-02-28")
+            );
+            let row = d.rows.iter().find(|r| r.rcdts == seymour).unwrap();
+            assert!(row.approved && !row.late, "{row:?}");
+            assert_eq!(row.coordinator.as_deref(), Some("cy@example.org"));
+            let payson_row = d
+                .rows
+                .iter()
+                .find(|r| r.rcdts == "010010010262002")
+                .unwrap();
+            assert_eq!(payson_row.stage, "not started");
+            assert!(
+                payson_row.late,
+                "Payson has submitted nothing after both due dates"
+            );
+            let mine = dashboard(
+                &state,
+                &cache,
+                store,
+                Some(other_dl),
+                &DashboardFilter::default(),
+                now,
+            )
+            .await
+            .unwrap();
+            assert!(mine.rows.is_empty());
+            assert!(matches!(
+                dashboard(
+                    &state,
+                    &cache,
+                    store,
+                    Some(lead),
+                    &DashboardFilter::default(),
+                    now
+                )
+                .await,
+                Err(AppError::Forbidden(_))
+            ));
+
+            // An amendment is a new version through the same chain.
+            let a = amend_plan(store, Some(lead), p.id, now).await.unwrap();
+            assert_eq!((a.status.as_str(), a.version), ("draft", 3));
+            let events = store.plan_events(p.id).await.unwrap();
+            let actions: Vec<String> = events
+                .iter()
+                .map(|e| format!("{}:{}", e.action, e.to_status))
+                .collect();
+            assert_eq!(
+                actions,
+                [
+                    "submit:submitted",
+                    "review:returned",
+                    "submit:submitted",
+                    "review:lea_approved",
+                    "review:approved",
+                    "amend:draft"
+                ]
+            );
+            assert_eq!(events[1].comments[0]["section"], "3");
+            db.finish().await;
+        }
+    }
+}
