@@ -87,6 +87,7 @@ try {
   if (process.env.EMPOWER_DEMO) {
     await accounts(process.env.EMPOWER_DEMO);
     await partnersProgram(process.env.EMPOWER_DEMO);
+    await improvementCycle(process.env.EMPOWER_DEMO);
   }
 } finally {
   await browser.close();
@@ -343,6 +344,29 @@ async function partnersProgram(demoFile) {
   check(!engagements.includes("$12,500.00"), "the public does not see the budget");
   await visitor.close();
   await admin.context().close();
+}
+
+// The improvement cycle: the state's dashboard lists the demo's
+// Comprehensive school with its support manager, and the school's page
+// shows its status, manager and due dates.
+async function improvementCycle(demoFile) {
+  const demo = readDemo(demoFile);
+  const coordinator = await signedIn(demo["state-coordinator"]);
+  await coordinator.getByRole("link", { name: "Improvement cycle" }).click();
+  check(await coordinator.getByRole("heading", { name: /^Improvement cycle \d{4}-\d{2}$/ }).isVisible(), "the state's improvement dashboard opens");
+  const row = coordinator.locator("tbody tr", { hasText: "Demo state coordinator" });
+  check((await row.count()) === 1, "the dashboard lists the demo's Comprehensive school with its support manager");
+  const inCycle = Number((await coordinator.getByText(/schools in the cycle/).textContent()).match(/(\d+) schools in the cycle/)[1]);
+  const rows = await coordinator.locator("tbody tr").count();
+  check(inCycle > 100 && rows === 100, `the dashboard counts every school in the cycle (${inCycle}) and shows them 100 a page`);
+  await axe(coordinator, "improvement dashboard");
+  await shoot(coordinator, "improvement-dashboard");
+  await row.getByRole("link").first().click();
+  check(await coordinator.getByText("Demo state coordinator ·").isVisible(), "the school's cycle page names its support manager");
+  check(await coordinator.getByText("Work plan and 1003(a) budget").isVisible(), "the school's cycle page shows what is due");
+  await axe(coordinator, "school improvement page");
+  await shoot(coordinator, "school-improvement");
+  await coordinator.context().close();
 }
 
 if (failures.length) {

@@ -1169,6 +1169,78 @@ pub async fn dashboard(
     })
 }
 
+/// A school's cycle as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SchoolCycle {
+    pub rcdts: String,
+    pub name: String,
+    pub school_year: String,
+    pub status: StatusView,
+    /// The help line's number, for a school whose status uses it.
+    pub help_line: Option<String>,
+    pub partner_required: bool,
+    pub needs_assessment_due: Date,
+    pub work_plan_due: Date,
+    pub needs_assessment: Timeliness,
+    pub work_plan: Timeliness,
+    pub needs_assessment_status: Option<String>,
+    pub plan_status: Option<String>,
+}
+
+/// A school's cycle of the school year `now` falls in (those who may see
+/// its improvement records).
+pub async fn school_cycle(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    now: i64,
+) -> Result<SchoolCycle, AppError> {
+    let rules = &program(state)?.cycle;
+    let (item, _) = school(state, cache, store, rcdts).await?;
+    let engaged = engaged_partners(store, &item.rcdts).await?;
+    policy::see_improvement(actor, &item.rcdts, &item.district, &engaged)?;
+    let today = today(state, now)?;
+    let year = rules.school_year_of(today);
+    let due = rules.deadlines(year).map_err(AppError::Refused)?;
+    let status = self::status(state, cache, store, &item.rcdts).await?;
+    let na = store
+        .assessments(Some(&item.rcdts))
+        .await?
+        .into_iter()
+        .find(|a| a.school_year == i64::from(year));
+    let plan = store
+        .plans(Some(&item.rcdts))
+        .await?
+        .into_iter()
+        .find(|p| p.school_year == i64::from(year));
+    let parse = |d: Option<&str>| d.and_then(|d| d.parse::<Date>().ok());
+    let st = status.status.clone().unwrap_or_default();
+    Ok(SchoolCycle {
+        school_year: engine::school_year_label(year),
+        help_line: rules.help_line(&st).then(|| rules.help_line.phone.clone()),
+        partner_required: rules.partner_required(&st),
+        needs_assessment: engine::timeliness(
+            due.needs_assessment,
+            parse(na.as_ref().and_then(|a| a.submitted_on.as_deref())),
+            today,
+        ),
+        work_plan: engine::timeliness(
+            due.work_plan,
+            parse(plan.as_ref().and_then(|p| p.first_submitted_on.as_deref())),
+            today,
+        ),
+        needs_assessment_due: due.needs_assessment,
+        work_plan_due: due.work_plan,
+        needs_assessment_status: na.map(|a| a.status),
+        plan_status: plan.map(|p| p.status),
+        status,
+        rcdts: item.rcdts,
+        name: item.name,
+    })
+}
+
 /// The demonstration's records (`serve --demo`): the first Comprehensive
 /// school A-Z gets the demo coordinator as its support manager. Returns
 /// the school, if there is one.

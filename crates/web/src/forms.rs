@@ -96,6 +96,9 @@ pub(crate) fn account_bar(c: &PageCaller) -> Markup {
                 @if [Role::StateAdmin, Role::StateCoordinator, Role::DistrictLeader, Role::SchoolLeader, Role::PartnerContact].iter().any(|r| a.holds(*r)) {
                     " · " a href="/partner-applications" { "Partner applications" }
                 }
+                @if [Role::StateAdmin, Role::StateCoordinator, Role::DistrictLeader].iter().any(|r| a.holds(*r)) {
+                    " · " a href="/improvement" { "Improvement cycle" }
+                }
                 @if a.holds(Role::StateAdmin) {
                     " · " a href="/admin/partner-rounds" { "Partner rounds" }
                     " · " a href="/admin/users" { "Users" } " · " a href="/admin/audit" { "Audit log" }

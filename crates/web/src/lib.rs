@@ -10,6 +10,7 @@ mod download;
 mod error;
 mod forms;
 mod improvement_api;
+mod improvement_pages;
 mod metrics;
 mod pages;
 mod partner_api;

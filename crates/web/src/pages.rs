@@ -258,7 +258,8 @@ fn profile(p: &SchoolProfile) -> Markup {
             dt { "Support status" } dd {
                 @match &p.status {
                     Some(st) => { (badge(Some(&st.status))) " since " (st.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if let Some(t) = &st.term { ", term: " (t) }
-                        " · " a href={"/schools/" (s.rcdts) "/partners"} { "Peer Learning Partners that fit it" } }
+                        " · " a href={"/schools/" (s.rcdts) "/partners"} { "Peer Learning Partners that fit it" }
+                        " · " a href={"/schools/" (s.rcdts) "/improvement"} { "its improvement cycle" } }
                     None => { "not in support" }
                 }
             }

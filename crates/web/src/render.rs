@@ -51,6 +51,7 @@ form.stack.wide { max-width: 48rem; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; padding: .5rem .75rem; margin: 0; }
 fieldset.choices { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: .25rem 1rem; }
 fieldset.choices legend, fieldset.choices .error { grid-column: 1 / -1; }
+form.search label.choice { flex-direction: row; align-items: center; gap: .4rem; color: var(--ink); }
 form.stack label.choice, label.choice { display: flex; flex-direction: row; align-items: baseline; gap: .4rem; }
 .contact { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: .5rem; margin-bottom: .5rem; }
 textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 4px; width: 100%; }

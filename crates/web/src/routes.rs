@@ -3,8 +3,8 @@
 //! here without a matrix entry fails that test.
 
 use crate::{
-    account_api, account_pages, api, download, improvement_api, metrics, pages, partner_api,
-    partner_forms, partner_pages, AppState,
+    account_api, account_pages, api, download, improvement_api, improvement_pages, metrics, pages,
+    partner_api, partner_forms, partner_pages, AppState,
 };
 use axum::routing::{get, patch, post, put, MethodRouter};
 
@@ -142,6 +142,10 @@ routes! {
     get "/account" Page SignedIn => account_pages::account,
     get "/schools/{rcdts}/people" Page ForSchool => account_pages::school_people,
     post "/account/password" Page SignedIn => account_pages::change_password,
+    // The improvement cycle.
+    get "/improvement" Page StateOrDistrictLeaders => improvement_pages::dashboard,
+    get "/improvement.csv" Page StateOrDistrictLeaders => improvement_pages::dashboard_csv,
+    get "/schools/{rcdts}/improvement" Page ForSchoolOrEngagedPartner => improvement_pages::school,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
