@@ -1185,6 +1185,8 @@ pub struct SchoolCycle {
     pub work_plan: Timeliness,
     pub needs_assessment_status: Option<String>,
     pub plan_status: Option<String>,
+    pub needs_assessment_id: Option<i64>,
+    pub plan_id: Option<i64>,
 }
 
 /// A school's cycle of the school year `now` falls in (those who may see
@@ -1233,12 +1235,97 @@ pub async fn school_cycle(
         ),
         needs_assessment_due: due.needs_assessment,
         work_plan_due: due.work_plan,
+        needs_assessment_id: na.as_ref().map(|a| a.id),
+        plan_id: plan.as_ref().map(|p| p.id),
         needs_assessment_status: na.map(|a| a.status),
         plan_status: plan.map(|p| p.status),
         status,
         rcdts: item.rcdts,
         name: item.name,
     })
+}
+
+/// A needs assessment as its page shows it: the ratings beside the
+/// school's designation explanation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssessmentView {
+    pub row: AssessmentRow,
+    pub content: Assessment,
+    pub school_name: String,
+    pub school_year: String,
+    pub due: Date,
+    pub timeliness: Timeliness,
+    pub status: StatusView,
+    /// The latest explanation's indicators: label, value, score.
+    pub indicators: Vec<(String, Option<f64>, Option<f64>)>,
+}
+
+/// A needs assessment for those who may see the school's records.
+pub async fn assessment_view(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    now: i64,
+) -> Result<AssessmentView, AppError> {
+    let rules = &program(state)?.cycle;
+    let row = assessment_row(store, id).await?;
+    let (item, _) = school(state, cache, store, &row.school_rcdts).await?;
+    let engaged = engaged_partners(store, &item.rcdts).await?;
+    policy::see_improvement(actor, &item.rcdts, &item.district, &engaged)?;
+    let due = rules
+        .deadlines(row.school_year as i16)
+        .map_err(AppError::Refused)?
+        .needs_assessment;
+    let profile = crate::public::school(state, cache, store, &item.rcdts).await?;
+    Ok(AssessmentView {
+        content: read(&row.content),
+        school_name: item.name.clone(),
+        school_year: engine::school_year_label(row.school_year as i16),
+        timeliness: engine::timeliness(
+            due,
+            row.submitted_on.as_deref().and_then(|d| d.parse().ok()),
+            today(state, now)?,
+        ),
+        due,
+        status: self::status(state, cache, store, &item.rcdts).await?,
+        indicators: profile
+            .map(|p| {
+                p.indicators
+                    .iter()
+                    .map(|i| (i.label.clone(), i.value, i.score))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        row,
+    })
+}
+
+/// The school's needs assessment of the current school year, started if
+/// there is none (its school leaders).
+pub async fn open_assessment(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    now: i64,
+) -> Result<AssessmentRow, AppError> {
+    match create_assessment(state, cache, store, actor, rcdts, now).await {
+        Err(AppError::Conflict(_)) => {
+            let rules = &program(state)?.cycle;
+            let year = i64::from(rules.school_year_of(today(state, now)?));
+            let (item, _) = school(state, cache, store, rcdts).await?;
+            store
+                .assessments(Some(&item.rcdts))
+                .await?
+                .into_iter()
+                .find(|a| a.school_year == year)
+                .ok_or_else(|| AppError::NotFound("the needs assessment went missing".into()))
+        }
+        other => other,
+    }
 }
 
 /// The demonstration's records (`serve --demo`): the first Comprehensive

@@ -98,6 +98,8 @@ pub(crate) fn account_bar(c: &PageCaller) -> Markup {
                 }
                 @if [Role::StateAdmin, Role::StateCoordinator, Role::DistrictLeader].iter().any(|r| a.holds(*r)) {
                     " · " a href="/improvement" { "Improvement cycle" }
+                } @else if let Some(school) = a.grants.iter().find(|g| g.role == Role::SchoolLeader).and_then(|g| g.scope.as_deref()) {
+                    " · " a href={"/schools/" (school) "/improvement"} { "Improvement cycle" }
                 }
                 @if a.holds(Role::StateAdmin) {
                     " · " a href="/admin/partner-rounds" { "Partner rounds" }

@@ -4,15 +4,20 @@
 //! what is due next and where each item stands.
 
 use crate::auth::PageCaller;
-use crate::forms::{account_bar, refusal};
+use crate::forms::{
+    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, refusal, see_other,
+};
 use crate::pages::encode;
 use crate::render::{badge, page, respond};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::Form;
+use empower_app::accounts::Role;
 use empower_app::improvement::{self, Dashboard, DashboardFilter};
-use empower_improvement::Timeliness;
+use empower_app::{policy, AppError};
+use empower_improvement::{Assessment, Timeliness};
 use empower_model::money::dollars;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -302,8 +307,276 @@ pub async fn school(
                         }
                     }
                 } }
+                @if let Some(id) = view.needs_assessment_id {
+                    p { a href={"/needs-assessments/" (id)} { "Open the needs assessment" } }
+                } @else if policy::lead_improvement(c.actor.as_ref(), &view.rcdts).is_ok() {
+                    form method="post" action={"/schools/" (view.rcdts) "/needs-assessment"} {
+                        (csrf_field(&c)) button type="submit" { "Start the needs assessment" }
+                    }
+                }
                 @if view.partner_required { p { "A school in " (s.status.clone().unwrap_or_default()) " support must name an IL-EMPOWER learning partner in its work plan: " a href={"/schools/" (view.rcdts) "/partners"} { "Peer Learning Partners that fit it" } "." } }
             },
         ),
     )
+}
+
+// ---------------------------------------------------------------- needs assessment
+
+/// `POST /schools/{rcdts}/needs-assessment`: opens the school's needs
+/// assessment of the school year, starting it if there is none.
+pub async fn open_assessment(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    match improvement::open_assessment(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        &rcdts,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(a) => see_other(&format!("/needs-assessments/{}", a.id)),
+        Err(e) => refusal(e, &format!("/schools/{rcdts}/improvement")),
+    }
+}
+
+async fn assessment_page(
+    app: &AppState,
+    c: &PageCaller,
+    id: i64,
+    notice: Option<&str>,
+    error: Option<(String, String)>,
+) -> Response {
+    let path = format!("/needs-assessments/{id}");
+    let v = match improvement::assessment_view(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return refusal(e, &path),
+    };
+    let fw = match improvement::framework(&app.state) {
+        Ok(f) => f,
+        Err(e) => return refusal(e, &path),
+    };
+    let areas: Vec<(String, String)> = app
+        .state
+        .partners
+        .as_ref()
+        .map(|p| {
+            p.rules
+                .priority_area
+                .iter()
+                .map(|a| (a.code.clone(), a.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let actor = c.actor.as_ref();
+    let school = &v.row.school_rcdts;
+    let editing = v.row.status == "draft"
+        && (policy::lead_improvement(actor, school).is_ok()
+            || actor.is_some_and(|a| a.holds(Role::PartnerContact)));
+    let leading = v.row.status == "draft" && policy::lead_improvement(actor, school).is_ok();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = html! {
+        (account_bar(c))
+        p { a href={"/schools/" (school) "/improvement"} { "← " (v.school_name) "'s improvement cycle" } }
+        h1 { "Needs assessment " (v.school_year) ": " (v.school_name) }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        (field_error(&error, "form"))
+        p { "Due " strong { (v.due) } " · " (timeliness_cell(&v.timeliness)) " · " (if v.row.status == "submitted" { "submitted" } else { "draft" }) }
+        @if fw.draft { p.muted { "The indicators and rubric below are " strong { "draft wording" } ", to be replaced with the state's." } }
+        section.status-box aria-labelledby="why" {
+            h2 id="why" { "Why the school is in support" }
+            p {
+                @match &v.status.status {
+                    Some(st) => { (badge(Some(st))) " cohort " (v.status.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if !v.status.reasons.is_empty() { ": " (v.status.reasons.join("; ")) } }
+                    None => { "Not in support; taking part voluntarily." }
+                }
+                " · " a href={"/schools/" (school) "/explanation"} { "the full designation explanation" }
+            }
+            @if !v.indicators.is_empty() {
+                p.muted { "Indicator scores (0-100) from the latest report card: "
+                    (v.indicators.iter().map(|(l, _, s)| format!("{l} {}", s.map_or("none".into(), |s| format!("{s:.1}")))).collect::<Vec<_>>().join(" · ")) }
+            }
+        }
+        form.stack.wide method="post" action={"/needs-assessments/" (v.row.id)} {
+            (csrf_field(c))
+            @for st in &fw.standard {
+                h2 { (st.name) }
+                @for i in &st.indicator {
+                    @let r = v.content.ratings.get(&i.code).cloned().unwrap_or_default();
+                    fieldset {
+                        legend { strong { (i.code) } " " (i.text) }
+                        (field_error(&error, &format!("ratings.{}.level", i.code)))
+                        @for (n, level) in fw.levels.iter().enumerate() {
+                            label.choice {
+                                input type="radio" name={"level_" (i.code)} value=(level) checked[r.level == *level] disabled[!editing];
+                                span { strong { (level) } ": " (i.rubric[n]) }
+                            }
+                        }
+                        label { "Supporting evidence" textarea name={"evidence_" (i.code)} rows="2" readonly[!editing] { (r.evidence) } }
+                        (field_error(&error, &format!("ratings.{}.links", i.code)))
+                        label { "Links to evidence (one per line)" textarea name={"links_" (i.code)} rows="1" readonly[!editing] { (r.links.join("\n")) } }
+                    }
+                }
+            }
+            h2 { "Priority areas" }
+            (field_error(&error, "priority_areas"))
+            fieldset.choices {
+                legend { "The area(s) the school will work on (they feed the partner recommendations)" }
+                @for (code, label) in &areas {
+                    label.choice { input type="checkbox" name="priority_areas" value=(code) checked[v.content.priority_areas.contains(code)] disabled[!editing]; (label) }
+                }
+            }
+            @if editing { button type="submit" { "Save the ratings" } }
+        }
+        @if leading {
+            h2 { "Submit" }
+            (field_error(&error, "ratings"))
+            p { "Every indicator needs a rating and evidence. Once submitted, the findings fill section 2 of the work plan." }
+            form method="post" action={"/needs-assessments/" (v.row.id) "/submit"} {
+                (csrf_field(c))
+                button type="submit" { "Submit the needs assessment" }
+            }
+        }
+    };
+    respond(
+        status,
+        page(&format!("Needs assessment: {}", v.school_name), body),
+    )
+}
+
+/// `GET /needs-assessments/{id}`.
+pub async fn assessment(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return crate::pages::not_found_page(&format!("There is no needs assessment {id}."));
+    };
+    let notice = if q.saved.is_some() {
+        Some("The ratings are saved.")
+    } else if q.submitted.is_some() {
+        Some("The needs assessment is submitted.")
+    } else {
+        None
+    };
+    assessment_page(&app, &c, id, notice, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+    pub submitted: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+/// The posted ratings: `level_CODE`, `evidence_CODE`, `links_CODE`, and
+/// `priority_areas` repeated.
+fn posted_assessment(pairs: &[(String, String)]) -> (String, Assessment) {
+    let mut a = Assessment::default();
+    let mut csrf = String::new();
+    for (k, v) in pairs {
+        if k == "csrf" {
+            csrf = v.clone();
+        } else if k == "priority_areas" {
+            a.priority_areas.push(v.clone());
+        } else if let Some(code) = k.strip_prefix("level_") {
+            a.ratings.entry(code.to_string()).or_default().level = v.clone();
+        } else if let Some(code) = k.strip_prefix("evidence_") {
+            a.ratings.entry(code.to_string()).or_default().evidence = v.trim().to_string();
+        } else if let Some(code) = k.strip_prefix("links_") {
+            a.ratings.entry(code.to_string()).or_default().links = v
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+        }
+    }
+    (csrf, a)
+}
+
+/// `POST /needs-assessments/{id}`: saves the ratings.
+pub async fn save_assessment(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (csrf, changes) = posted_assessment(&pairs);
+    let id = match form_start(&c, &csrf, &id, "needs assessment", "/needs-assessments") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match improvement::save_ratings(
+        &app.state,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        &changes,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/needs-assessments/{id}?saved=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/needs-assessments/{id}"))
+        }
+        Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
+    }
+}
+
+/// `POST /needs-assessments/{id}/submit`.
+pub async fn submit_assessment(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let id = match form_start(&c, &f.csrf, &id, "needs assessment", "/needs-assessments") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match improvement::submit_assessment(
+        &app.state,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/needs-assessments/{id}?submitted=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/needs-assessments/{id}"))
+        }
+        Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
+    }
 }

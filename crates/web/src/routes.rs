@@ -146,6 +146,10 @@ routes! {
     get "/improvement" Page StateOrDistrictLeaders => improvement_pages::dashboard,
     get "/improvement.csv" Page StateOrDistrictLeaders => improvement_pages::dashboard_csv,
     get "/schools/{rcdts}/improvement" Page ForSchoolOrEngagedPartner => improvement_pages::school,
+    post "/schools/{rcdts}/needs-assessment" Page SchoolLeader => improvement_pages::open_assessment,
+    get "/needs-assessments/{id}" Page ForSchoolOrEngagedPartner => improvement_pages::assessment,
+    post "/needs-assessments/{id}" Page SchoolOrEngagedPartner => improvement_pages::save_assessment,
+    post "/needs-assessments/{id}/submit" Page SchoolLeader => improvement_pages::submit_assessment,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
