@@ -366,6 +366,116 @@ async function improvementCycle(demoFile) {
   check(await coordinator.getByText("Work plan and 1003(a) budget").isVisible(), "the school's cycle page shows what is due");
   await axe(coordinator, "school improvement page");
   await shoot(coordinator, "school-improvement");
+  const school = coordinator.url().match(/schools\/(\w+)\/improvement/)[1];
+  // The state enters the school's 1003(a) allocation.
+  await coordinator.getByLabel("1003(a) allocation in dollars").fill("50,000");
+  await coordinator.getByRole("button", { name: "Enter the allocation" }).click();
+  check(await coordinator.getByText("$50,000.00").isVisible(), "the state enters the allocation");
+
+  // The administrator invites a school leader of the school and a leader
+  // of its district.
+  const admin = await signedIn(demo["state-admin"]);
+  await admin.goto(`${base}/schools/${school}`);
+  const district = (await admin.locator("dl.facts a[href^='/districts/']").getAttribute("href")).split("/").pop();
+  const invite = async (email, name, role, scope) => {
+    await admin.goto(`${base}/admin/users`);
+    await admin.getByLabel("E-mail address").fill(email);
+    await admin.getByLabel("Name", { exact: true }).fill(name);
+    await admin.getByLabel("Role").selectOption(role);
+    await admin.getByLabel(/^Scope/).fill(scope);
+    await admin.getByRole("button", { name: "Invite" }).click();
+    const link = (await admin.locator("code.link-text").textContent()).trim();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(link.replace(/^https?:\/\/[^/]+/, base));
+    await page.getByLabel(/^Password/).fill(`${name}'s own long password`);
+    await page.getByRole("button", { name: "Accept and sign in" }).click();
+    await page.waitForURL(/\/account$/);
+    return page;
+  };
+  const stamp = Date.now();
+  const leader = await invite(`lead-${stamp}@example.org`, "Lena Lead", "school-leader", school);
+  const dl = await invite(`district-${stamp}@example.org`, "Dan District", "district-leader", district);
+  await admin.context().close();
+
+  // The needs assessment: every indicator rated with evidence.
+  await leader.getByRole("link", { name: "Improvement cycle" }).click();
+  await leader.getByRole("button", { name: "Start the needs assessment" }).click();
+  for (const radio of await leader.locator("input[type=radio][value=Emerging]").all()) await radio.check();
+  for (const evidence of await leader.locator("textarea[name^=evidence_]").all()) await evidence.fill("Walkthrough notes and survey results");
+  await leader.getByLabel("Curriculum & Instruction").check();
+  await leader.getByRole("button", { name: "Save the ratings" }).click();
+  check(await leader.getByText("The ratings are saved.").isVisible(), "the needs assessment's ratings are saved");
+  await axe(leader, "needs assessment");
+  await shoot(leader, "needs-assessment");
+  await leader.getByRole("button", { name: "Submit the needs assessment" }).click();
+  check(await leader.getByText("The needs assessment is submitted.").isVisible(), "the needs assessment is submitted");
+
+  // The work plan with a partner and a budget.
+  await leader.goto(`${base}/schools/${school}/improvement`);
+  await leader.getByRole("button", { name: "Start the work plan" }).click();
+  check((await leader.locator("p.prose").nth(1).textContent()).includes("Emerging"), "section 2 is drawn from the needs assessment");
+  await leader.getByLabel(/^3\. Resource inequities/).fill("Too few interventionists for our English learners.");
+  await leader.getByLabel(/^4\. Activities/).fill("Small-group tutoring three times a week.");
+  await leader.getByLabel("Curriculum & Instruction").check();
+  await leader.getByLabel(/^Partner/).selectOption("vendor");
+  await leader.getByLabel("Vendor partner's id").fill("V-17");
+  await leader.getByLabel("Vendor partner's name").fill("Learning Co");
+  await leader.getByLabel("Indicator 1").selectOption({ index: 1 });
+  await leader.getByLabel("Goal 1").fill("More students meet the standards");
+  await leader.getByLabel("Baseline 1").fill("21.5");
+  await leader.getByLabel("Target 1").fill("30");
+  await leader.getByLabel("By 1").fill("2028-06-30");
+  await leader.getByLabel("Short id 1").fill("tutoring");
+  await leader.getByLabel("Need 1").fill("English learners' reading");
+  await leader.getByLabel("Strategy 1").fill("Small-group tutoring");
+  await leader.getByLabel("Owner 1").fill("Assistant principal");
+  await leader.getByLabel("Strategy id 1").fill("tutoring");
+  await leader.getByLabel("Category 1").selectOption("supplemental-staff");
+  await leader.getByLabel("What it pays for 1").fill("Two tutors");
+  await leader.getByLabel("Dollars 1").fill("40,000");
+  await leader.getByLabel("Monitoring plan").fill("Monthly review of tutoring data.");
+  await leader.getByRole("button", { name: "Save the plan" }).click();
+  check(await leader.getByText("The plan is saved.").isVisible(), "the work plan is saved");
+  await axe(leader, "work plan");
+  await shoot(leader, "work-plan");
+  await leader.getByRole("button", { name: "Submit the plan" }).click();
+  check(await leader.getByText("The plan is submitted to the district.").isVisible(), "the work plan is submitted");
+  const planUrl = leader.url().split("?")[0];
+
+  // The district returns section 3 with a comment.
+  await dl.goto(planUrl);
+  await dl.getByLabel("Return for changes").check();
+  await dl.getByLabel("Comment on section 3").fill("Name the grades short of staff.");
+  await dl.getByRole("button", { name: "Record the review" }).click();
+  check(await dl.getByText("Returned for changes").isVisible(), "the district returns the plan");
+
+  // The school revises section 3 and resubmits.
+  await leader.goto(planUrl);
+  check(await leader.getByText("Section 3: Name the grades short of staff.").isVisible(), "the school sees the district's comment on section 3");
+  await leader.getByLabel(/^3\. Resource inequities/).fill("Too few interventionists for our English learners in grades 1 and 2.");
+  await leader.getByRole("button", { name: "Save the plan" }).click();
+  await leader.getByRole("button", { name: "Submit the plan" }).click();
+  check(await leader.getByText("Submitted: waiting for the district · version 2").isVisible(), "the resubmission is version 2");
+
+  // The district sees what changed, and approves; then the state.
+  await dl.goto(planUrl);
+  check(await dl.locator("pre.diff ins", { hasText: "grades 1 and 2" }).isVisible(), "the reviewer sees what changed since version 1");
+  await axe(dl, "plan review");
+  await shoot(dl, "plan-review");
+  await dl.getByLabel("Approve").check();
+  await dl.getByRole("button", { name: "Record the review" }).click();
+  check(await dl.getByText("Approved by the district").isVisible(), "the district approves");
+  await coordinator.goto(planUrl);
+  await coordinator.getByLabel("Approve").check();
+  await coordinator.getByRole("button", { name: "Record the review" }).click();
+  check(await coordinator.getByText("Approved", { exact: true }).first().isVisible(), "the state approves");
+  await coordinator.goto(`${base}/improvement`);
+  const schoolRow = coordinator.locator("tbody tr").filter({ has: coordinator.locator(`a[href="/schools/${school}/improvement"]`) });
+  check((await schoolRow.textContent()).includes("approved"), "the state's dashboard shows the plan approved");
+  check(/1 plans? approved/.test(await coordinator.getByText(/plans approved/).textContent()), "the dashboard counts the approved plan");
+  await leader.context().close();
+  await dl.context().close();
   await coordinator.context().close();
 }
 

@@ -1328,6 +1328,118 @@ pub async fn open_assessment(
     }
 }
 
+/// A work plan as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanView {
+    pub row: PlanRow,
+    pub content: PlanContent,
+    pub school_name: String,
+    pub school_year: String,
+    pub due: Date,
+    pub timeliness: Timeliness,
+    pub status: StatusView,
+    /// Sections 1 and 2, drawn from the data and the needs assessment.
+    pub prefilled: BTreeMap<String, String>,
+    pub events: Vec<empower_store::PlanEventRow>,
+    pub versions: Vec<VersionView>,
+    /// Approved partners: id, name.
+    pub partners: Vec<(String, String)>,
+    pub indicators: Vec<String>,
+    /// May change the content now (school leaders, engaged partners).
+    pub may_edit: bool,
+    /// May submit now (school leaders).
+    pub may_submit: bool,
+    /// The level the caller may review at now, if any.
+    pub review_level: Option<Level>,
+}
+
+/// A work plan for those who may see the school's records.
+pub async fn plan_view(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    now: i64,
+) -> Result<PlanView, AppError> {
+    let rules = &program(state)?.cycle;
+    let row = plan_row(store, id).await?;
+    let (item, _) = school(state, cache, store, &row.school_rcdts).await?;
+    let engaged = engaged_partners(store, &item.rcdts).await?;
+    policy::see_improvement(actor, &item.rcdts, &item.district, &engaged)?;
+    let due = rules
+        .deadlines(row.school_year as i16)
+        .map_err(AppError::Refused)?
+        .work_plan;
+    let status = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
+    let review_level = match status {
+        PlanStatus::Submitted if policy::review_plan(actor, false, &item.district).is_ok() => {
+            Some(Level::Lea)
+        }
+        PlanStatus::LeaApproved if policy::review_plan(actor, true, &item.district).is_ok() => {
+            Some(Level::Sea)
+        }
+        _ => None,
+    };
+    let partners = crate::partners::directory(cache, store, None, None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.review_reason.is_none())
+        .map(|p| (p.rcdts, p.name))
+        .collect();
+    Ok(PlanView {
+        content: read(&row.content),
+        school_name: item.name.clone(),
+        school_year: engine::school_year_label(row.school_year as i16),
+        timeliness: engine::timeliness(
+            due,
+            row.first_submitted_on
+                .as_deref()
+                .and_then(|d| d.parse().ok()),
+            today(state, now)?,
+        ),
+        due,
+        status: self::status(state, cache, store, &item.rcdts).await?,
+        prefilled: prefilled_sections(state, cache, store, &item.rcdts, row.school_year).await?,
+        events: store.plan_events(id).await?,
+        versions: versions(state, store, actor, id).await?,
+        partners,
+        indicators: goal_indicators(state),
+        may_edit: status.editable()
+            && policy::contribute_to_improvement(actor, &item.rcdts, &engaged).is_ok(),
+        may_submit: status.editable() && policy::lead_improvement(actor, &item.rcdts).is_ok(),
+        review_level,
+        row,
+    })
+}
+
+/// The school's work plan of the current school year, started if there
+/// is none (its school leaders).
+pub async fn open_plan(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    rcdts: &str,
+    now: i64,
+) -> Result<PlanRow, AppError> {
+    match create_plan(state, cache, store, actor, rcdts, now).await {
+        Err(AppError::Conflict(_)) => {
+            let rules = &program(state)?.cycle;
+            let year = i64::from(rules.school_year_of(today(state, now)?));
+            let (item, _) = school(state, cache, store, rcdts).await?;
+            store
+                .plans(Some(&item.rcdts))
+                .await?
+                .into_iter()
+                .find(|p| p.school_year == year)
+                .ok_or_else(|| AppError::NotFound("the work plan went missing".into()))
+        }
+        other => other,
+    }
+}
+
 /// The demonstration's records (`serve --demo`): the first Comprehensive
 /// school A-Z gets the demo coordinator as its support manager. Returns
 /// the school, if there is one.

@@ -17,7 +17,7 @@ use axum_extra::extract::Form;
 use empower_app::accounts::Role;
 use empower_app::improvement::{self, Dashboard, DashboardFilter};
 use empower_app::{policy, AppError};
-use empower_improvement::{Assessment, Timeliness};
+use empower_improvement::{Assessment, PlanContent, Timeliness};
 use empower_model::money::dollars;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -307,11 +307,33 @@ pub async fn school(
                         }
                     }
                 } }
+                @if policy::set_allocation(c.actor.as_ref()).is_ok() {
+                    h2 { "For the state" }
+                    form.search method="post" action={"/schools/" (view.rcdts) "/allocation"} {
+                        (csrf_field(&c))
+                        label { "1003(a) allocation in dollars" input type="text" name="allocation" inputmode="decimal" required value=(s.allocation_cents.map(dollars).unwrap_or_default()); }
+                        button type="submit" { "Enter the allocation" }
+                    }
+                    @if policy::assign_coordinators(c.actor.as_ref()).is_ok() {
+                        form.search method="post" action={"/schools/" (view.rcdts) "/coordinator"} {
+                            (csrf_field(&c))
+                            label { "Support manager's e-mail" input type="email" name="email" required value=(s.coordinator.as_ref().map(|x| x.email.clone()).unwrap_or_default()); }
+                            button type="submit" { "Assign" }
+                        }
+                    }
+                }
                 @if let Some(id) = view.needs_assessment_id {
                     p { a href={"/needs-assessments/" (id)} { "Open the needs assessment" } }
                 } @else if policy::lead_improvement(c.actor.as_ref(), &view.rcdts).is_ok() {
                     form method="post" action={"/schools/" (view.rcdts) "/needs-assessment"} {
                         (csrf_field(&c)) button type="submit" { "Start the needs assessment" }
+                    }
+                }
+                @if let Some(id) = view.plan_id {
+                    p { a href={"/work-plans/" (id)} { "Open the work plan" } }
+                } @else if policy::lead_improvement(c.actor.as_ref(), &view.rcdts).is_ok() {
+                    form method="post" action={"/schools/" (view.rcdts) "/work-plan"} {
+                        (csrf_field(&c)) button type="submit" { "Start the work plan" }
                     }
                 }
                 @if view.partner_required { p { "A school in " (s.status.clone().unwrap_or_default()) " support must name an IL-EMPOWER learning partner in its work plan: " a href={"/schools/" (view.rcdts) "/partners"} { "Peer Learning Partners that fit it" } "." } }
@@ -489,6 +511,7 @@ pub async fn assessment(
 pub struct SavedQuery {
     pub saved: Option<String>,
     pub submitted: Option<String>,
+    pub reviewed: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -578,5 +601,609 @@ pub async fn submit_assessment(
             refusal(e, &format!("/needs-assessments/{id}"))
         }
         Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
+    }
+}
+
+// ---------------------------------------------------------------- work plan
+
+/// `POST /schools/{rcdts}/work-plan`: opens the school's plan of the
+/// school year, starting it if there is none.
+pub async fn open_plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    match improvement::open_plan(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        &rcdts,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(p) => see_other(&format!("/work-plans/{}", p.id)),
+        Err(e) => refusal(e, &format!("/schools/{rcdts}/improvement")),
+    }
+}
+
+/// Empty rows the form offers beyond those filled.
+const SPARE_ROWS: usize = 2;
+
+fn pre(text: &str) -> Markup {
+    html! { @if text.trim().is_empty() { p.muted { "(empty)" } } @else { p.prose { (text) } } }
+}
+
+fn plan_form(
+    v: &improvement::PlanView,
+    c: &PageCaller,
+    rules: &empower_improvement::CycleRules,
+    areas: &[(String, String)],
+    error: &Option<(String, String)>,
+) -> Markup {
+    let p = &v.content;
+    let partner_choice = p.partner.as_ref().map(|x| {
+        if x.kind == "peer" {
+            format!("peer|{}", x.id)
+        } else {
+            "vendor".to_string()
+        }
+    });
+    let vendor = p.partner.as_ref().filter(|x| x.kind == "vendor");
+    let goals = p.goals.len() + SPARE_ROWS;
+    let strategies = p.strategies.len() + SPARE_ROWS;
+    let lines = p.budget.len() + SPARE_ROWS + 1;
+    html! {
+        form.stack.wide method="post" action={"/work-plans/" (v.row.id)} {
+            (csrf_field(c))
+            @for s in rules.section.iter().filter(|s| !s.prefilled) {
+                (field_error(error, &format!("sections.{}", s.code)))
+                label { strong { (s.code) ". " (s.label) } span.muted { (s.prompt) }
+                    textarea name={"section_" (s.code)} rows="5" { (p.sections.get(&s.code).cloned().unwrap_or_default()) } }
+            }
+            (field_error(error, "priority_areas"))
+            fieldset.choices {
+                legend { "Priority areas" }
+                @for (code, label) in areas {
+                    label.choice { input type="checkbox" name="priority_areas" value=(code) checked[p.priority_areas.contains(code)]; (label) }
+                }
+            }
+            (field_error(error, "partner"))
+            fieldset {
+                legend { "IL-EMPOWER learning partner" }
+                label { "Partner"
+                    select name="partner" {
+                        option value="" { "None yet" }
+                        @for (id, name) in &v.partners {
+                            @let value = format!("peer|{id}");
+                            option value=(value) selected[partner_choice.as_deref() == Some(value.as_str())] { (name) " (Peer Learning Partner)" }
+                        }
+                        option value="vendor" selected[partner_choice.as_deref() == Some("vendor")] { "A vendor partner entered by the state" }
+                    }
+                }
+                label { "Vendor partner's id" input type="text" name="vendor_id" value=(vendor.map(|x| x.id.clone()).unwrap_or_default()); }
+                label { "Vendor partner's name" input type="text" name="vendor_name" value=(vendor.map(|x| x.name.clone()).unwrap_or_default()); }
+            }
+            fieldset {
+                legend { "SMART goals, each tied to an indicator" }
+                (field_error(error, "goals"))
+                @for i in 0..goals {
+                    @let g = p.goals.get(i).cloned().unwrap_or_default();
+                    div.contact {
+                        label { "Indicator " (i + 1)
+                            select name={"goal_indicator_" (i)} {
+                                option value="" { "—" }
+                                @for ind in &v.indicators { option value=(ind) selected[g.indicator == *ind] { (ind) } }
+                            }
+                        }
+                        label { "Goal " (i + 1) input type="text" name={"goal_statement_" (i)} value=(g.statement); }
+                        label { "Baseline " (i + 1) input type="text" inputmode="decimal" name={"goal_baseline_" (i)} value=(g.baseline.map(|b| b.to_string()).unwrap_or_default()); }
+                        label { "Target " (i + 1) input type="text" inputmode="decimal" name={"goal_target_" (i)} value=(g.target.map(|b| b.to_string()).unwrap_or_default()); }
+                        label { "By " (i + 1) input type="date" name={"goal_by_" (i)} value=(g.by); }
+                    }
+                }
+            }
+            fieldset {
+                legend { "Strategies, each tied to a need" }
+                (field_error(error, "strategies"))
+                @for i in 0..strategies {
+                    @let s = p.strategies.get(i).cloned().unwrap_or_default();
+                    div.contact {
+                        label { "Short id " (i + 1) input type="text" name={"strategy_id_" (i)} value=(s.id) placeholder="tutoring"; }
+                        label { "Need " (i + 1) input type="text" name={"strategy_need_" (i)} value=(s.need); }
+                        label { "Strategy " (i + 1) input type="text" name={"strategy_description_" (i)} value=(s.description); }
+                        label { "Owner " (i + 1) input type="text" name={"strategy_owner_" (i)} value=(s.owner); }
+                        label { "Milestones " (i + 1) " (one per line: what | by)" textarea name={"strategy_milestones_" (i)} rows="2" {
+                            (s.milestones.iter().map(|m| format!("{} | {}", m.what, m.by)).collect::<Vec<_>>().join("\n")) } }
+                        label { "Evidence of effectiveness " (i + 1) input type="text" name={"strategy_evidence_" (i)} value=(s.evidence); }
+                    }
+                }
+            }
+            fieldset {
+                legend { "1003(a) budget, each line tied to a strategy" }
+                p.muted { (rules.budget.rule) @if rules.budget.draft { " The categories are " strong { "draft wording" } "." } }
+                (field_error(error, "budget"))
+                @for i in 0..lines {
+                    @let l = p.budget.get(i).cloned().unwrap_or_default();
+                    div.contact {
+                        label { "Strategy id " (i + 1) input type="text" name={"budget_strategy_" (i)} value=(l.strategy); }
+                        label { "Category " (i + 1)
+                            select name={"budget_category_" (i)} {
+                                option value="" { "—" }
+                                @for cat in &rules.budget.category { option value=(cat.code) selected[l.category == cat.code] { (cat.label) } }
+                            }
+                        }
+                        label { "What it pays for " (i + 1) input type="text" name={"budget_description_" (i)} value=(l.description); }
+                        label { "Dollars " (i + 1) input type="text" inputmode="decimal" name={"budget_amount_" (i)} value=(if l.amount_cents > 0 { dollars(l.amount_cents) } else { String::new() }); }
+                    }
+                }
+            }
+            (field_error(error, "monitoring"))
+            label { "Monitoring plan" textarea name="monitoring" rows="3" { (p.monitoring) } }
+            button type="submit" { "Save the plan" }
+        }
+    }
+}
+
+/// Reads the posted plan; an amount that is not dollars is the error.
+fn posted_plan(pairs: &[(String, String)]) -> (String, Result<PlanContent, (String, String)>) {
+    use empower_improvement::plan::{BudgetLine, Goal, LearningPartner, Milestone, Strategy};
+    let mut m: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    let mut p = PlanContent::default();
+    for (k, v) in pairs {
+        if k == "priority_areas" {
+            p.priority_areas.push(v.clone());
+        } else if let Some(code) = k.strip_prefix("section_") {
+            p.sections.insert(code.to_string(), v.trim().to_string());
+        } else {
+            m.insert(k.as_str(), v.as_str());
+        }
+    }
+    let csrf = m.get("csrf").copied().unwrap_or("").to_string();
+    let get = |k: String| {
+        m.get(k.as_str())
+            .map_or(String::new(), |v| v.trim().to_string())
+    };
+    p.monitoring = get("monitoring".into());
+    p.partner = match m.get("partner").copied().unwrap_or("") {
+        "" => None,
+        "vendor" => Some(LearningPartner {
+            kind: "vendor".into(),
+            id: get("vendor_id".into()),
+            name: get("vendor_name".into()),
+        }),
+        peer => peer.strip_prefix("peer|").map(|id| LearningPartner {
+            kind: "peer".into(),
+            id: id.to_string(),
+            name: String::new(),
+        }),
+    };
+    let number = |s: String| -> Option<f64> { s.replace(',', "").parse().ok() };
+    for i in 0..100 {
+        if !m.contains_key(format!("goal_statement_{i}").as_str()) {
+            break;
+        }
+        let g = Goal {
+            indicator: get(format!("goal_indicator_{i}")),
+            statement: get(format!("goal_statement_{i}")),
+            baseline: number(get(format!("goal_baseline_{i}"))),
+            target: number(get(format!("goal_target_{i}"))),
+            by: get(format!("goal_by_{i}")),
+        };
+        if !(g.indicator.is_empty() && g.statement.is_empty()) {
+            p.goals.push(g);
+        }
+    }
+    for i in 0..100 {
+        if !m.contains_key(format!("strategy_id_{i}").as_str()) {
+            break;
+        }
+        let s = Strategy {
+            id: get(format!("strategy_id_{i}")),
+            need: get(format!("strategy_need_{i}")),
+            description: get(format!("strategy_description_{i}")),
+            owner: get(format!("strategy_owner_{i}")),
+            milestones: get(format!("strategy_milestones_{i}"))
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let (what, by) = l.split_once('|').unwrap_or((l, ""));
+                    Milestone {
+                        what: what.trim().to_string(),
+                        by: by.trim().to_string(),
+                    }
+                })
+                .collect(),
+            evidence: get(format!("strategy_evidence_{i}")),
+        };
+        if !(s.id.is_empty() && s.description.is_empty() && s.need.is_empty()) {
+            p.strategies.push(s);
+        }
+    }
+    for i in 0..100 {
+        if !m.contains_key(format!("budget_amount_{i}").as_str()) {
+            break;
+        }
+        let amount = get(format!("budget_amount_{i}"));
+        let l = BudgetLine {
+            strategy: get(format!("budget_strategy_{i}")),
+            category: get(format!("budget_category_{i}")),
+            description: get(format!("budget_description_{i}")),
+            amount_cents: 0,
+        };
+        if amount.is_empty() && l.strategy.is_empty() && l.description.is_empty() {
+            continue;
+        }
+        match empower_model::money::parse_cents(&amount) {
+            Some(cents) => p.budget.push(BudgetLine {
+                amount_cents: cents,
+                ..l
+            }),
+            None => {
+                return (
+                    csrf,
+                    Err((
+                        "budget".to_string(),
+                        format!(
+                            "line {}: `{amount}` is not an amount of dollars (12,500.00)",
+                            i + 1
+                        ),
+                    )),
+                )
+            }
+        }
+    }
+    (csrf, Ok(p))
+}
+
+fn diff_view(v: &improvement::VersionView) -> Markup {
+    html! {
+        @for s in v.changes.iter().filter(|s| s.changed) {
+            h4 { "Section " (s.section) }
+            pre.diff { @for l in &s.lines {
+                @match l.change.as_str() {
+                    "added" => { ins { "+ " (l.text) } "\n" }
+                    "removed" => { del { "- " (l.text) } "\n" }
+                    _ => { "  " (l.text) "\n" }
+                }
+            } }
+        }
+    }
+}
+
+async fn plan_page(
+    app: &AppState,
+    c: &PageCaller,
+    id: i64,
+    notice: Option<&str>,
+    error: Option<(String, String)>,
+    form: Option<PlanContent>,
+) -> Response {
+    let path = format!("/work-plans/{id}");
+    let mut v = match improvement::plan_view(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return refusal(e, &path),
+    };
+    if let Some(f) = form {
+        v.content = f;
+    }
+    let Some(rules) = app.state.improvement.as_ref().map(|i| &i.cycle) else {
+        return refusal(AppError::NotFound("no improvement cycle".into()), &path);
+    };
+    let areas: Vec<(String, String)> = app
+        .state
+        .partners
+        .as_ref()
+        .map(|p| {
+            p.rules
+                .priority_area
+                .iter()
+                .map(|a| (a.code.clone(), a.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let plan_status = empower_improvement::PlanStatus::parse(&v.row.status)
+        .unwrap_or(empower_improvement::PlanStatus::Draft);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let latest = v.versions.last();
+    let body = html! {
+        (account_bar(c))
+        p { a href={"/schools/" (v.row.school_rcdts) "/improvement"} { "← " (v.school_name) "'s improvement cycle" } }
+        h1 { "Work plan " (v.school_year) ": " (v.school_name) }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        (field_error(&error, "form"))
+        section.status-box aria-labelledby="plan-status" {
+            h2 id="plan-status" { "Status" }
+            p { strong { (plan_status.words()) } " · version " (v.row.version) " · due " (v.due) " · " (timeliness_cell(&v.timeliness)) }
+            p { "1003(a) allocation: " (v.status.allocation_cents.map(dollars).unwrap_or_else(|| "not entered yet".into()))
+                " · budget total: " (empower_improvement::plan::budget_total(&v.content).map(dollars).unwrap_or_default()) }
+        }
+        @for s in rules.section.iter().filter(|s| s.prefilled) {
+            h2 { (s.code) ". " (s.label) }
+            p.muted { (s.prompt) " Drawn from the data and the needs assessment." }
+            (pre(v.prefilled.get(&s.code).map_or("", String::as_str)))
+        }
+        @if v.may_edit {
+            h2 { "The school's plan" }
+            (plan_form(&v, c, rules, &areas, &error))
+        } @else if let Some(l) = latest {
+            h2 { "The plan as submitted (version " (l.version) ", " (l.submitted_on) ")" }
+            @for code in &rules.review_sections {
+                @if !rules.section.iter().any(|s| s.prefilled && &s.code == code) {
+                    h3 { "Section " (code) }
+                    (pre(l.sections.get(code).map_or("", String::as_str)))
+                }
+            }
+        }
+        @if v.may_submit {
+            h2 { "Submit to the district" }
+            p { "The district reviews it, then the state. Each submission is kept as a version; reviewers see what changed." }
+            form method="post" action={"/work-plans/" (v.row.id) "/submit"} { (csrf_field(c)) button type="submit" { "Submit the plan" } }
+        }
+        @if let Some(level) = v.review_level {
+            h2 { "Review at the " (if level == empower_improvement::Level::Lea { "district" } else { "state" }) " level" }
+            @if let Some(l) = latest { @if !l.changes.is_empty() {
+                h3 { "What changed since version " (l.version - 1) }
+                (diff_view(l))
+            } }
+            (field_error(&error, "comments"))
+            form.stack.wide method="post" action={"/work-plans/" (v.row.id) "/review"} {
+                (csrf_field(c))
+                input type="hidden" name="level" value=(level.as_str());
+                fieldset { legend { "Decision" }
+                    label.choice { input type="radio" name="decision" value="approved" required; "Approve" }
+                    label.choice { input type="radio" name="decision" value="returned"; "Return for changes" }
+                }
+                @for code in &rules.review_sections {
+                    label { "Comment on section " (code) textarea name={"comment_" (code)} rows="2" {} }
+                }
+                button type="submit" { "Record the review" }
+            }
+        }
+        h2 { "History" }
+        @if v.events.is_empty() { p.muted { "Not submitted yet." } }
+        ul { @for e in &v.events { li {
+            (e.action) " → " (e.to_status) " · version " (e.version) " · " (e.author.clone().unwrap_or_default()) " · " (empower_app::clock::rfc3339(e.created_at))
+            @if let Some(list) = e.comments.as_array() { @if !list.is_empty() { ul { @for cm in list {
+                li { "Section " (cm["section"].as_str().unwrap_or("")) ": " (cm["text"].as_str().unwrap_or("")) }
+            } } } }
+        } } }
+    };
+    respond(status, page(&format!("Work plan: {}", v.school_name), body))
+}
+
+/// `GET /work-plans/{id}`.
+pub async fn plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return crate::pages::not_found_page(&format!("There is no work plan {id}."));
+    };
+    let notice = if q.saved.is_some() {
+        Some("The plan is saved.")
+    } else if q.submitted.is_some() {
+        Some("The plan is submitted to the district.")
+    } else if q.reviewed.is_some() {
+        Some("The review is recorded.")
+    } else {
+        None
+    };
+    plan_page(&app, &c, id, notice, None, None).await
+}
+
+/// `POST /work-plans/{id}`: saves the plan.
+pub async fn save_plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (csrf, posted) = posted_plan(&pairs);
+    let id = match form_start(&c, &csrf, &id, "work plan", "/work-plans") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let content = match posted {
+        Ok(p) => p,
+        Err(e) => return plan_page(&app, &c, id, None, Some(e), None).await,
+    };
+    match improvement::update_plan(
+        &app.state,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        &content,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/work-plans/{id}?saved=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/work-plans/{id}"))
+        }
+        Err(e) => plan_page(&app, &c, id, None, form_error(&e), Some(content)).await,
+    }
+}
+
+/// `POST /work-plans/{id}/submit`.
+pub async fn submit_plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let id = match form_start(&c, &f.csrf, &id, "work plan", "/work-plans") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match improvement::submit_plan(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/work-plans/{id}?submitted=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/work-plans/{id}"))
+        }
+        Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
+    }
+}
+
+/// `POST /work-plans/{id}/review`: `level`, `decision`, `comment_SECTION`.
+pub async fn review_plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |k: &str| {
+        pairs
+            .iter()
+            .find(|(x, _)| x == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let id = match form_start(&c, value("csrf"), &id, "work plan", "/work-plans") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let comments: Vec<improvement::Comment> = pairs
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("comment_")?, v)))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(s, v)| improvement::Comment {
+            section: s.to_string(),
+            text: v.trim().to_string(),
+        })
+        .collect();
+    match improvement::review_plan(
+        &app.state,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        value("level"),
+        value("decision"),
+        &comments,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/work-plans/{id}?reviewed=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/work-plans/{id}"))
+        }
+        Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AllocationForm {
+    pub csrf: String,
+    pub allocation: String,
+}
+
+/// `POST /schools/{rcdts}/allocation`: the state enters the 1003(a)
+/// allocation in dollars.
+pub async fn set_allocation(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+    Form(f): Form<AllocationForm>,
+) -> Response {
+    let path = format!("/schools/{rcdts}/improvement");
+    if c.actor.is_none() {
+        return refusal(AppError::SignInRequired, &path);
+    }
+    if let Err(r) = check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    let result = match empower_model::money::parse_cents(&f.allocation) {
+        Some(cents) => {
+            improvement::set_allocation(
+                &app.state,
+                &app.directory,
+                &app.store,
+                c.actor.as_ref(),
+                &rcdts,
+                cents,
+                app.clock.now(),
+            )
+            .await
+        }
+        None => Err(AppError::Invalid {
+            field: "allocation_cents".into(),
+            message: format!(
+                "`{}` is not an amount of dollars: write it as 50,000.00",
+                f.allocation.trim()
+            ),
+        }),
+    };
+    match result {
+        Ok(_) => see_other(&path),
+        Err(e) => refusal(e, &path),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CoordinatorForm {
+    pub csrf: String,
+    pub email: String,
+}
+
+/// `POST /schools/{rcdts}/coordinator`: a state administrator assigns
+/// the school support manager.
+pub async fn assign_coordinator(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(rcdts): Path<String>,
+    Form(f): Form<CoordinatorForm>,
+) -> Response {
+    let path = format!("/schools/{rcdts}/improvement");
+    if c.actor.is_none() {
+        return refusal(AppError::SignInRequired, &path);
+    }
+    if let Err(r) = check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    match improvement::assign_coordinator(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        &rcdts,
+        &f.email,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&path),
+        Err(e) => refusal(e, &path),
     }
 }

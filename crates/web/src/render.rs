@@ -57,6 +57,8 @@ form.stack label.choice, label.choice { display: flex; flex-direction: row; alig
 textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8c959f; border-radius: 4px; width: 100%; }
 textarea:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
 p.prose { white-space: pre-wrap; }
+pre.diff { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-radius: 4px; }
+pre.diff ins { background: #dafbe1; text-decoration: none; } pre.diff del { background: #ffebe9; }
 .status-box { background: #f6f8fa; border: 1px solid var(--line); border-radius: 4px; padding: 0 .75rem .5rem; }
 .status-box h2 { border: none; margin-top: .5rem; }
 @media print { header.site, form.search, footer, .pager { display: none; } }

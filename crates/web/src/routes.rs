@@ -150,6 +150,13 @@ routes! {
     get "/needs-assessments/{id}" Page ForSchoolOrEngagedPartner => improvement_pages::assessment,
     post "/needs-assessments/{id}" Page SchoolOrEngagedPartner => improvement_pages::save_assessment,
     post "/needs-assessments/{id}/submit" Page SchoolLeader => improvement_pages::submit_assessment,
+    post "/schools/{rcdts}/work-plan" Page SchoolLeader => improvement_pages::open_plan,
+    post "/schools/{rcdts}/allocation" Page State => improvement_pages::set_allocation,
+    post "/schools/{rcdts}/coordinator" Page StateAdmin => improvement_pages::assign_coordinator,
+    get "/work-plans/{id}" Page ForSchoolOrEngagedPartner => improvement_pages::plan,
+    post "/work-plans/{id}" Page SchoolOrEngagedPartner => improvement_pages::save_plan,
+    post "/work-plans/{id}/submit" Page SchoolLeader => improvement_pages::submit_plan,
+    post "/work-plans/{id}/review" Page Reviewer => improvement_pages::review_plan,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
