@@ -88,6 +88,7 @@ try {
     await accounts(process.env.EMPOWER_DEMO);
     await partnersProgram(process.env.EMPOWER_DEMO);
     await improvementCycle(process.env.EMPOWER_DEMO);
+    await helpLine(process.env.EMPOWER_DEMO);
   }
 } finally {
   await browser.close();
@@ -476,6 +477,31 @@ async function improvementCycle(demoFile) {
   check(/1 plans? approved/.test(await coordinator.getByText(/plans approved/).textContent()), "the dashboard counts the approved plan");
   await leader.context().close();
   await dl.context().close();
+  await coordinator.context().close();
+}
+
+// The help line: the demo's Targeted school asks in writing; a
+// coordinator replies; the school sees the reply.
+async function helpLine(demoFile) {
+  const demo = readDemo(demoFile);
+  const leader = await signedIn(demo["school-leader"]);
+  await leader.goto(`${base}/help-requests`);
+  await leader.getByLabel("Subject").fill("Help choosing a learning partner");
+  await leader.getByLabel("What the school needs").fill("We would like advice on partners for culture and climate.");
+  await leader.getByRole("button", { name: "Send the request" }).click();
+  check(await leader.getByRole("heading", { name: "Help choosing a learning partner" }).isVisible(), "a Targeted school's help request is sent");
+  const requestUrl = leader.url();
+  const coordinator = await signedIn(demo["state-coordinator"]);
+  await coordinator.goto(`${base}/help-requests`);
+  await coordinator.getByRole("link", { name: "Help choosing a learning partner" }).click();
+  await coordinator.getByLabel("Reply").fill("Two partners serve your region; I will call on Monday.");
+  await coordinator.getByRole("button", { name: "Send the reply" }).click();
+  check(await coordinator.getByText("answered").first().isVisible(), "the coordinator's reply answers the request");
+  await axe(coordinator, "help request");
+  await shoot(coordinator, "help-request");
+  await leader.goto(requestUrl);
+  check(await leader.getByText("I will call on Monday").isVisible(), "the school sees the reply");
+  await leader.context().close();
   await coordinator.context().close();
 }
 

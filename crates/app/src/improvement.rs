@@ -351,6 +351,98 @@ pub async fn reply_to_help_request(
     help_request(store, id).await
 }
 
+/// A help request with its school's name and its replies.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HelpItem {
+    pub request: HelpRequestRow,
+    pub school_name: String,
+    pub replies: Vec<empower_store::HelpReplyRow>,
+    /// May reply (the state, or the person who asked).
+    pub may_reply: bool,
+}
+
+/// The help requests `actor` may see, newest first: every one for the
+/// state; their schools' and district's otherwise.
+pub async fn help_requests_for(
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+) -> Result<Vec<HelpItem>, AppError> {
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    let dir = cache.get(store).await?;
+    let mut out = Vec::new();
+    for r in store.help_requests(None).await? {
+        let (name, district) = dir
+            .school(&r.school_rcdts)
+            .map(|(s, _)| (s.name.clone(), s.district.clone()))
+            .unwrap_or_else(|| (r.school_rcdts.clone(), String::new()));
+        let asked = Some(actor.user_id) == r.created_by;
+        if !asked && policy::see_improvement(Some(actor), &r.school_rcdts, &district, &[]).is_err()
+        {
+            continue;
+        }
+        out.push(HelpItem {
+            replies: store.help_replies(r.id).await?,
+            may_reply: policy::reply_to_help(Some(actor), r.created_by).is_ok(),
+            school_name: name,
+            request: r,
+        });
+    }
+    Ok(out)
+}
+
+/// One help request, for those who may see it.
+pub async fn help_item(
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+) -> Result<HelpItem, AppError> {
+    let r = help_request(store, id).await?;
+    let signed = actor.ok_or(AppError::SignInRequired)?;
+    let dir = cache.get(store).await?;
+    let (name, district) = dir
+        .school(&r.school_rcdts)
+        .map(|(s, _)| (s.name.clone(), s.district.clone()))
+        .unwrap_or_else(|| (r.school_rcdts.clone(), String::new()));
+    if Some(signed.user_id) != r.created_by {
+        policy::see_improvement(actor, &r.school_rcdts, &district, &[])?;
+    }
+    Ok(HelpItem {
+        replies: store.help_replies(r.id).await?,
+        may_reply: policy::reply_to_help(actor, r.created_by).is_ok(),
+        school_name: name,
+        request: r,
+    })
+}
+
+/// The schools whose help line `actor` may use (their school-leader
+/// schools in a help-line status).
+pub async fn help_line_schools(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+) -> Result<Vec<(String, String)>, AppError> {
+    let rules = &program(state)?.cycle;
+    let Some(actor) = actor else {
+        return Ok(Vec::new());
+    };
+    let dir = cache.get(store).await?;
+    Ok(actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::SchoolLeader)
+        .filter_map(|g| g.scope.as_deref())
+        .filter_map(|s| dir.school(s))
+        .filter(|(item, statuses)| {
+            current_status(&item.designations, statuses)
+                .is_some_and(|st| rules.help_line(&st.status))
+        })
+        .map(|(item, _)| (item.rcdts.clone(), item.name.clone()))
+        .collect())
+}
+
 // ---------------------------------------------------------------- needs assessment
 
 fn today(state: &State, now: i64) -> Result<Date, AppError> {

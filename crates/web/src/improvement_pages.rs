@@ -284,7 +284,7 @@ pub async fn school(
                     dt { "School support manager" } dd {
                         @match &s.coordinator {
                             Some(co) => { (co.name) " · " a href={"mailto:" (co.email)} { (co.email) } }
-                            None => @if let Some(phone) = &view.help_line { "Help line " (phone) " (for Targeted schools)" } @else { "not assigned yet" }
+                            None => @if let Some(phone) = &view.help_line { "Help line " (phone) " (for Targeted schools) or " a href="/help-requests" { "a request in writing" } } @else { "not assigned yet" }
                         }
                     }
                     dt { "1003(a) allocation" } dd { (s.allocation_cents.map(dollars).unwrap_or_else(|| "not entered yet".into())) }
@@ -1205,5 +1205,201 @@ pub async fn assign_coordinator(
     {
         Ok(_) => see_other(&path),
         Err(e) => refusal(e, &path),
+    }
+}
+
+// ---------------------------------------------------------------- help line
+
+fn help_table(items: &[improvement::HelpItem]) -> Markup {
+    html! {
+        @if items.is_empty() { p.muted { "No help request." } } @else {
+            div.table-wrap { table {
+                thead { tr { th scope="col" { "School" } th scope="col" { "Subject" } th scope="col" { "Status" } th scope="col" { "Replies" } th scope="col" { "Last change" } } }
+                tbody { @for i in items { tr {
+                    td { (i.school_name) }
+                    td { a href={"/help-requests/" (i.request.id)} { (i.request.subject) } }
+                    td { (i.request.status) }
+                    td { (i.replies.len()) }
+                    td { (empower_app::clock::rfc3339(i.request.updated_at).chars().take(10).collect::<String>()) }
+                } } }
+            } }
+        }
+    }
+}
+
+async fn help_list_page(
+    app: &AppState,
+    c: &PageCaller,
+    error: Option<(String, String)>,
+) -> Response {
+    let items =
+        match improvement::help_requests_for(&app.directory, &app.store, c.actor.as_ref()).await {
+            Ok(i) => i,
+            Err(e) => return refusal(e, "/help-requests"),
+        };
+    let schools =
+        improvement::help_line_schools(&app.state, &app.directory, &app.store, c.actor.as_ref())
+            .await
+            .unwrap_or_default();
+    let phone = app
+        .state
+        .improvement
+        .as_ref()
+        .map(|i| i.cycle.help_line.phone.clone())
+        .unwrap_or_default();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    respond(
+        status,
+        page(
+            "Help line",
+            html! {
+                (account_bar(c))
+                h1 { "Help line" }
+                p { "Targeted schools reach a school improvement coordinator here or by telephone at " strong { (phone) } "." }
+                @if !schools.is_empty() {
+                    h2 { "Ask for help" }
+                    (field_error(&error, "form"))
+                    form.stack method="post" action="/help-requests" {
+                        (csrf_field(c))
+                        label { "School" select name="school_rcdts" { @for (id, name) in &schools { option value=(id) { (name) } } } }
+                        (field_error(&error, "subject"))
+                        label { "Subject" input type="text" name="subject" required maxlength="200"; }
+                        (field_error(&error, "body"))
+                        label { "What the school needs" textarea name="body" rows="4" required {} }
+                        button type="submit" { "Send the request" }
+                    }
+                }
+                h2 { "Requests" }
+                (help_table(&items))
+            },
+        ),
+    )
+}
+
+/// `GET /help-requests`.
+pub async fn help_requests(State(app): State<AppState>, c: PageCaller) -> Response {
+    help_list_page(&app, &c, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HelpForm {
+    pub csrf: String,
+    pub school_rcdts: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// `POST /help-requests`.
+pub async fn open_help_request(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Form(f): Form<HelpForm>,
+) -> Response {
+    if c.actor.is_none() {
+        return refusal(AppError::SignInRequired, "/help-requests");
+    }
+    if let Err(r) = check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    match improvement::open_help_request(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        &f.school_rcdts,
+        &f.subject,
+        &f.body,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(r) => see_other(&format!("/help-requests/{}", r.id)),
+        Err(e @ (AppError::Invalid { .. } | AppError::Refused(_))) => {
+            help_list_page(&app, &c, form_error(&e)).await
+        }
+        Err(e) => refusal(e, "/help-requests"),
+    }
+}
+
+/// `GET /help-requests/{id}`.
+pub async fn help_request(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return crate::pages::not_found_page(&format!("There is no help request {id}."));
+    };
+    let i = match improvement::help_item(&app.directory, &app.store, c.actor.as_ref(), id).await {
+        Ok(i) => i,
+        Err(e) => return refusal(e, &format!("/help-requests/{id}")),
+    };
+    respond(
+        StatusCode::OK,
+        page(
+            &i.request.subject,
+            html! {
+                (account_bar(&c))
+                p { a href="/help-requests" { "← Help line" } }
+                h1 { (i.request.subject) }
+                p.muted { (i.school_name) " · " (i.request.status) " · " (empower_app::clock::rfc3339(i.request.created_at)) }
+                p.prose { (i.request.body) }
+                h2 { "Replies" }
+                @if i.replies.is_empty() { p.muted { "No reply yet." } }
+                @for r in &i.replies {
+                    section.status-box {
+                        p { strong { (r.author.clone().unwrap_or_default()) } " · " (empower_app::clock::rfc3339(r.created_at)) }
+                        p.prose { (r.body) }
+                    }
+                }
+                @if i.may_reply && i.request.status != "closed" {
+                    form.stack method="post" action={"/help-requests/" (i.request.id) "/replies"} {
+                        (csrf_field(&c))
+                        label { "Reply" textarea name="body" rows="4" required {} }
+                        label.choice { input type="checkbox" name="close" value="1"; "Close the request" }
+                        button type="submit" { "Send the reply" }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReplyForm {
+    pub csrf: String,
+    pub body: String,
+    pub close: Option<String>,
+}
+
+/// `POST /help-requests/{id}/replies`.
+pub async fn reply_to_help_request(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    let id = match form_start(&c, &f.csrf, &id, "help request", "/help-requests") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match improvement::reply_to_help_request(
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        &f.body,
+        f.close.is_some(),
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/help-requests/{id}")),
+        Err(e) => refusal(e, &format!("/help-requests/{id}")),
     }
 }
