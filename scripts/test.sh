@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (README's test command). Installs what the tests
 # need when it is missing: Debian's chromium, the npm packages of
-# tests/browser (playwright-core, axe-core), PyPI's schemathesis. Then runs
+# tests/browser (playwright-core, axe-core), Debian's poppler-utils (the
+# browser test reads the PDFs it downloads), PyPI's schemathesis. Then runs
 # the Rust tests, and against a server on the bundled extract (debug build,
 # fresh SQLite database) the browser test and the API check.
 #
@@ -15,6 +16,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium"
   as_root apt-get update -qq
   as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "== installing Debian's poppler-utils"
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   echo "== installing the browser test's npm packages"

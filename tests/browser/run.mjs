@@ -14,6 +14,7 @@
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -475,6 +476,41 @@ async function improvementCycle(demoFile) {
   const schoolRow = coordinator.locator("tbody tr").filter({ has: coordinator.locator(`a[href="/schools/${school}/improvement"]`) });
   check((await schoolRow.textContent()).includes("approved"), "the state's dashboard shows the plan approved");
   check(/1 plans? approved/.test(await coordinator.getByText(/plans approved/).textContent()), "the dashboard counts the approved plan");
+
+  // The approved plan prints as a clean page and downloads as a PDF,
+  // which is read back (pdftotext) and rendered to an image to look at.
+  await leader.goto(planUrl);
+  await leader.getByRole("link", { name: "Printable plan" }).click();
+  check(await leader.getByRole("heading", { name: /^Work plan \d{4}-\d{2}: / }).isVisible(), "the printable plan opens");
+  check(!(await leader.getByText("Not approved:").isVisible()), "the printable plan is the approved one");
+  check(await leader.getByRole("cell", { name: "$40,000.00" }).first().isVisible(), "the printable plan shows the budget in dollars");
+  await axe(leader, "printable plan");
+  await shoot(leader, "printable-plan");
+  const [download] = await Promise.all([
+    leader.waitForEvent("download"),
+    leader.getByRole("link", { name: "Download as PDF" }).click(),
+  ]);
+  const pdfPath = join(shots, "work-plan.pdf");
+  await download.saveAs(pdfPath);
+  check(readFileSync(pdfPath).subarray(0, 5).toString() === "%PDF-", "the plan downloads as a PDF");
+  const pdfText = execFileSync("pdftotext", ["-layout", pdfPath, "-"]).toString();
+  for (const expected of ["grades 1 and 2", "Learning Co (vendor partner)", "$40,000.00", "$50,000.00", "Approved", "Section 3: Name the grades"]) {
+    check(pdfText.includes(expected), `the PDF has "${expected}"`);
+  }
+  execFileSync("pdftoppm", ["-png", "-r", "70", "-f", "1", "-l", "2", pdfPath, join(shots, "work-plan-pdf")]);
+
+  // The needs assessment prints too.
+  await leader.goto(`${base}/schools/${school}/improvement`);
+  await leader.getByRole("link", { name: "Open the needs assessment" }).click();
+  await leader.getByRole("link", { name: "Printable assessment" }).click();
+  check(await leader.getByText("Walkthrough notes and survey results").first().isVisible(), "the printable needs assessment shows the evidence");
+  await shoot(leader, "printable-assessment");
+
+  // An approved plan is locked; an amendment opens the next version.
+  await leader.goto(planUrl);
+  await leader.getByRole("button", { name: "Start an amendment" }).click();
+  check(await leader.getByText("The amendment is open as a draft").isVisible(), "the school starts an amendment of the approved plan");
+  check(await leader.locator(".status-box").getByText("Draft · version 3").isVisible(), "the amendment is version 3");
   await leader.context().close();
   await dl.context().close();
   await coordinator.context().close();

@@ -5,6 +5,8 @@
 //! Each use case asks `policy` first and writes its audit record in the
 //! transaction of the change; dates are the state's calendar dates.
 
+pub mod printable;
+
 use crate::accounts::{audit, Actor, By, Role};
 use crate::public::{current_status, DirectoryCache};
 use crate::{clock, policy, AppError};
@@ -552,26 +554,32 @@ pub async fn save_ratings(
     assessment_row(store, id).await
 }
 
+/// The priority areas a school may choose, code and label: the partner
+/// program's (they feed its recommendations), or where a state runs no
+/// partner program, the quality framework's standards.
+pub fn priority_areas(state: &State) -> Vec<(String, String)> {
+    match (&state.partners, &state.improvement) {
+        (Some(p), _) => p
+            .rules
+            .priority_area
+            .iter()
+            .map(|a| (a.code.clone(), a.label.clone()))
+            .collect(),
+        (None, Some(i)) => i
+            .framework
+            .standard
+            .iter()
+            .map(|s| (s.code.clone(), s.name.clone()))
+            .collect(),
+        (None, None) => Vec::new(),
+    }
+}
+
 fn priority_area_codes(state: &State) -> Vec<String> {
-    state
-        .partners
-        .as_ref()
-        .map(|p| {
-            p.rules
-                .priority_area
-                .iter()
-                .map(|a| a.code.clone())
-                .collect()
-        })
-        .unwrap_or_else(|| {
-            [
-                "governance-management",
-                "curriculum-instruction",
-                "culture-climate",
-            ]
-            .map(String::from)
-            .to_vec()
-        })
+    priority_areas(state)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect()
 }
 
 /// Submits the assessment (its school leaders): every indicator rated
@@ -814,18 +822,24 @@ pub async fn prefilled_sections(
     ]))
 }
 
-/// The indicators a goal may be tied to: those of the state's
-/// accountability rules, every year and band.
+/// The indicators a goal may be tied to, with their labels: those of the
+/// state's accountability rules, every year and band (the latest label).
+pub fn goal_indicator_labels(state: &State) -> Vec<(String, String)> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for b in state.rules.iter().flat_map(|r| r.rules.bands.values()) {
+        for (code, rule) in &b.indicators {
+            out.insert(code.clone(), rule.label.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The codes of [`goal_indicator_labels`].
 pub fn goal_indicators(state: &State) -> Vec<String> {
-    let mut out: Vec<String> = state
-        .rules
-        .iter()
-        .flat_map(|r| r.rules.bands.values())
-        .flat_map(|b| b.indicators.keys().cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    goal_indicator_labels(state)
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect()
 }
 
 fn category_label(rules: &CycleRules) -> impl Fn(&str) -> String + '_ {
@@ -1436,13 +1450,16 @@ pub struct PlanView {
     pub versions: Vec<VersionView>,
     /// Approved partners: id, name.
     pub partners: Vec<(String, String)>,
-    pub indicators: Vec<String>,
+    /// Indicators a goal may name: code, label.
+    pub indicators: Vec<(String, String)>,
     /// May change the content now (school leaders, engaged partners).
     pub may_edit: bool,
     /// May submit now (school leaders).
     pub may_submit: bool,
     /// The level the caller may review at now, if any.
     pub review_level: Option<Level>,
+    /// May start an amendment of the approved plan (school leaders).
+    pub may_amend: bool,
 }
 
 /// A work plan for those who may see the school's records.
@@ -1497,10 +1514,12 @@ pub async fn plan_view(
         events: store.plan_events(id).await?,
         versions: versions(state, store, actor, id).await?,
         partners,
-        indicators: goal_indicators(state),
+        indicators: goal_indicator_labels(state),
         may_edit: status.editable()
             && policy::contribute_to_improvement(actor, &item.rcdts, &engaged).is_ok(),
         may_submit: status.editable() && policy::lead_improvement(actor, &item.rcdts).is_ok(),
+        may_amend: status == PlanStatus::Approved
+            && policy::lead_improvement(actor, &item.rcdts).is_ok(),
         review_level,
         row,
     })

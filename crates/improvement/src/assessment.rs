@@ -165,7 +165,7 @@ pub fn findings_text(findings: &[Finding]) -> String {
                 "{} · {} — {}: {}",
                 f.level,
                 f.standard,
-                f.text,
+                f.text.trim_end_matches('.'),
                 f.evidence.trim()
             )
         })

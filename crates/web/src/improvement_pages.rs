@@ -395,18 +395,7 @@ async fn assessment_page(
         Ok(f) => f,
         Err(e) => return refusal(e, &path),
     };
-    let areas: Vec<(String, String)> = app
-        .state
-        .partners
-        .as_ref()
-        .map(|p| {
-            p.rules
-                .priority_area
-                .iter()
-                .map(|a| (a.code.clone(), a.label.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let areas = improvement::priority_areas(&app.state);
     let actor = c.actor.as_ref();
     let school = &v.row.school_rcdts;
     let editing = v.row.status == "draft"
@@ -424,7 +413,9 @@ async fn assessment_page(
         h1 { "Needs assessment " (v.school_year) ": " (v.school_name) }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         (field_error(&error, "form"))
-        p { "Due " strong { (v.due) } " · " (timeliness_cell(&v.timeliness)) " · " (if v.row.status == "submitted" { "submitted" } else { "draft" }) }
+        p { "Due " strong { (v.due) } " · " (timeliness_cell(&v.timeliness)) " · " (if v.row.status == "submitted" { "submitted" } else { "draft" })
+            " · " a href={"/needs-assessments/" (v.row.id) "/print"} { "Printable assessment" }
+            " · " a href={"/needs-assessments/" (v.row.id) "/pdf"} download { "PDF" } }
         @if fw.draft { p.muted { "The indicators and rubric below are " strong { "draft wording" } ", to be replaced with the state's." } }
         section.status-box aria-labelledby="why" {
             h2 id="why" { "Why the school is in support" }
@@ -512,6 +503,7 @@ pub struct SavedQuery {
     pub saved: Option<String>,
     pub submitted: Option<String>,
     pub reviewed: Option<String>,
+    pub amended: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -698,7 +690,7 @@ fn plan_form(
                         label { "Indicator " (i + 1)
                             select name={"goal_indicator_" (i)} {
                                 option value="" { "—" }
-                                @for ind in &v.indicators { option value=(ind) selected[g.indicator == *ind] { (ind) } }
+                                @for (code, label) in &v.indicators { option value=(code) selected[g.indicator == *code] { (label) } }
                             }
                         }
                         label { "Goal " (i + 1) input type="text" name={"goal_statement_" (i)} value=(g.statement); }
@@ -904,18 +896,7 @@ async fn plan_page(
     let Some(rules) = app.state.improvement.as_ref().map(|i| &i.cycle) else {
         return refusal(AppError::NotFound("no improvement cycle".into()), &path);
     };
-    let areas: Vec<(String, String)> = app
-        .state
-        .partners
-        .as_ref()
-        .map(|p| {
-            p.rules
-                .priority_area
-                .iter()
-                .map(|a| (a.code.clone(), a.label.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let areas = improvement::priority_areas(&app.state);
     let plan_status = empower_improvement::PlanStatus::parse(&v.row.status)
         .unwrap_or(empower_improvement::PlanStatus::Draft);
     let status = if error.is_some() {
@@ -935,6 +916,14 @@ async fn plan_page(
             p { strong { (plan_status.words()) } " · version " (v.row.version) " · due " (v.due) " · " (timeliness_cell(&v.timeliness)) }
             p { "1003(a) allocation: " (v.status.allocation_cents.map(dollars).unwrap_or_else(|| "not entered yet".into()))
                 " · budget total: " (empower_improvement::plan::budget_total(&v.content).map(dollars).unwrap_or_default()) }
+            p { a href={"/work-plans/" (v.row.id) "/print"} { "Printable plan" } " · "
+                a href={"/work-plans/" (v.row.id) "/pdf"} download { "PDF" } }
+        }
+        @if v.may_amend {
+            h2 { "Amend the approved plan" }
+            p { "An approved plan is locked. An amendment opens version " (v.row.version + 1)
+                " as a draft; it goes through the district and the state again, and the approved version stays in the history." }
+            form method="post" action={"/work-plans/" (v.row.id) "/amend"} { (csrf_field(c)) button type="submit" { "Start an amendment" } }
         }
         @for s in rules.section.iter().filter(|s| s.prefilled) {
             h2 { (s.code) ". " (s.label) }
@@ -1006,6 +995,8 @@ pub async fn plan(
         Some("The plan is submitted to the district.")
     } else if q.reviewed.is_some() {
         Some("The review is recorded.")
+    } else if q.amended.is_some() {
+        Some("The amendment is open as a draft: change what needs changing, then submit it.")
     } else {
         None
     };
@@ -1068,6 +1059,26 @@ pub async fn submit_plan(
     .await
     {
         Ok(_) => see_other(&format!("/work-plans/{id}?submitted=1")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &format!("/work-plans/{id}"))
+        }
+        Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
+    }
+}
+
+/// `POST /work-plans/{id}/amend`: an approved plan opens a new version.
+pub async fn amend_plan(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let id = match form_start(&c, &f.csrf, &id, "work plan", "/work-plans") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match improvement::amend_plan(&app.store, c.actor.as_ref(), id, app.clock.now()).await {
+        Ok(_) => see_other(&format!("/work-plans/{id}?amended=1")),
         Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
             refusal(e, &format!("/work-plans/{id}"))
         }
@@ -1402,4 +1413,87 @@ pub async fn reply_to_help_request(
         Ok(_) => see_other(&format!("/help-requests/{id}")),
         Err(e) => refusal(e, &format!("/help-requests/{id}")),
     }
+}
+
+/// What can be printed, and how.
+#[derive(Clone, Copy)]
+enum Printed {
+    Plan,
+    Assessment,
+}
+
+async fn printed(app: &AppState, c: &PageCaller, what: Printed, id: &str, pdf: bool) -> Response {
+    let (base, noun) = match what {
+        Printed::Plan => ("/work-plans", "work plan"),
+        Printed::Assessment => ("/needs-assessments", "needs assessment"),
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return crate::pages::not_found_page(&format!("There is no {noun} {id}."));
+    };
+    let path = format!("{base}/{id}/{}", if pdf { "pdf" } else { "print" });
+    let (state, cache, store, actor, now) = (
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        app.clock.now(),
+    );
+    let document = match what {
+        Printed::Plan => improvement::printable::plan(state, cache, store, actor, id, now).await,
+        Printed::Assessment => {
+            improvement::printable::assessment(state, cache, store, actor, id, now).await
+        }
+    };
+    let document = match document {
+        Ok(d) => d,
+        Err(e) => return refusal(e, &path),
+    };
+    if pdf {
+        let file = format!("{}-{id}.pdf", noun.replace(' ', "-"));
+        return crate::printable::pdf_response(&document, &file);
+    }
+    respond(
+        StatusCode::OK,
+        crate::printable::html(
+            &document,
+            &format!("{base}/{id}/pdf"),
+            (&format!("{base}/{id}"), &format!("Back to the {noun}")),
+        ),
+    )
+}
+
+/// `GET /work-plans/{id}/print`: the plan as a page that prints cleanly.
+pub async fn plan_print(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    printed(&app, &c, Printed::Plan, &id, false).await
+}
+
+/// `GET /work-plans/{id}/pdf`.
+pub async fn plan_pdf(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    printed(&app, &c, Printed::Plan, &id, true).await
+}
+
+/// `GET /needs-assessments/{id}/print`.
+pub async fn assessment_print(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    printed(&app, &c, Printed::Assessment, &id, false).await
+}
+
+/// `GET /needs-assessments/{id}/pdf`.
+pub async fn assessment_pdf(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    printed(&app, &c, Printed::Assessment, &id, true).await
 }

@@ -16,6 +16,7 @@ mod pages;
 mod partner_api;
 mod partner_forms;
 mod partner_pages;
+mod printable;
 mod render;
 mod routes;
 

@@ -61,7 +61,9 @@ pre.diff { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; border-ra
 pre.diff ins { background: #dafbe1; text-decoration: none; } pre.diff del { background: #ffebe9; }
 .status-box { background: #f6f8fa; border: 1px solid var(--line); border-radius: 4px; padding: 0 .75rem .5rem; }
 .status-box h2 { border: none; margin-top: .5rem; }
-@media print { header.site, form.search, footer, .pager { display: none; } }
+span.prose { white-space: pre-wrap; }
+article.printable h2 { margin-top: 1.25rem; }
+@media print { header.site, form.search, footer, .pager, .no-print, .account-bar { display: none; } main { max-width: none; } a { color: inherit; } }
 "#;
 
 /// What every page says of the state: its name, what it calls a school id

@@ -150,6 +150,8 @@ routes! {
     get "/needs-assessments/{id}" Page ForSchoolOrEngagedPartner => improvement_pages::assessment,
     post "/needs-assessments/{id}" Page SchoolOrEngagedPartner => improvement_pages::save_assessment,
     post "/needs-assessments/{id}/submit" Page SchoolLeader => improvement_pages::submit_assessment,
+    get "/needs-assessments/{id}/print" Page ForSchoolOrEngagedPartner => improvement_pages::assessment_print,
+    get "/needs-assessments/{id}/pdf" Page ForSchoolOrEngagedPartner => improvement_pages::assessment_pdf,
     post "/schools/{rcdts}/work-plan" Page SchoolLeader => improvement_pages::open_plan,
     post "/schools/{rcdts}/allocation" Page State => improvement_pages::set_allocation,
     get "/help-requests" Page SignedIn => improvement_pages::help_requests,
@@ -161,6 +163,9 @@ routes! {
     post "/work-plans/{id}" Page SchoolOrEngagedPartner => improvement_pages::save_plan,
     post "/work-plans/{id}/submit" Page SchoolLeader => improvement_pages::submit_plan,
     post "/work-plans/{id}/review" Page Reviewer => improvement_pages::review_plan,
+    post "/work-plans/{id}/amend" Page SchoolLeader => improvement_pages::amend_plan,
+    get "/work-plans/{id}/print" Page ForSchoolOrEngagedPartner => improvement_pages::plan_print,
+    get "/work-plans/{id}/pdf" Page ForSchoolOrEngagedPartner => improvement_pages::plan_pdf,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,

@@ -394,8 +394,9 @@ async fn send(
         status,
         content_type: text("content-type").unwrap_or_default(),
         request_id: text("x-request-id"),
-        body: String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
-            .unwrap(),
+        // Lossy: a PDF's bytes are not text; its tests look at the start.
+        body: String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+            .into_owned(),
     };
     (reply, headers)
 }
@@ -1121,6 +1122,8 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/schools/{rcdts}/needs-assessment", format!("/schools/{}/needs-assessment", here.rcdts), String::new(), Expect::OwnSchoolLeader),
             ("GET", "/needs-assessments/{id}", format!("/needs-assessments/{assessment}"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("POST", "/needs-assessments/{id}", format!("/needs-assessments/{assessment}"), "level_ci-1=Emerging&evidence_ci-1=minutes".into(), Expect::SchoolOrEngagedPartner),
+            ("GET", "/needs-assessments/{id}/print", format!("/needs-assessments/{assessment}/print"), String::new(), Expect::ForSchoolOrEngagedPartner),
+            ("GET", "/needs-assessments/{id}/pdf", format!("/needs-assessments/{assessment}/pdf"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("POST", "/needs-assessments/{id}/submit", format!("/needs-assessments/{assessment}/submit"), String::new(), Expect::OwnSchoolLeader),
             ("GET", "/help-requests", "/help-requests".into(), String::new(), Expect::SignedIn),
             ("POST", "/help-requests", "/help-requests".into(), format!("school_rcdts={}&subject=Help&body=Please", here.rcdts), Expect::OwnSchoolLeader),
@@ -1133,6 +1136,9 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/work-plans/{id}", format!("/work-plans/{plan}"), "monitoring=monthly".into(), Expect::SchoolOrEngagedPartner),
             ("POST", "/work-plans/{id}/submit", format!("/work-plans/{plan}/submit"), String::new(), Expect::OwnSchoolLeader),
             ("POST", "/work-plans/{id}/review", format!("/work-plans/{plan}/review"), "level=lea&decision=approved".into(), Expect::DistrictLeaderOnly),
+            ("POST", "/work-plans/{id}/amend", format!("/work-plans/{plan}/amend"), String::new(), Expect::OwnSchoolLeader),
+            ("GET", "/work-plans/{id}/print", format!("/work-plans/{plan}/print"), String::new(), Expect::ForSchoolOrEngagedPartner),
+            ("GET", "/work-plans/{id}/pdf", format!("/work-plans/{plan}/pdf"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("GET", "/api/v1/improvement/dashboard", "/api/v1/improvement/dashboard".into(), String::new(), Expect::StateOrAnyDistrictLeader),
             ("POST", "/api/v1/partner-applications", "/api/v1/partner-applications".into(), application_body.clone(), Expect::OwnSchoolLeader),
             ("PATCH", "/api/v1/partner-applications/{id}", format!("/api/v1/partner-applications/{}", draft.id), application_body.clone(), Expect::OwnSchoolLeader),
