@@ -363,6 +363,23 @@ async function improvementCycle(demoFile) {
   check(inCycle > 100 && rows === 100, `the dashboard counts every school in the cycle (${inCycle}) and shows them 100 a page`);
   await axe(coordinator, "improvement dashboard");
   await shoot(coordinator, "improvement-dashboard");
+
+  // What is due soon, and the reminder mail queued from it; caseloads.
+  await coordinator.getByRole("link", { name: "What is due soon (reminders)" }).click();
+  // A window of 400 days holds the school year's items on any date.
+  await coordinator.getByLabel("Within (days)").fill("400");
+  await coordinator.getByRole("button", { name: "Show" }).click();
+  check(await coordinator.getByRole("cell", { name: "school-leader@demo.invalid" }).first().isVisible(), "the reminders list the demo Targeted school's leader");
+  await coordinator.getByRole("button", { name: "Queue the reminder e-mails" }).click();
+  check(await coordinator.getByText(/\d+ reminder e-mails written to the outbox/).isVisible(), "the state queues the reminder e-mails");
+  await axe(coordinator, "reminders");
+  await shoot(coordinator, "reminders");
+  await coordinator.goto(`${base}/improvement/caseloads`);
+  check(await coordinator.getByRole("heading", { name: "Demo state coordinator" }).isVisible(), "the caseloads page lists the demo coordinator's schools");
+  check(await coordinator.getByRole("heading", { name: "Schools that need a support manager" }).isVisible(), "the caseloads page lists the schools without a support manager");
+  await axe(coordinator, "caseloads");
+  await shoot(coordinator, "caseloads");
+  await coordinator.goto(`${base}/improvement`);
   await row.getByRole("link").first().click();
   check(await coordinator.getByText("Demo state coordinator ·").isVisible(), "the school's cycle page names its support manager");
   check(await coordinator.getByText("Work plan and 1003(a) budget").isVisible(), "the school's cycle page shows what is due");

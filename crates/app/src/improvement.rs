@@ -1183,8 +1183,21 @@ pub async fn dashboard(
     filter: &DashboardFilter,
     now: i64,
 ) -> Result<Dashboard, AppError> {
-    let rules = &program(state)?.cycle;
     let districts = policy::improvement_dashboard(actor)?;
+    cycle_rows(state, cache, store, districts.as_deref(), filter, now).await
+}
+
+/// The dashboard of the schools of `districts` (every school in the
+/// cycle when `None`), for a caller already allowed to see it.
+async fn cycle_rows(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    districts: Option<&[String]>,
+    filter: &DashboardFilter,
+    now: i64,
+) -> Result<Dashboard, AppError> {
+    let rules = &program(state)?.cycle;
     let today = today(state, now)?;
     let year = rules.school_year_of(today);
     let due = rules.deadlines(year).map_err(AppError::Refused)?;
@@ -1215,9 +1228,7 @@ pub async fn dashboard(
             continue;
         };
         if !rules.in_cycle(&status.status)
-            || districts
-                .as_ref()
-                .is_some_and(|d| !d.contains(&item.district))
+            || districts.is_some_and(|d| !d.contains(&item.district))
             || filter.region.as_ref().is_some_and(|r| r != &item.region)
             || filter
                 .district
@@ -1273,6 +1284,269 @@ pub async fn dashboard(
         rows,
         state_goals: rules.state_goals.clone(),
     })
+}
+
+// ---------------------------------------------------------------- reminders and caseloads
+
+/// An item due within the reminder window or overdue, and whom it
+/// reminds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub rcdts: String,
+    pub name: String,
+    pub district_name: String,
+    /// `needs-assessment` or `work-plan`.
+    pub item: String,
+    pub due: Date,
+    pub timeliness: Timeliness,
+    /// The school's leaders' e-mail addresses.
+    pub recipients: Vec<String>,
+}
+
+/// What is due within `within_days` of `today`, per school.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reminders {
+    pub school_year: String,
+    pub today: Date,
+    pub within_days: i64,
+    /// A person is reminded of an item at most once in this many days.
+    pub repeat_days: i64,
+    pub items: Vec<Reminder>,
+}
+
+/// The words of an item in mail and pages.
+pub fn item_words(item: &str) -> &'static str {
+    match item {
+        "needs-assessment" => "needs assessment",
+        _ => "work plan and 1003(a) budget",
+    }
+}
+
+async fn reminder_list(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    districts: Option<&[String]>,
+    within: Option<i64>,
+    now: i64,
+) -> Result<Reminders, AppError> {
+    let rules = &program(state)?.cycle;
+    let within = within.unwrap_or(rules.deadlines.reminder_days).max(0);
+    let d = cycle_rows(
+        state,
+        cache,
+        store,
+        districts,
+        &DashboardFilter::default(),
+        now,
+    )
+    .await?;
+    let scopes: Vec<&str> = d.rows.iter().map(|r| r.rcdts.as_str()).collect();
+    let mut leaders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (user, role) in store.people_scoped_to(&scopes).await? {
+        if role.role == Role::SchoolLeader.as_str() {
+            leaders.entry(role.scope).or_default().push(user.email);
+        }
+    }
+    let mut items = Vec::new();
+    for row in &d.rows {
+        for (item, due, t) in [
+            (
+                "needs-assessment",
+                d.needs_assessment_due,
+                row.needs_assessment,
+            ),
+            ("work-plan", d.work_plan_due, row.work_plan),
+        ] {
+            let submitted = matches!(t, Timeliness::OnTime { .. } | Timeliness::Late { .. });
+            if engine::cycle::needs_reminder(due, submitted, d.today, within) {
+                items.push(Reminder {
+                    rcdts: row.rcdts.clone(),
+                    name: row.name.clone(),
+                    district_name: row.district_name.clone(),
+                    item: item.into(),
+                    due,
+                    timeliness: t,
+                    recipients: leaders.get(&row.rcdts).cloned().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(Reminders {
+        school_year: d.school_year,
+        today: d.today,
+        within_days: within,
+        repeat_days: rules.deadlines.reminder_repeat_days,
+        items,
+    })
+}
+
+/// What is due within `within` days (the rules' window by default) or
+/// overdue, per school (the state: every school; a district leader: its
+/// schools).
+pub async fn reminders(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    within: Option<i64>,
+    now: i64,
+) -> Result<Reminders, AppError> {
+    let districts = policy::improvement_dashboard(actor)?;
+    reminder_list(state, cache, store, districts.as_deref(), within, now).await
+}
+
+/// [`reminders`] of every school, for the operator at the command line.
+pub async fn reminders_for_operator(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    within: Option<i64>,
+    now: i64,
+) -> Result<Reminders, AppError> {
+    reminder_list(state, cache, store, None, within, now).await
+}
+
+/// What a reminder run queued.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedReminders {
+    /// Mail written to the outbox.
+    pub queued: usize,
+    /// Reminders the person had within the repeat window already.
+    pub recent: usize,
+    /// Items of schools without a school leader on the platform.
+    pub without_recipient: usize,
+}
+
+/// Writes a reminder mail to the outbox for each school leader of each
+/// item due soon or overdue (the state, or the operator at the command
+/// line), at most once per person and item in the rules' repeat window:
+/// a run repeated the same day, or two at once, queue nothing twice.
+pub async fn queue_reminders(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    by: By<'_>,
+    within: Option<i64>,
+    public_url: &str,
+    now: i64,
+) -> Result<QueuedReminders, AppError> {
+    match by {
+        By::Actor(a) => policy::send_reminders(Some(a))?,
+        By::CommandLine => {}
+        By::Themselves(_) => {
+            return Err(AppError::Forbidden("only the state sends reminders".into()))
+        }
+    }
+    let list = reminder_list(state, cache, store, None, within, now).await?;
+    let year = i64::from(program(state)?.cycle.school_year_of(list.today));
+    let since = list
+        .today
+        .checked_sub(jiff::Span::new().days(list.repeat_days - 1))
+        .map_err(|e| AppError::Refused(e.to_string()))?;
+    let recent: std::collections::BTreeSet<(String, i64, String, String)> = store
+        .reminders_since(&since.to_string())
+        .await?
+        .into_iter()
+        .map(|(school, y, item, to, _)| (school, y, item, to))
+        .collect();
+    let today = list.today.to_string();
+    let mut out = QueuedReminders::default();
+    let mut tx = store.write().await?;
+    for r in &list.items {
+        if r.recipients.is_empty() {
+            out.without_recipient += 1;
+        }
+        for to in &r.recipients {
+            let key = (r.rcdts.clone(), year, r.item.clone(), to.clone());
+            if recent.contains(&key)
+                || !tx
+                    .insert_reminder(&r.rcdts, year, &r.item, to, &today, now)
+                    .await?
+            {
+                out.recent += 1;
+                continue;
+            }
+            let what = item_words(&r.item);
+            let overdue = matches!(r.timeliness, Timeliness::Overdue { .. });
+            let subject = if overdue {
+                format!("Overdue: the {what} of {}", r.name)
+            } else {
+                format!("Due {}: the {what} of {}", r.due, r.name)
+            };
+            let body = format!(
+                "The {what} of {} (RCDTS {}) for {} {} due on {}: {}.\n\n\
+                 Open the school's improvement cycle: {}/schools/{}/improvement\n\n\
+                 You receive this as a school leader of the school; a reminder of the same item comes at most once every {} days.",
+                r.name,
+                r.rcdts,
+                list.school_year,
+                if overdue { "was" } else { "is" },
+                r.due,
+                r.timeliness.words(),
+                public_url.trim_end_matches('/'),
+                r.rcdts,
+                list.repeat_days
+            );
+            tx.queue_mail(to, &subject, &body, now).await?;
+            out.queued += 1;
+        }
+    }
+    audit(
+        &mut tx,
+        &by,
+        "improvement.reminders",
+        "outbox",
+        &today,
+        None,
+        Some(snapshot(&out)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A support manager's schools.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Caseload {
+    /// `None`: the schools that need one and have none.
+    pub coordinator: Option<String>,
+    pub schools: Vec<DashboardRow>,
+    pub late: usize,
+    pub approved: usize,
+}
+
+/// Every support manager's caseload, and the schools whose status needs
+/// one and have none (the state).
+pub async fn caseloads(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    actor: Option<&Actor>,
+    now: i64,
+) -> Result<Vec<Caseload>, AppError> {
+    policy::see_caseloads(actor)?;
+    let rules = &program(state)?.cycle;
+    let d = cycle_rows(state, cache, store, None, &DashboardFilter::default(), now).await?;
+    let mut by: BTreeMap<Option<String>, Vec<DashboardRow>> = BTreeMap::new();
+    for row in d.rows {
+        if row.coordinator.is_some() || rules.coordinator_assigned(&row.status) {
+            by.entry(row.coordinator.clone()).or_default().push(row);
+        }
+    }
+    let mut out: Vec<Caseload> = by
+        .into_iter()
+        .map(|(coordinator, schools)| Caseload {
+            late: schools.iter().filter(|s| s.late).count(),
+            approved: schools.iter().filter(|s| s.approved).count(),
+            coordinator,
+            schools,
+        })
+        .collect();
+    // Support managers A-Z, then the schools without one.
+    out.sort_by_key(|c| (c.coordinator.is_none(), c.coordinator.clone()));
+    Ok(out)
 }
 
 /// A school's cycle as its page shows it.
@@ -1713,58 +1987,238 @@ mod tests {
         }
     }
 
+    /// Adds each person with their role and signs them in.
+    async fn signed_in_people(
+        state: &State,
+        store: &Store,
+        now: i64,
+        people: &[(&str, Role, Option<&str>)],
+    ) -> Vec<Actor> {
+        let settings = AccountSettings::for_tests();
+        let mut out = Vec::new();
+        for (email, role, scope) in people {
+            accounts::add_user(
+                state,
+                store,
+                &settings,
+                accounts::By::CommandLine,
+                email,
+                email,
+                *role,
+                *scope,
+                Some("a good long password"),
+                now,
+            )
+            .await
+            .unwrap();
+            out.push(
+                accounts::sign_in(store, &settings, email, "a good long password", "t", now)
+                    .await
+                    .unwrap()
+                    .actor,
+            );
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn reminders_go_to_school_leaders_once_per_window_and_caseloads_group_by_manager() {
+        let state = crate::rules::load_state("illinois", None).unwrap();
+        let (seymour, payson) = ("010010010262003", "010010010262002");
+        for db in TestDatabase::each("reminders").await {
+            let store = &db.store;
+            store.publish(&[], &publication()).await.unwrap();
+            let cache = DirectoryCache::default();
+            // January 20: the needs assessments (due January 31) are due
+            // within the 14 days of the rules; the plans (February 28) not.
+            let t0 = at("2027-01-20T15:00:00Z");
+            let people = signed_in_people(
+                &state,
+                store,
+                t0,
+                &[
+                    ("admin@example.org", Role::StateAdmin, None),
+                    ("cy@example.org", Role::StateCoordinator, None),
+                    ("lead@example.org", Role::SchoolLeader, Some(seymour)),
+                    ("payson@example.org", Role::SchoolLeader, Some(payson)),
+                    (
+                        "other-dl@example.org",
+                        Role::DistrictLeader,
+                        Some("020010010260000"),
+                    ),
+                ],
+            )
+            .await;
+            let [admin, cy, lead, _, other_dl] =
+                [&people[0], &people[1], &people[2], &people[3], &people[4]];
+
+            let list = reminders(&state, &cache, store, Some(cy), None, t0)
+                .await
+                .unwrap();
+            assert_eq!(list.within_days, 14);
+            let items: Vec<(&str, &str, &[String])> = list
+                .items
+                .iter()
+                .map(|r| (r.rcdts.as_str(), r.item.as_str(), r.recipients.as_slice()))
+                .collect();
+            assert_eq!(
+                items,
+                vec![
+                    (
+                        payson,
+                        "needs-assessment",
+                        &["payson@example.org".to_string()][..]
+                    ),
+                    (
+                        seymour,
+                        "needs-assessment",
+                        &["lead@example.org".to_string()][..]
+                    ),
+                ]
+            );
+            assert_eq!(list.items[0].timeliness, Timeliness::Due { days_left: 11 });
+            // A wider window takes in the plans; another district sees none.
+            let wide = reminders(&state, &cache, store, Some(cy), Some(40), t0)
+                .await
+                .unwrap();
+            assert_eq!(wide.items.len(), 4);
+            let none = reminders(&state, &cache, store, Some(other_dl), None, t0)
+                .await
+                .unwrap();
+            assert!(none.items.is_empty());
+            assert!(matches!(
+                reminders(&state, &cache, store, Some(lead), None, t0).await,
+                Err(AppError::Forbidden(_))
+            ));
+
+            // Queued once; again the same day or within the 7 days, nothing.
+            let url = "https://empower.example.org/";
+            assert!(matches!(
+                queue_reminders(&state, &cache, store, By::Actor(lead), None, url, t0).await,
+                Err(AppError::Forbidden(_))
+            ));
+            let q = queue_reminders(&state, &cache, store, By::Actor(cy), None, url, t0)
+                .await
+                .unwrap();
+            assert_eq!((q.queued, q.recent, q.without_recipient), (2, 0, 0));
+            let mail = store.outbox().await.unwrap();
+            let to_lead = mail
+                .iter()
+                .find(|m| m.to_email == "lead@example.org")
+                .unwrap();
+            assert_eq!(
+                to_lead.subject,
+                "Due 2027-01-31: the needs assessment of Seymour Elementary"
+            );
+            assert!(to_lead
+                .body
+                .contains("https://empower.example.org/schools/010010010262003/improvement"));
+            assert!(to_lead.body.contains("due in 11 days"), "{}", to_lead.body);
+            for later in ["2027-01-20T22:00:00Z", "2027-01-26T15:00:00Z"] {
+                let q =
+                    queue_reminders(&state, &cache, store, By::CommandLine, None, url, at(later))
+                        .await
+                        .unwrap();
+                assert_eq!((q.queued, q.recent), (0, 2), "{later}");
+            }
+            // A week on, and then overdue: reminded again.
+            let q = queue_reminders(
+                &state,
+                &cache,
+                store,
+                By::CommandLine,
+                None,
+                url,
+                at("2027-01-27T15:00:00Z"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(q.queued, 2);
+            let q = queue_reminders(
+                &state,
+                &cache,
+                store,
+                By::CommandLine,
+                None,
+                url,
+                at("2027-02-03T15:00:00Z"),
+            )
+            .await
+            .unwrap();
+            assert_eq!(q.queued, 2);
+            let mail = store.outbox().await.unwrap();
+            assert_eq!(mail.len(), 6);
+            assert_eq!(
+                mail.last().unwrap().subject,
+                "Overdue: the needs assessment of Seymour Elementary"
+            );
+
+            // Caseloads: Seymour (Comprehensive) needs a support manager;
+            // Payson (Targeted) uses the help line and is in none.
+            let loads = caseloads(&state, &cache, store, Some(cy), t0)
+                .await
+                .unwrap();
+            assert_eq!(loads.len(), 1);
+            assert_eq!(loads[0].coordinator, None);
+            assert_eq!(loads[0].schools[0].rcdts, seymour);
+            assign_coordinator(
+                &state,
+                &cache,
+                store,
+                Some(admin),
+                seymour,
+                "cy@example.org",
+                t0,
+            )
+            .await
+            .unwrap();
+            let loads = caseloads(&state, &cache, store, Some(admin), t0)
+                .await
+                .unwrap();
+            assert_eq!(loads[0].coordinator.as_deref(), Some("cy@example.org"));
+            assert_eq!(loads[0].schools.len(), 1);
+            assert!(matches!(
+                caseloads(&state, &cache, store, Some(other_dl), t0).await,
+                Err(AppError::Forbidden(_))
+            ));
+        }
+    }
+
     #[tokio::test]
     async fn the_cycle_from_needs_assessment_to_an_approved_plan() {
         let state = crate::rules::load_state("illinois", None).unwrap();
-        let settings = AccountSettings::for_tests();
         let seymour = "010010010262003";
         for db in TestDatabase::each("improvement").await {
             let store = &db.store;
             store.publish(&[], &publication()).await.unwrap();
             let cache = DirectoryCache::default();
             let t0 = at("2027-01-10T15:00:00Z");
-            let mut people = Vec::new();
-            for (email, role, scope) in [
-                ("admin@example.org", Role::StateAdmin, None),
-                ("cy@example.org", Role::StateCoordinator, None),
-                ("lead@example.org", Role::SchoolLeader, Some(seymour)),
-                (
-                    "dl@example.org",
-                    Role::DistrictLeader,
-                    Some("010010010260000"),
-                ),
-                (
-                    "other-dl@example.org",
-                    Role::DistrictLeader,
-                    Some("020010010260000"),
-                ),
-                (
-                    "payson@example.org",
-                    Role::SchoolLeader,
-                    Some("010010010262002"),
-                ),
-            ] {
-                accounts::add_user(
-                    &state,
-                    store,
-                    &settings,
-                    accounts::By::CommandLine,
-                    email,
-                    email,
-                    role,
-                    scope,
-                    Some("a good long password"),
-                    t0,
-                )
-                .await
-                .unwrap();
-                people.push(
-                    accounts::sign_in(store, &settings, email, "a good long password", "t", t0)
-                        .await
-                        .unwrap()
-                        .actor,
-                );
-            }
+            let people = signed_in_people(
+                &state,
+                store,
+                t0,
+                &[
+                    ("admin@example.org", Role::StateAdmin, None),
+                    ("cy@example.org", Role::StateCoordinator, None),
+                    ("lead@example.org", Role::SchoolLeader, Some(seymour)),
+                    (
+                        "dl@example.org",
+                        Role::DistrictLeader,
+                        Some("010010010260000"),
+                    ),
+                    (
+                        "other-dl@example.org",
+                        Role::DistrictLeader,
+                        Some("020010010260000"),
+                    ),
+                    (
+                        "payson@example.org",
+                        Role::SchoolLeader,
+                        Some("010010010262002"),
+                    ),
+                ],
+            )
+            .await;
             let [admin, cy, lead, dl, other_dl, payson] = [
                 &people[0], &people[1], &people[2], &people[3], &people[4], &people[5],
             ];

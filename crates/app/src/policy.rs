@@ -152,6 +152,16 @@ fn state_staff(actor: &Actor) -> bool {
     actor.holds(Role::StateAdmin) || actor.holds(Role::StateCoordinator)
 }
 
+fn state_staff_only(actor: Option<&Actor>, doing: &str) -> Result<(), AppError> {
+    if state_staff(signed_in(actor)?) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a state coordinator or administrator may {doing}"
+        )))
+    }
+}
+
 /// Assign school support managers (coordinators) to schools.
 pub fn assign_coordinators(actor: Option<&Actor>) -> Result<(), AppError> {
     state_admin(actor, "assign school support managers")
@@ -159,14 +169,17 @@ pub fn assign_coordinators(actor: Option<&Actor>) -> Result<(), AppError> {
 
 /// Enter a school's 1003(a) allocation: the state.
 pub fn set_allocation(actor: Option<&Actor>) -> Result<(), AppError> {
-    let actor = signed_in(actor)?;
-    if state_staff(actor) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only a state coordinator or administrator enters allocations".into(),
-        ))
-    }
+    state_staff_only(actor, "enter allocations")
+}
+
+/// Queue the cycle's reminder mail: the state.
+pub fn send_reminders(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_staff_only(actor, "send reminders")
+}
+
+/// See support managers' caseloads: the state.
+pub fn see_caseloads(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_staff_only(actor, "see the support managers' caseloads")
 }
 
 /// Open a help-line request, start and submit the needs assessment and

@@ -156,6 +156,32 @@ enum Command {
     /// Accounts: add a user or a role, print an API token.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The improvement cycle's reminders: every needs assessment or work
+    /// plan not yet submitted that is due within --days (the rules' window
+    /// by default) or overdue, with the school leaders it reminds. With
+    /// --queue, also write the reminder e-mails to the outbox (at most one
+    /// per person and item in the rules' repeat window, so a daily run from
+    /// cron is safe).
+    ///
+    /// Example: empower --data-dir data reminders --queue --public-url https://empower.example.org
+    Reminders {
+        /// List what is due within this many days (default: the rules').
+        #[arg(long, value_name = "N")]
+        days: Option<i64>,
+        /// Write the reminder e-mails to the outbox.
+        #[arg(long)]
+        queue: bool,
+        /// The address people reach the server at, for the link in the mail.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "EMPOWER_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Create or update the database's tables (every platform command does
     /// this first).
     Migrate,
@@ -533,6 +559,17 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 platform::users(&store, state, command).await
             });
         }
+        Command::Reminders {
+            days,
+            queue,
+            public_url,
+            format,
+        } => {
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                platform::reminders(&store, state, *days, *queue, public_url, *format).await
+            });
+        }
         Command::Migrate => {
             return platform::runtime()?.block_on(async {
                 cli.database.open(state, warnings).await?;
@@ -808,6 +845,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         }
         Command::Serve { .. }
         | Command::Users(_)
+        | Command::Reminders { .. }
         | Command::Migrate
         | Command::Import { .. }
         | Command::Backup { .. } => unreachable!("answered above"),

@@ -8,6 +8,7 @@ use crate::warnings::Warnings;
 use anyhow::{Context, Result};
 use empower_app::accounts::{self, AccountSettings};
 use empower_app::clock::Clock;
+use empower_app::improvement;
 use empower_states::State;
 use empower_store::Store;
 use std::io::Write;
@@ -242,6 +243,72 @@ pub async fn users(store: &Store, state: &State, command: &crate::UsersCommand) 
             let token = accounts::token_for(store, &settings, email, now).await?;
             println!("{}", token.token);
         }
+    }
+    Ok(())
+}
+
+/// `empower reminders`: lists what is due soon, and with `queue` writes
+/// the reminder mail to the outbox (as the operator).
+pub async fn reminders(
+    store: &Store,
+    state: &State,
+    days: Option<i64>,
+    queue: bool,
+    public_url: &str,
+    format: crate::Format,
+) -> Result<()> {
+    let now = Clock::system().now();
+    let cache = empower_app::public::DirectoryCache::default();
+    let list = improvement::reminders_for_operator(state, &cache, store, days, now).await?;
+    let mut out = std::io::stdout().lock();
+    if format == crate::Format::Json {
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+    } else {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if format == crate::Format::Csv {
+                b','
+            } else {
+                b'\t'
+            })
+            .from_writer(&mut out);
+        w.write_record([
+            "rcdts", "name", "district", "item", "due", "standing", "reminds",
+        ])?;
+        for r in &list.items {
+            w.write_record([
+                r.rcdts.as_str(),
+                &r.name,
+                &r.district_name,
+                &r.item,
+                &r.due.to_string(),
+                &r.timeliness.words(),
+                &r.recipients.join(" "),
+            ])?;
+        }
+        w.flush()?;
+    }
+    eprintln!(
+        "{} item(s) due within {} days of {} or overdue",
+        list.items.len(),
+        list.within_days,
+        list.today
+    );
+    if queue {
+        let q = improvement::queue_reminders(
+            state,
+            &cache,
+            store,
+            accounts::By::CommandLine,
+            days,
+            public_url,
+            now,
+        )
+        .await?;
+        eprintln!(
+            "queued {} reminder e-mail(s) to the outbox; {} skipped (reminded within the last {} days); {} item(s) without a school leader on the platform",
+            q.queued, q.recent, list.repeat_days, q.without_recipient
+        );
     }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub struct Deadlines {
     pub needs_assessment: YearDay,
     pub work_plan: YearDay,
     pub reminder_days: i64,
+    /// A person is reminded of an item at most once in this many days.
+    pub reminder_repeat_days: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -113,6 +115,9 @@ impl CycleRules {
         }
         if rules.deadlines.reminder_days < 0 {
             return Err(invalid("deadlines.reminder_days: 0 or more".into()));
+        }
+        if rules.deadlines.reminder_repeat_days < 1 {
+            return Err(invalid("deadlines.reminder_repeat_days: 1 or more".into()));
         }
         let written: Vec<&str> = rules.section.iter().map(|s| s.code.as_str()).collect();
         for code in &rules.review_sections {

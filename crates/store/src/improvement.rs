@@ -400,7 +400,49 @@ impl Store {
     }
 }
 
+/// A reminder queued before: school, school year, item, e-mail, the day.
+pub type ReminderRow = (String, i64, String, String, String);
+
+impl Store {
+    /// The reminders queued on or after the day `since` (`YYYY-MM-DD`).
+    pub async fn reminders_since(&self, since: &str) -> Result<Vec<ReminderRow>> {
+        Ok(sqlx::query_as(
+            "SELECT school_rcdts, school_year, item, to_email, queued_on FROM reminders \
+             WHERE queued_on >= $1 ORDER BY queued_on",
+        )
+        .bind(since.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
 impl Write {
+    /// Records a reminder; `false` when the same one was queued the same
+    /// day already (a concurrent run), so that it is not mailed twice.
+    pub async fn insert_reminder(
+        &mut self,
+        school: &str,
+        school_year: i64,
+        item: &str,
+        to: &str,
+        on: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO reminders (school_rcdts, school_year, item, to_email, queued_on, queued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(school.to_string())
+        .bind(school_year)
+        .bind(item.to_string())
+        .bind(to.to_string())
+        .bind(on.to_string())
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Sets a school's 1003(a) allocation (`None` clears it).
     pub async fn set_allocation(
         &mut self,

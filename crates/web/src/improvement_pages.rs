@@ -142,7 +142,9 @@ pub async fn dashboard(
                     label.choice { input type="checkbox" name="late" value="1" checked[only_late]; "Late only" }
                     button type="submit" { "Filter" }
                 }
-                p { a href={"/improvement.csv" (q.query())} download { "Download these schools as CSV" } }
+                p { a href={"/improvement.csv" (q.query())} download { "Download these schools as CSV" } " · "
+                    a href="/improvement/reminders" { "What is due soon (reminders)" }
+                    @if policy::see_caseloads(c.actor.as_ref()).is_ok() { " · " a href="/improvement/caseloads" { "Support managers' caseloads" } } }
                 @if shown.is_empty() { p.muted { "No school in the cycle matches these filters." } }
                 @else { div.table-wrap { table {
                     thead { tr {
@@ -1496,4 +1498,199 @@ pub async fn assessment_pdf(
     Path(id): Path<String>,
 ) -> Response {
     printed(&app, &c, Printed::Assessment, &id, true).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemindersQuery {
+    pub days: Option<String>,
+    pub queued: Option<String>,
+    pub recent: Option<String>,
+    pub without: Option<String>,
+}
+
+/// `GET /improvement/reminders`: what is due within the rules' window (or
+/// `?days=N`) or overdue, per school, with whom it reminds; the state
+/// queues the reminder mail from here.
+pub async fn reminders(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Query(q): Query<RemindersQuery>,
+) -> Response {
+    let days = q.days.as_deref().and_then(|d| d.trim().parse::<i64>().ok());
+    let r = match improvement::reminders(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        days,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return refusal(e, "/improvement/reminders"),
+    };
+    let sends = policy::send_reminders(c.actor.as_ref()).is_ok();
+    let schools = r
+        .items
+        .iter()
+        .map(|i| i.rcdts.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let unreached = r.items.iter().filter(|i| i.recipients.is_empty()).count();
+    respond(
+        StatusCode::OK,
+        page(
+            "What is due soon",
+            html! {
+                (account_bar(&c))
+                p { a href="/improvement" { "← Improvement cycle " (r.school_year) } }
+                h1 { "What is due soon" }
+                @if let Some(n) = &q.queued {
+                    p.notice role="status" { (n) " reminder e-mails written to the outbox; "
+                        (q.recent.clone().unwrap_or_default()) " skipped (sent within the last " (r.repeat_days) " days); "
+                        (q.without.clone().unwrap_or_default()) " items have no school leader on the platform." }
+                }
+                p { "Items not yet submitted that are due within " strong { (r.within_days) " days" } " of " (r.today) ", or overdue." }
+                form.search method="get" action="/improvement/reminders" {
+                    label { "Within (days)" input type="text" name="days" inputmode="numeric" size="4" value=(r.within_days); }
+                    button type="submit" { "Show" }
+                }
+                p { strong { (r.items.len()) } " items at " (schools) " schools; " (unreached) " of them have no school leader on the platform to remind." }
+                @if sends {
+                    h2 { "Send the reminders" }
+                    p { "Writes one e-mail per school leader and item to the outbox, which the mail sender delivers. "
+                        "A person gets a reminder of the same item at most once every " (r.repeat_days) " days, however often this runs." }
+                    form method="post" action="/improvement/reminders" {
+                        (csrf_field(&c))
+                        input type="hidden" name="days" value=(r.within_days);
+                        button type="submit" { "Queue the reminder e-mails" }
+                    }
+                }
+                @if r.items.is_empty() { p.muted { "Nothing is due within this window." } }
+                @else { div.table-wrap { table {
+                    thead { tr { th scope="col" { "School" } th scope="col" { "District" } th scope="col" { "Item" }
+                        th scope="col" { "Due" } th scope="col" { "Where it stands" } th scope="col" { "Reminds" } } }
+                    tbody { @for i in &r.items { tr {
+                        td { a href={"/schools/" (i.rcdts) "/improvement"} { (i.name) } }
+                        td { (i.district_name) }
+                        td { (improvement::item_words(&i.item)) }
+                        td.nowrap { (i.due) }
+                        td { (timeliness_cell(&i.timeliness)) }
+                        td { @if i.recipients.is_empty() { span.muted { "no school leader on the platform" } } @else { (i.recipients.join(", ")) } }
+                    } } }
+                } } }
+            },
+        ),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct QueueForm {
+    pub csrf: String,
+    pub days: String,
+}
+
+/// `POST /improvement/reminders`: queues the reminder mail (the state).
+pub async fn queue_reminders(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Form(f): Form<QueueForm>,
+) -> Response {
+    let Some(actor) = c.actor.as_ref() else {
+        return refusal(AppError::SignInRequired, "/improvement/reminders");
+    };
+    if let Err(r) = crate::forms::check_csrf(&c, &f.csrf) {
+        return r;
+    }
+    let days = f.days.trim().parse::<i64>().ok();
+    match improvement::queue_reminders(
+        &app.state,
+        &app.directory,
+        &app.store,
+        empower_app::accounts::By::Actor(actor),
+        days,
+        &app.settings.public_url,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(q) => see_other(&format!(
+            "/improvement/reminders?days={}&queued={}&recent={}&without={}",
+            days.map(|d| d.to_string()).unwrap_or_default(),
+            q.queued,
+            q.recent,
+            q.without_recipient
+        )),
+        Err(e) => refusal(e, "/improvement/reminders"),
+    }
+}
+
+/// `GET /improvement/caseloads`: each support manager's schools, and the
+/// schools that need one (the state).
+pub async fn caseloads(State(app): State<AppState>, c: PageCaller) -> Response {
+    let loads = match improvement::caseloads(
+        &app.state,
+        &app.directory,
+        &app.store,
+        c.actor.as_ref(),
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) => return refusal(e, "/improvement/caseloads"),
+    };
+    respond(
+        StatusCode::OK,
+        page(
+            "Support managers' caseloads",
+            html! {
+                (account_bar(&c))
+                p { a href="/improvement" { "← Improvement cycle" } }
+                h1 { "Support managers' caseloads" }
+                div.table-wrap { table {
+                    thead { tr { th scope="col" { "Support manager" } th.num scope="col" { "Schools" }
+                        th.num scope="col" { "Late" } th.num scope="col" { "Plans approved" } } }
+                    tbody { @for l in &loads { tr {
+                        td { @match &l.coordinator { Some(n) => { a href={"#" (anchor(n))} { (n) } }, None => { a href="#unassigned" { strong { "No support manager yet" } } } } }
+                        td.num { (l.schools.len()) } td.num { (l.late) } td.num { (l.approved) }
+                    } } }
+                } }
+                @for l in &loads {
+                    @let id = l.coordinator.as_deref().map(anchor).unwrap_or_else(|| "unassigned".into());
+                    h2 id=(id) { (l.coordinator.clone().unwrap_or_else(|| "Schools that need a support manager".into())) }
+                    div.table-wrap { table {
+                        thead { tr { th scope="col" { "School" } th scope="col" { "District" } th scope="col" { "Status" }
+                            th scope="col" { "Stage" } th scope="col" { "Needs assessment" } th scope="col" { "Work plan" } } }
+                        tbody { @for r in &l.schools { tr {
+                            td { a href={"/schools/" (r.rcdts) "/improvement"} { (r.name) } }
+                            td { (r.district_name) }
+                            td { (badge(Some(&r.status))) }
+                            td { (r.stage) }
+                            td { (timeliness_cell(&r.needs_assessment)) }
+                            td { (timeliness_cell(&r.work_plan)) }
+                        } } }
+                    } }
+                }
+            },
+        ),
+    )
+}
+
+/// An id for a heading from a name.
+fn anchor(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("manager-{slug}")
 }

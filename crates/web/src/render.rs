@@ -62,6 +62,7 @@ pre.diff ins { background: #dafbe1; text-decoration: none; } pre.diff del { back
 .status-box { background: #f6f8fa; border: 1px solid var(--line); border-radius: 4px; padding: 0 .75rem .5rem; }
 .status-box h2 { border: none; margin-top: .5rem; }
 span.prose { white-space: pre-wrap; }
+.nowrap { white-space: nowrap; }
 article.printable h2 { margin-top: 1.25rem; }
 @media print { header.site, form.search, footer, .pager, .no-print, .account-bar { display: none; } main { max-width: none; } a { color: inherit; } }
 "#;

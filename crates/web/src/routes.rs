@@ -145,6 +145,9 @@ routes! {
     // The improvement cycle.
     get "/improvement" Page StateOrDistrictLeaders => improvement_pages::dashboard,
     get "/improvement.csv" Page StateOrDistrictLeaders => improvement_pages::dashboard_csv,
+    get "/improvement/reminders" Page StateOrDistrictLeaders => improvement_pages::reminders,
+    post "/improvement/reminders" Page State => improvement_pages::queue_reminders,
+    get "/improvement/caseloads" Page State => improvement_pages::caseloads,
     get "/schools/{rcdts}/improvement" Page ForSchoolOrEngagedPartner => improvement_pages::school,
     post "/schools/{rcdts}/needs-assessment" Page SchoolLeader => improvement_pages::open_assessment,
     get "/needs-assessments/{id}" Page ForSchoolOrEngagedPartner => improvement_pages::assessment,

@@ -131,6 +131,61 @@ fn users_add_token_and_demo_as_api_md_says() {
     );
     assert_eq!(out.status.code(), Some(1));
 
+    // Reminders: the leader of a Comprehensive school is listed for its
+    // needs assessment and work plan (overdue ones included, so this holds
+    // on any date) and reminded once; a second run queues nothing.
+    ok(&add(&[
+        "--email",
+        "lee@example.org",
+        "--name",
+        "Lee",
+        "--role",
+        "school-leader",
+        "--scope",
+        "070161630022008",
+    ]));
+    let remind = || {
+        empower(
+            &[
+                "--data-dir",
+                d,
+                "reminders",
+                "--days",
+                "400",
+                "--format",
+                "csv",
+                "--queue",
+            ],
+            &[],
+        )
+    };
+    let out = remind();
+    let listed = ok(&out);
+    assert!(
+        listed.starts_with("rcdts,name,district,item,due,standing,reminds\n"),
+        "{listed}"
+    );
+    for item in ["needs-assessment", "work-plan"] {
+        assert!(
+            listed.lines().any(|l| l.starts_with("070161630022008,")
+                && l.contains(item)
+                && l.ends_with("lee@example.org")),
+            "{listed}"
+        );
+    }
+    assert!(
+        stderr(&out).contains("queued 2 reminder e-mail(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = remind();
+    ok(&out);
+    assert!(
+        stderr(&out).contains("queued 0 reminder e-mail(s) to the outbox; 2 skipped"),
+        "{}",
+        stderr(&out)
+    );
+
     // --demo only on a database without users; --now only with --demo.
     let out = empower(
         &[
