@@ -90,6 +90,7 @@ try {
     await partnersProgram(process.env.EMPOWER_DEMO);
     await improvementCycle(process.env.EMPOWER_DEMO);
     await helpLine(process.env.EMPOWER_DEMO);
+    await partnerContribution(process.env.EMPOWER_DEMO);
   }
 } finally {
   await browser.close();
@@ -423,8 +424,14 @@ async function improvementCycle(demoFile) {
   for (const radio of await leader.locator("input[type=radio][value=Emerging]").all()) await radio.check();
   for (const evidence of await leader.locator("textarea[name^=evidence_]").all()) await evidence.fill("Walkthrough notes and survey results");
   await leader.getByLabel("Curriculum & Instruction").check();
+  // Evidence from the school's own data: a fact of its profile, chosen.
+  await leader.locator("details summary", { hasText: "Data from the school's profile" }).first().click();
+  const fact = leader.locator("input[name^=data_]").first();
+  const factText = (await fact.locator("xpath=..").textContent()).trim();
+  await fact.check();
   await leader.getByRole("button", { name: "Save the ratings" }).click();
   check(await leader.getByText("The ratings are saved.").isVisible(), "the needs assessment's ratings are saved");
+  check(await leader.getByText("Data from the school's profile (1 chosen)").isVisible(), "a fact of the school's profile is kept as evidence");
   await axe(leader, "needs assessment");
   await shoot(leader, "needs-assessment");
   await leader.getByRole("button", { name: "Submit the needs assessment" }).click();
@@ -521,6 +528,7 @@ async function improvementCycle(demoFile) {
   await leader.getByRole("link", { name: "Open the needs assessment" }).click();
   await leader.getByRole("link", { name: "Printable assessment" }).click();
   check(await leader.getByText("Walkthrough notes and survey results").first().isVisible(), "the printable needs assessment shows the evidence");
+  check(await leader.getByText(factText).first().isVisible(), "the printable needs assessment shows the profile data chosen");
   await shoot(leader, "printable-assessment");
 
   // An approved plan is locked; an amendment opens the next version.
@@ -531,6 +539,27 @@ async function improvementCycle(demoFile) {
   await leader.context().close();
   await dl.context().close();
   await coordinator.context().close();
+}
+
+// A partner with an accepted engagement with the school (the partners
+// program above) contributes to its needs assessment.
+async function partnerContribution(demoFile) {
+  const demo = readDemo(demoFile);
+  const targeted = demo["school-leader"].scope;
+  const leader = await signedIn(demo["school-leader"]);
+  await leader.goto(`${base}/schools/${targeted}/improvement`);
+  await leader.getByRole("button", { name: "Start the needs assessment" }).click();
+  const url = leader.url().split("?")[0];
+  const contact = await signedIn(demo["partner-contact"]);
+  await contact.goto(url);
+  await contact.locator("textarea[name^=evidence_]").first().fill("The partner's classroom walkthroughs, March");
+  await contact.getByRole("button", { name: "Save the ratings" }).click();
+  check(await contact.getByText("The ratings are saved.").isVisible(), "the engaged partner's contact contributes to the needs assessment");
+  check(!(await contact.getByRole("button", { name: "Submit the needs assessment" }).isVisible()), "the partner cannot submit the school's needs assessment");
+  await leader.goto(url);
+  check((await leader.locator("textarea[name^=evidence_]").first().inputValue()) === "The partner's classroom walkthroughs, March", "the school leader sees the partner's contribution");
+  await leader.context().close();
+  await contact.context().close();
 }
 
 // The help line: the demo's Targeted school asks in writing; a

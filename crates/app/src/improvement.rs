@@ -507,8 +507,10 @@ pub async fn create_assessment(
 
 /// Saves ratings (and the chosen priority areas) of a draft assessment:
 /// its school leaders and engaged partners.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_ratings(
     state: &State,
+    cache: &DirectoryCache,
     store: &Store,
     actor: Option<&Actor>,
     id: i64,
@@ -526,7 +528,21 @@ pub async fn save_ratings(
         ));
     }
     refusal(assessment::check_ratings(framework, &changes.ratings))?;
-    let mut content: Assessment = read(&row.content);
+    let before: Assessment = read(&row.content);
+    if changes.ratings.values().any(|r| !r.data.is_empty()) {
+        let facts = school_facts(state, cache, store, &row.school_rcdts).await?;
+        for (code, r) in &changes.ratings {
+            // A fact chosen before stays valid after the profile changes.
+            let kept = |d: &String| before.ratings.get(code).is_some_and(|b| b.data.contains(d));
+            if let Some(fact) = r.data.iter().find(|d| !facts.contains(d) && !kept(d)) {
+                return Err(invalid(
+                    &format!("ratings.{code}.data"),
+                    format!("`{fact}` is not a fact of the school's profile: choose from the profile's data"),
+                ));
+            }
+        }
+    }
+    let mut content = before;
     for (code, rating) in &changes.ratings {
         content.ratings.insert(code.clone(), rating.clone());
     }
@@ -784,26 +800,7 @@ pub async fn prefilled_sections(
             }
         ));
     }
-    for i in &profile.indicators {
-        one.push(format!(
-            "{} ({}): value {}, score {}",
-            i.label,
-            i.year,
-            i.value.map_or("none".into(), |v| format!("{v:.1}")),
-            i.score.map_or("none".into(), |v| format!("{v:.1}"))
-        ));
-    }
-    for g in &profile.groups {
-        if let Some(index) = g.index {
-            one.push(format!("Group {}: index {index:.1}", g.group));
-        }
-    }
-    for g in &profile.gaps {
-        one.push(format!(
-            "Opportunity gap {} {} grade {}: {:+.1} points against comparable schools",
-            g.year, g.subject, g.grade, g.gap
-        ));
-    }
+    one.extend(profile_facts(&profile));
     let two = match store
         .assessments(Some(rcdts))
         .await?
@@ -820,6 +817,49 @@ pub async fn prefilled_sections(
         ("1".to_string(), one.join("\n")),
         ("2".to_string(), two),
     ]))
+}
+
+/// The facts of the school's published profile a needs assessment may
+/// cite as evidence and section 1 of the work plan lists: each
+/// indicator's value and score, each reportable group's index, each
+/// opportunity gap (the profile already leaves out groups under the
+/// minimum n).
+pub fn profile_facts(profile: &crate::public::SchoolProfile) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in &profile.indicators {
+        out.push(format!(
+            "{} ({}): value {}, score {}",
+            i.label,
+            i.year,
+            i.value.map_or("not reported".into(), |v| format!("{v:.1}")),
+            i.score.map_or("none".into(), |v| format!("{v:.1}"))
+        ));
+    }
+    for g in &profile.groups {
+        if let Some(index) = g.index {
+            out.push(format!("Group {}: index {index:.1}", g.group));
+        }
+    }
+    for g in &profile.gaps {
+        out.push(format!(
+            "Opportunity gap {} {} grade {}: {:+.1} points against comparable schools",
+            g.year, g.subject, g.grade, g.gap
+        ));
+    }
+    out
+}
+
+/// The profile facts of a school (empty when it has no profile).
+async fn school_facts(
+    state: &State,
+    cache: &DirectoryCache,
+    store: &Store,
+    rcdts: &str,
+) -> Result<Vec<String>, AppError> {
+    Ok(crate::public::school(state, cache, store, rcdts)
+        .await?
+        .map(|p| profile_facts(&p))
+        .unwrap_or_default())
 }
 
 /// The indicators a goal may be tied to, with their labels: those of the
@@ -1638,6 +1678,8 @@ pub struct AssessmentView {
     pub status: StatusView,
     /// The latest explanation's indicators: label, value, score.
     pub indicators: Vec<(String, Option<f64>, Option<f64>)>,
+    /// The profile's facts a rating may cite ([`profile_facts`]).
+    pub facts: Vec<String>,
 }
 
 /// A needs assessment for those who may see the school's records.
@@ -1671,6 +1713,7 @@ pub async fn assessment_view(
         due,
         status: self::status(state, cache, store, &item.rcdts).await?,
         indicators: profile
+            .as_ref()
             .map(|p| {
                 p.indicators
                     .iter()
@@ -1678,6 +1721,7 @@ pub async fn assessment_view(
                     .collect()
             })
             .unwrap_or_default(),
+        facts: profile.as_ref().map(profile_facts).unwrap_or_default(),
         row,
     })
 }
@@ -2355,11 +2399,21 @@ mod tests {
                     Rating {
                         level: "Emerging".into(),
                         evidence: "Walkthrough notes".into(),
-                        links: vec![],
+                        ..Default::default()
                     },
                 );
             }
-            save_ratings(&state, store, Some(lead), na.id, &ratings, t0)
+            // Data are chosen from the profile, never typed in.
+            let mut typed = ratings.clone();
+            typed.ratings.get_mut("ci-1").unwrap().data = vec!["ELA proficiency: 99%".into()];
+            let e = save_ratings(&state, &cache, store, Some(lead), na.id, &typed, t0)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "ratings.ci-1.data: `ELA proficiency: 99%` is not a fact of the school's profile: choose from the profile's data"
+            );
+            save_ratings(&state, &cache, store, Some(lead), na.id, &ratings, t0)
                 .await
                 .unwrap();
             let na =

@@ -16,6 +16,9 @@ pub struct Rating {
     pub evidence: String,
     /// Links to further evidence.
     pub links: Vec<String>,
+    /// Facts chosen from the school's own profile, as the profile words
+    /// them (never typed: the use case refuses a fact the profile lacks).
+    pub data: Vec<String>,
 }
 
 /// The assessment: ratings by indicator code and the priority areas the

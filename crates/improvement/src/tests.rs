@@ -372,7 +372,7 @@ fn an_assessment_is_submitted_when_every_indicator_is_rated_with_evidence() {
             Rating {
                 level: f.levels[n % 4].clone(),
                 evidence: format!("evidence {n}"),
-                links: vec![],
+                ..Default::default()
             },
         );
     }

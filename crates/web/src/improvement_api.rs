@@ -240,6 +240,7 @@ pub async fn save_ratings(
     let b = body(b)?;
     let a = improvement::save_ratings(
         &app.state,
+        &app.directory,
         &app.store,
         actor.as_ref(),
         assessment,

@@ -451,6 +451,18 @@ async fn assessment_page(
                         label { "Supporting evidence" textarea name={"evidence_" (i.code)} rows="2" readonly[!editing] { (r.evidence) } }
                         (field_error(&error, &format!("ratings.{}.links", i.code)))
                         label { "Links to evidence (one per line)" textarea name={"links_" (i.code)} rows="1" readonly[!editing] { (r.links.join("\n")) } }
+                        (field_error(&error, &format!("ratings.{}.data", i.code)))
+                        @if !v.facts.is_empty() {
+                            details open[!r.data.is_empty()] {
+                                summary { "Data from the school's profile" @if !r.data.is_empty() { " (" (r.data.len()) " chosen)" } }
+                                @for fact in &v.facts {
+                                    label.choice { input type="checkbox" name={"data_" (i.code)} value=(fact) checked[r.data.contains(fact)] disabled[!editing]; (fact) }
+                                }
+                                @for fact in r.data.iter().filter(|d| !v.facts.contains(d)) {
+                                    label.choice { input type="checkbox" name={"data_" (i.code)} value=(fact) checked disabled[!editing]; (fact) " " span.muted { "(no longer in the profile)" } }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -528,6 +540,12 @@ fn posted_assessment(pairs: &[(String, String)]) -> (String, Assessment) {
             a.ratings.entry(code.to_string()).or_default().level = v.clone();
         } else if let Some(code) = k.strip_prefix("evidence_") {
             a.ratings.entry(code.to_string()).or_default().evidence = v.trim().to_string();
+        } else if let Some(code) = k.strip_prefix("data_") {
+            a.ratings
+                .entry(code.to_string())
+                .or_default()
+                .data
+                .push(v.clone());
         } else if let Some(code) = k.strip_prefix("links_") {
             a.ratings.entry(code.to_string()).or_default().links = v
                 .lines()
@@ -554,6 +572,7 @@ pub async fn save_assessment(
     };
     match improvement::save_ratings(
         &app.state,
+        &app.directory,
         &app.store,
         c.actor.as_ref(),
         id,

@@ -377,6 +377,9 @@ fn assessment_document(
                 facts.push(("The rubric at that level".into(), descriptor));
             }
             facts.push(("Evidence".into(), or_none(&r.evidence)));
+            if !r.data.is_empty() {
+                facts.push(("Data from the profile".into(), r.data.join("\n")));
+            }
             if !r.links.is_empty() {
                 facts.push(("Links".into(), r.links.join("\n")));
             }
