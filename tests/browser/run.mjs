@@ -432,6 +432,15 @@ async function improvementCycle(demoFile) {
   await leader.getByRole("button", { name: "Save the ratings" }).click();
   check(await leader.getByText("The ratings are saved.").isVisible(), "the needs assessment's ratings are saved");
   check(await leader.getByText("Data from the school's profile (1 chosen)").isVisible(), "a fact of the school's profile is kept as evidence");
+  // A file as evidence for one indicator; a renamed page is refused.
+  await leader.getByLabel("Indicator the file is evidence for").selectOption({ index: 0 });
+  await leader.locator("input[type=file][name=file]").setInputFiles({ name: "walkthrough-notes.txt", mimeType: "text/plain", buffer: Buffer.from("Walkthrough, week 3: small groups in every room.\n") });
+  await leader.getByRole("button", { name: "Attach the file" }).click();
+  check(await leader.getByText("The file is attached.").isVisible(), "a file is attached to the needs assessment as evidence");
+  check(await leader.getByRole("link", { name: "walkthrough-notes.txt" }).first().isVisible(), "the attached file is listed with its indicator");
+  await leader.locator("input[type=file][name=file]").setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("<html>not a pdf</html>") });
+  await leader.getByRole("button", { name: "Attach the file" }).click();
+  check(await leader.getByText(/notes\.pdf is not a file the platform accepts/).isVisible(), "a file whose bytes are not what its name says is refused");
   await axe(leader, "needs assessment");
   await shoot(leader, "needs-assessment");
   await leader.getByRole("button", { name: "Submit the needs assessment" }).click();
@@ -529,6 +538,7 @@ async function improvementCycle(demoFile) {
   await leader.getByRole("link", { name: "Printable assessment" }).click();
   check(await leader.getByText("Walkthrough notes and survey results").first().isVisible(), "the printable needs assessment shows the evidence");
   check(await leader.getByText(factText).first().isVisible(), "the printable needs assessment shows the profile data chosen");
+  check(await leader.getByText("walkthrough-notes.txt").first().isVisible(), "the printable needs assessment names the files");
   await shoot(leader, "printable-assessment");
 
   // An approved plan is locked; an amendment opens the next version.

@@ -16,7 +16,8 @@ use empower_improvement::{
 };
 use empower_states::{Improvement, State};
 use empower_store::{
-    snapshot, AssessmentRow, HelpRequestRow, NewPlanEvent, PlanRow, SchoolListItem, Snapshot, Store,
+    snapshot, AssessmentRow, EvidenceFile, FilesOf, HelpRequestRow, NewPlanEvent, PlanRow,
+    SchoolListItem, Snapshot, Store,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -518,15 +519,13 @@ pub async fn save_ratings(
     now: i64,
 ) -> Result<AssessmentRow, AppError> {
     let framework = &program(state)?.framework;
-    let row = assessment_row(store, id).await?;
-    let engaged = engaged_partners(store, &row.school_rcdts).await?;
-    policy::contribute_to_improvement(actor, &row.school_rcdts, &engaged)?;
-    let actor = actor.ok_or(AppError::SignInRequired)?;
-    if row.status != "draft" {
-        return Err(AppError::Conflict(
-            "the needs assessment is submitted and can no longer be changed".into(),
-        ));
-    }
+    let (row, actor) = draft_assessment(
+        store,
+        actor,
+        id,
+        "the needs assessment is submitted and can no longer be changed",
+    )
+    .await?;
     refusal(assessment::check_ratings(framework, &changes.ratings))?;
     let before: Assessment = read(&row.content);
     if changes.ratings.values().any(|r| !r.data.is_empty()) {
@@ -568,6 +567,110 @@ pub async fn save_ratings(
     .await?;
     tx.commit().await?;
     assessment_row(store, id).await
+}
+
+/// A draft needs assessment for one who may contribute to it (the
+/// school's leaders, an engaged partner's contacts); `submitted` is the
+/// refusal once it is submitted.
+async fn draft_assessment<'a>(
+    store: &Store,
+    actor: Option<&'a Actor>,
+    id: i64,
+    submitted: &str,
+) -> Result<(AssessmentRow, &'a Actor), AppError> {
+    let row = assessment_row(store, id).await?;
+    let engaged = engaged_partners(store, &row.school_rcdts).await?;
+    policy::contribute_to_improvement(actor, &row.school_rcdts, &engaged)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    if row.status != "draft" {
+        return Err(AppError::Conflict(submitted.into()));
+    }
+    Ok((row, actor))
+}
+
+/// Attaches a file to a draft needs assessment as evidence for one
+/// indicator (its school leaders, an engaged partner's contacts), within
+/// the platform's limits; the type is checked from the bytes.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_assessment_file(
+    state: &State,
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    indicator: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<EvidenceFile, AppError> {
+    let framework = &program(state)?.framework;
+    let (_, actor) = draft_assessment(
+        store,
+        actor,
+        id,
+        "the needs assessment is submitted; files are added to a draft only",
+    )
+    .await?;
+    if framework.indicator(indicator).is_none() {
+        return Err(invalid(
+            "indicator",
+            format!("choose the indicator the file is evidence for (`{indicator}` is none)"),
+        ));
+    }
+    let to = crate::uploads::Attach {
+        indicator: Some(indicator),
+        ..assessment_files(id)
+    };
+    crate::uploads::attach(store, actor, to, file_name, bytes, now).await
+}
+
+fn assessment_files(id: i64) -> crate::uploads::Attach<'static> {
+    crate::uploads::Attach {
+        of: FilesOf::Assessment(id),
+        indicator: None,
+        max_files: crate::uploads::MAX_ASSESSMENT_FILES,
+        record: "a needs assessment",
+        entity: "needs-assessment",
+    }
+}
+
+/// Removes a file from a draft needs assessment (those who may add one).
+pub async fn remove_assessment_file(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    file_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let (_, actor) = draft_assessment(
+        store,
+        actor,
+        id,
+        "the needs assessment is submitted; its files stay",
+    )
+    .await?;
+    crate::uploads::detach(store, actor, assessment_files(id), file_id, now).await
+}
+
+/// A needs assessment's file and its bytes, for those who may see the
+/// school's improvement records.
+pub async fn assessment_file(
+    store: &Store,
+    actor: Option<&Actor>,
+    id: i64,
+    file_id: i64,
+) -> Result<(EvidenceFile, Vec<u8>), AppError> {
+    let row = assessment_row(store, id).await?;
+    let district = store
+        .school_place(&row.school_rcdts)
+        .await?
+        .map(|p| p.1)
+        .unwrap_or_default();
+    let engaged = engaged_partners(store, &row.school_rcdts).await?;
+    policy::see_improvement(actor, &row.school_rcdts, &district, &engaged)?;
+    store
+        .evidence_file(FilesOf::Assessment(id), file_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("needs assessment {id} has no file {file_id}")))
 }
 
 /// The priority areas a school may choose, code and label: the partner
@@ -1680,6 +1783,8 @@ pub struct AssessmentView {
     pub indicators: Vec<(String, Option<f64>, Option<f64>)>,
     /// The profile's facts a rating may cite ([`profile_facts`]).
     pub facts: Vec<String>,
+    /// Files attached as evidence, each for one indicator.
+    pub files: Vec<EvidenceFile>,
 }
 
 /// A needs assessment for those who may see the school's records.
@@ -1722,6 +1827,7 @@ pub async fn assessment_view(
             })
             .unwrap_or_default(),
         facts: profile.as_ref().map(profile_facts).unwrap_or_default(),
+        files: store.evidence_files(FilesOf::Assessment(id)).await?,
         row,
     })
 }

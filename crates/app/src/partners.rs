@@ -12,8 +12,8 @@ use crate::{policy, AppError};
 use empower_partners::{self as engine, Candidate, Date, PlpRules, Recommendation, SchoolInNeed};
 use empower_states::{Partners, State};
 use empower_store::{
-    snapshot, ApplicationFields, ApplicationRow, EngagementRow, EvidenceFile, NewAudit, RoleRow,
-    RoundRow, Store,
+    snapshot, ApplicationFields, ApplicationRow, EngagementRow, EvidenceFile, FilesOf, NewAudit,
+    RoleRow, RoundRow, Store,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -956,41 +956,17 @@ pub async fn add_evidence_file(
             app.status
         )));
     }
-    let checked = uploads::check(file_name, bytes)?;
-    let mut tx = store.write().await?;
-    if tx.evidence_file_count(id).await? >= uploads::MAX_FILES {
-        return Err(invalid(
-            "file",
-            format!(
-                "an application holds at most {} files; remove one first",
-                uploads::MAX_FILES
-            ),
-        ));
+    uploads::attach(store, actor, application_files(id), file_name, bytes, now).await
+}
+
+fn application_files(id: i64) -> uploads::Attach<'static> {
+    uploads::Attach {
+        of: FilesOf::Application(id),
+        indicator: None,
+        max_files: uploads::MAX_FILES,
+        record: "an application",
+        entity: "partner-application",
     }
-    let file = tx
-        .insert_evidence_file(
-            id,
-            &checked.file_name,
-            checked.content_type,
-            &crate::publish::sha256_hex(bytes),
-            bytes,
-            actor.user_id,
-            now,
-        )
-        .await?;
-    audit(
-        &mut tx,
-        &By::Actor(actor),
-        "partner-application.add-file",
-        "partner-application",
-        id,
-        None,
-        Some(snapshot(&file)),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(file)
 }
 
 /// Removes a file from a draft (its school's leaders).
@@ -1010,25 +986,7 @@ pub async fn remove_evidence_file(
             app.status
         )));
     }
-    let (file, _) = store
-        .evidence_file(id, file_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("application {id} has no file {file_id}")))?;
-    let mut tx = store.write().await?;
-    tx.delete_evidence_file(id, file_id).await?;
-    audit(
-        &mut tx,
-        &By::Actor(actor),
-        "partner-application.remove-file",
-        "partner-application",
-        id,
-        Some(snapshot(&file)),
-        None,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    uploads::detach(store, actor, application_files(id), file_id, now).await
 }
 
 /// An evidence file and its bytes, for those who may see the application.
@@ -1040,7 +998,7 @@ pub async fn evidence_file(
 ) -> Result<(EvidenceFile, Vec<u8>), AppError> {
     visible_application(store, actor, id).await?;
     store
-        .evidence_file(id, file_id)
+        .evidence_file(FilesOf::Application(id), file_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("application {id} has no file {file_id}")))
 }
@@ -1110,7 +1068,7 @@ pub async fn application_view(
     .err();
     let dates = round_dates(&round)?;
     Ok(ApplicationView {
-        files: store.evidence_files(id).await?,
+        files: store.evidence_files(FilesOf::Application(id)).await?,
         window_closed: engine::window(&dates, today).refusal(&dates),
         ineligible,
         facts,
@@ -1619,7 +1577,7 @@ mod tests {
                 Err(AppError::SignInRequired)
             ));
             let last = store
-                .evidence_files(app.id)
+                .evidence_files(FilesOf::Application(app.id))
                 .await
                 .unwrap()
                 .last()
@@ -1629,7 +1587,11 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                store.evidence_files(app.id).await.unwrap().len() as i64,
+                store
+                    .evidence_files(FilesOf::Application(app.id))
+                    .await
+                    .unwrap()
+                    .len() as i64,
                 uploads::MAX_FILES - 1
             );
             // The page's view: eligibility and the round's window today.

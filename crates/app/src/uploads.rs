@@ -11,6 +11,9 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// The most files one record (an application) holds.
 pub const MAX_FILES: i64 = 10;
 
+/// The most files a needs assessment holds (its indicators' evidence).
+pub const MAX_ASSESSMENT_FILES: i64 = 40;
+
 /// The longest file name kept.
 const MAX_NAME_CHARS: usize = 120;
 
@@ -108,6 +111,102 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<Checked, AppError> {
 /// UTF-8 text without NUL bytes.
 fn is_text(bytes: &[u8]) -> bool {
     !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+}
+
+/// Where a file goes and how its record is named in the audit log.
+pub(crate) struct Attach<'a> {
+    pub of: empower_store::FilesOf,
+    pub indicator: Option<&'a str>,
+    /// The most files the record holds.
+    pub max_files: i64,
+    /// The record in words: "an application".
+    pub record: &'a str,
+    /// The audit record's entity (`partner-application`); its actions are
+    /// `ENTITY.add-file` and `ENTITY.remove-file`.
+    pub entity: &'a str,
+}
+
+/// Checks the file and stores it with its audit record, within the
+/// record's limit (counted in the same transaction, so that two uploads at
+/// once cannot pass it). The caller has checked who may attach.
+pub(crate) async fn attach(
+    store: &empower_store::Store,
+    actor: &crate::accounts::Actor,
+    to: Attach<'_>,
+    file_name: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<empower_store::EvidenceFile, AppError> {
+    let checked = check(file_name, bytes)?;
+    let mut tx = store.write().await?;
+    if tx.evidence_file_count(to.of).await? >= to.max_files {
+        return Err(invalid(format!(
+            "{} holds at most {} files; remove one first",
+            to.record, to.max_files
+        )));
+    }
+    let file = tx
+        .insert_evidence_file(
+            to.of,
+            to.indicator,
+            &checked.file_name,
+            checked.content_type,
+            &crate::publish::sha256_hex(bytes),
+            bytes,
+            actor.user_id,
+            now,
+        )
+        .await?;
+    crate::accounts::audit(
+        &mut tx,
+        &crate::accounts::By::Actor(actor),
+        &format!("{}.add-file", to.entity),
+        to.entity,
+        to.of_id(),
+        None,
+        Some(empower_store::snapshot(&file)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// Removes a file with its audit record (the caller has checked who may).
+pub(crate) async fn detach(
+    store: &empower_store::Store,
+    actor: &crate::accounts::Actor,
+    from: Attach<'_>,
+    file_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let (file, _) = store
+        .evidence_file(from.of, file_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{} has no file {file_id}", from.record)))?;
+    let mut tx = store.write().await?;
+    tx.delete_evidence_file(from.of, file_id).await?;
+    crate::accounts::audit(
+        &mut tx,
+        &crate::accounts::By::Actor(actor),
+        &format!("{}.remove-file", from.entity),
+        from.entity,
+        from.of_id(),
+        Some(empower_store::snapshot(&file)),
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Attach<'_> {
+    fn of_id(&self) -> i64 {
+        match self.of {
+            empower_store::FilesOf::Application(id) | empower_store::FilesOf::Assessment(id) => id,
+        }
+    }
 }
 
 #[cfg(test)]

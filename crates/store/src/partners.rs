@@ -473,11 +473,60 @@ impl Write {
     }
 }
 
-/// A file attached to an application as evidence, without its bytes.
+/// Whose evidence files: a partner application's, or a needs
+/// assessment's (each file there for one indicator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilesOf {
+    Application(i64),
+    Assessment(i64),
+}
+
+impl FilesOf {
+    fn table(self) -> &'static str {
+        match self {
+            FilesOf::Application(_) => "evidence_files",
+            FilesOf::Assessment(_) => "assessment_files",
+        }
+    }
+
+    fn owner_column(self) -> &'static str {
+        match self {
+            FilesOf::Application(_) => "application_id",
+            FilesOf::Assessment(_) => "assessment_id",
+        }
+    }
+
+    /// The indicator column (applications' files have none).
+    fn indicator_column(self) -> &'static str {
+        match self {
+            FilesOf::Application(_) => "''",
+            FilesOf::Assessment(_) => "indicator",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            FilesOf::Application(id) | FilesOf::Assessment(id) => id,
+        }
+    }
+
+    fn columns(self) -> String {
+        format!(
+            "id, {}, {}, file_name, content_type, size_bytes, sha256, uploaded_at",
+            self.owner_column(),
+            self.indicator_column()
+        )
+    }
+}
+
+/// An evidence file, without its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceFile {
     pub id: i64,
-    pub application_id: i64,
+    /// The application's or the assessment's id.
+    pub owner_id: i64,
+    /// The indicator it is evidence for (a needs assessment's files).
+    pub indicator: Option<String>,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -485,71 +534,82 @@ pub struct EvidenceFile {
     pub uploaded_at: i64,
 }
 
-type EvidenceDbRow = (i64, i64, String, String, i64, String, i64);
+type EvidenceDbRow = (i64, i64, String, String, String, i64, String, i64);
 
 fn evidence_file(r: EvidenceDbRow) -> EvidenceFile {
     EvidenceFile {
         id: r.0,
-        application_id: r.1,
-        file_name: r.2,
-        content_type: r.3,
-        size_bytes: r.4,
-        sha256: r.5,
-        uploaded_at: r.6,
+        owner_id: r.1,
+        indicator: Some(r.2).filter(|i| !i.is_empty()),
+        file_name: r.3,
+        content_type: r.4,
+        size_bytes: r.5,
+        sha256: r.6,
+        uploaded_at: r.7,
     }
 }
 
-const EVIDENCE_COLUMNS: &str =
-    "id, application_id, file_name, content_type, size_bytes, sha256, uploaded_at";
-
 impl Store {
-    /// An application's evidence files, oldest first.
-    pub async fn evidence_files(&self, application_id: i64) -> Result<Vec<EvidenceFile>> {
+    /// The evidence files of an application or assessment, oldest first.
+    pub async fn evidence_files(&self, of: FilesOf) -> Result<Vec<EvidenceFile>> {
         let sql = format!(
-            "SELECT {EVIDENCE_COLUMNS} FROM evidence_files WHERE application_id = $1 ORDER BY id"
+            "SELECT {} FROM {} WHERE {} = $1 ORDER BY id",
+            of.columns(),
+            of.table(),
+            of.owner_column()
         );
         let rows: Vec<EvidenceDbRow> = sqlx::query_as(&sql)
-            .bind(application_id)
+            .bind(of.id())
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(evidence_file).collect())
     }
 
-    /// One evidence file of an application, with its bytes.
+    /// One evidence file, with its bytes.
     pub async fn evidence_file(
         &self,
-        application_id: i64,
+        of: FilesOf,
         id: i64,
     ) -> Result<Option<(EvidenceFile, Vec<u8>)>> {
         let sql = format!(
-            "SELECT {EVIDENCE_COLUMNS}, content FROM evidence_files WHERE application_id = $1 AND id = $2"
+            "SELECT {}, content FROM {} WHERE {} = $1 AND id = $2",
+            of.columns(),
+            of.table(),
+            of.owner_column()
         );
-        type WithContent = (i64, i64, String, String, i64, String, i64, Vec<u8>);
+        type WithContent = (i64, i64, String, String, String, i64, String, i64, Vec<u8>);
         let row: Option<WithContent> = sqlx::query_as(&sql)
-            .bind(application_id)
+            .bind(of.id())
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| (evidence_file((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), r.7)))
+        Ok(row.map(|r| (evidence_file((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7)), r.8)))
     }
 }
 
 impl Write {
-    /// How many files an application holds (read in the transaction that
-    /// adds one, so that two uploads at once cannot pass the limit).
-    pub async fn evidence_file_count(&mut self, application_id: i64) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM evidence_files WHERE application_id = $1")
-                .bind(application_id)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+    /// How many files an application or assessment holds (read in the
+    /// transaction that adds one, so that two uploads at once cannot pass
+    /// the limit).
+    pub async fn evidence_file_count(&mut self, of: FilesOf) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {} = $1",
+            of.table(),
+            of.owner_column()
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(of.id())
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
+    /// Adds a file; `indicator` is required for an assessment's file and
+    /// ignored for an application's.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_evidence_file(
         &mut self,
-        application_id: i64,
+        of: FilesOf,
+        indicator: Option<&str>,
         file_name: &str,
         content_type: &str,
         sha256: &str,
@@ -557,23 +617,37 @@ impl Write {
         by: i64,
         now: i64,
     ) -> Result<EvidenceFile> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evidence_files (application_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(application_id)
-        .bind(file_name.to_string())
-        .bind(content_type.to_string())
-        .bind(content.len() as i64)
-        .bind(sha256.to_string())
-        .bind(content.to_vec())
-        .bind(by)
-        .bind(now)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let (extra_column, extra_value) = match of {
+            FilesOf::Application(_) => ("", ""),
+            FilesOf::Assessment(_) => (", indicator", ", $9"),
+        };
+        let sql = format!(
+            "INSERT INTO {} ({}, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at{extra_column}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8{extra_value}) RETURNING id",
+            of.table(),
+            of.owner_column()
+        );
+        let mut query = sqlx::query_scalar(&sql)
+            .bind(of.id())
+            .bind(file_name.to_string())
+            .bind(content_type.to_string())
+            .bind(content.len() as i64)
+            .bind(sha256.to_string())
+            .bind(content.to_vec())
+            .bind(by)
+            .bind(now);
+        let indicator = match of {
+            FilesOf::Application(_) => None,
+            FilesOf::Assessment(_) => Some(indicator.unwrap_or_default().to_string()),
+        };
+        if let Some(i) = &indicator {
+            query = query.bind(i.clone());
+        }
+        let id: i64 = query.fetch_one(&mut *self.tx).await?;
         Ok(EvidenceFile {
             id,
-            application_id,
+            owner_id: of.id(),
+            indicator,
             file_name: file_name.into(),
             content_type: content_type.into(),
             size_bytes: content.len() as i64,
@@ -583,9 +657,14 @@ impl Write {
     }
 
     /// Removes a file; `false` when there was none.
-    pub async fn delete_evidence_file(&mut self, application_id: i64, id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM evidence_files WHERE application_id = $1 AND id = $2")
-            .bind(application_id)
+    pub async fn delete_evidence_file(&mut self, of: FilesOf, id: i64) -> Result<bool> {
+        let sql = format!(
+            "DELETE FROM {} WHERE {} = $1 AND id = $2",
+            of.table(),
+            of.owner_column()
+        );
+        let done = sqlx::query(&sql)
+            .bind(of.id())
             .bind(id)
             .execute(&mut *self.tx)
             .await?;

@@ -451,6 +451,13 @@ async fn assessment_page(
                         label { "Supporting evidence" textarea name={"evidence_" (i.code)} rows="2" readonly[!editing] { (r.evidence) } }
                         (field_error(&error, &format!("ratings.{}.links", i.code)))
                         label { "Links to evidence (one per line)" textarea name={"links_" (i.code)} rows="1" readonly[!editing] { (r.links.join("\n")) } }
+                        @let files: Vec<_> = v.files.iter().filter(|f| f.indicator.as_deref() == Some(i.code.as_str())).collect();
+                        @if !files.is_empty() {
+                            p { "Files: " @for (n, f) in files.iter().enumerate() {
+                                @if n > 0 { ", " }
+                                a href={"/needs-assessments/" (v.row.id) "/files/" (f.id)} { (f.file_name) }
+                            } }
+                        }
                         (field_error(&error, &format!("ratings.{}.data", i.code)))
                         @if !v.facts.is_empty() {
                             details open[!r.data.is_empty()] {
@@ -475,6 +482,33 @@ async fn assessment_page(
                 }
             }
             @if editing { button type="submit" { "Save the ratings" } }
+        }
+        h2 id="files" { "Evidence files" }
+        (field_error(&error, "file"))
+        (field_error(&error, "indicator"))
+        @if v.files.is_empty() { p.muted { "No file attached." } }
+        @else { div.table-wrap { table {
+            thead { tr { th scope="col" { "File" } th scope="col" { "Indicator" } th.num scope="col" { "Size" } @if editing { th scope="col" { span.muted { "Remove" } } } } }
+            tbody { @for f in &v.files { tr {
+                td { a href={"/needs-assessments/" (v.row.id) "/files/" (f.id)} { (f.file_name) } }
+                td { (f.indicator.clone().unwrap_or_default()) }
+                td.num { (format!("{:.0} KB", (f.size_bytes as f64 / 1024.0).ceil())) }
+                @if editing { td { form method="post" action={"/needs-assessments/" (v.row.id) "/files/" (f.id) "/remove"} {
+                    (csrf_field(c)) button.link type="submit" aria-label={"Remove " (f.file_name)} { "Remove" } } } }
+            } } }
+        } } }
+        @if editing {
+            form.stack method="post" action={"/needs-assessments/" (v.row.id) "/files"} enctype="multipart/form-data" {
+                (csrf_field(c))
+                label { "Indicator the file is evidence for"
+                    select name="indicator" required {
+                        @for s in &fw.standard { optgroup label=(s.name) { @for i in &s.indicator { option value=(i.code) { (i.code) " " (i.text) } } } }
+                    }
+                }
+                label { "File (" (empower_app::uploads::ACCEPTED) "; at most " (empower_app::uploads::MAX_FILE_BYTES / 1_048_576) " MB)"
+                    input type="file" name="file" required accept=(empower_app::uploads::ACCEPT_ATTRIBUTE); }
+                button type="submit" { "Attach the file" }
+            }
         }
         @if leading {
             h2 { "Submit" }
@@ -502,7 +536,11 @@ pub async fn assessment(
     let Ok(id) = id.parse::<i64>() else {
         return crate::pages::not_found_page(&format!("There is no needs assessment {id}."));
     };
-    let notice = if q.saved.is_some() {
+    let notice = if q.attached.is_some() {
+        Some("The file is attached.")
+    } else if q.removed.is_some() {
+        Some("The file is removed.")
+    } else if q.saved.is_some() {
         Some("The ratings are saved.")
     } else if q.submitted.is_some() {
         Some("The needs assessment is submitted.")
@@ -518,6 +556,8 @@ pub struct SavedQuery {
     pub submitted: Option<String>,
     pub reviewed: Option<String>,
     pub amended: Option<String>,
+    pub attached: Option<String>,
+    pub removed: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1712,4 +1752,96 @@ fn anchor(name: &str) -> String {
         })
         .collect();
     format!("manager-{slug}")
+}
+
+/// `POST /needs-assessments/{id}/files` (multipart: `csrf`, `indicator`,
+/// `file`).
+pub async fn upload_assessment_file(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return crate::pages::not_found_page(&format!("There is no needs assessment {id}."));
+    };
+    let path = format!("/needs-assessments/{id}");
+    if c.actor.is_none() {
+        return refusal(AppError::SignInRequired, &path);
+    }
+    let upload = match crate::attachments::read(multipart, "needs assessment").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(r) = crate::forms::check_csrf(&c, upload.field("csrf")) {
+        return r;
+    }
+    let indicator = upload.field("indicator").to_string();
+    let (name, bytes) = upload.file.unwrap_or_default();
+    match improvement::add_assessment_file(
+        &app.state,
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        &indicator,
+        &name,
+        &bytes,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("{path}?attached=1#files")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &path)
+        }
+        Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
+    }
+}
+
+/// `GET /needs-assessments/{id}/files/{file}`: the file as an attachment,
+/// to those who may see the school's improvement records.
+pub async fn assessment_file(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(file_id)) = (id.parse::<i64>(), file.parse::<i64>()) else {
+        return crate::pages::not_found_page("There is no such file.");
+    };
+    match improvement::assessment_file(&app.store, c.actor.as_ref(), id, file_id).await {
+        Ok((meta, bytes)) => crate::attachments::attachment(meta, bytes),
+        Err(e) => refusal(e, &format!("/needs-assessments/{id}/files/{file_id}")),
+    }
+}
+
+/// `POST /needs-assessments/{id}/files/{file}/remove`.
+pub async fn remove_assessment_file(
+    State(app): State<AppState>,
+    c: PageCaller,
+    Path((id, file)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let id = match form_start(&c, &f.csrf, &id, "needs assessment", "/needs-assessments") {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(file_id) = file.parse::<i64>() else {
+        return crate::pages::not_found_page("There is no such file.");
+    };
+    let path = format!("/needs-assessments/{id}");
+    match improvement::remove_assessment_file(
+        &app.store,
+        c.actor.as_ref(),
+        id,
+        file_id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => see_other(&format!("{path}?removed=1#files")),
+        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
+            refusal(e, &path)
+        }
+        Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
+    }
 }

@@ -5,6 +5,7 @@
 mod account_api;
 mod account_pages;
 mod api;
+mod attachments;
 mod auth;
 mod download;
 mod error;

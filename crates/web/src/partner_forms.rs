@@ -17,12 +17,12 @@ use crate::forms::{
     account_bar, check_csrf, csrf_field, field_error, form_error, form_start, refusal, see_other,
     with_csrf,
 };
-use crate::pages::{encode, error_page, not_found_page};
+use crate::pages::{error_page, not_found_page};
 use crate::render::{badge, num, page, respond};
 use crate::{ApiError, AppState};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
@@ -929,64 +929,14 @@ pub async fn upload(
         Err(r) => return r,
     };
     let path = format!("/partner-applications/{id}");
-    let too_large = || {
-        crate::forms::message_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The file is too large",
-            &format!(
-                "A file may be at most {} MB. Go back and choose a smaller one.",
-                uploads::MAX_FILE_BYTES / 1_048_576
-            ),
-        )
+    let upload = match crate::attachments::read(multipart, "application").await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
-    let mut multipart = match multipart {
-        Ok(m) => m,
-        Err(e) => {
-            return crate::forms::message_page(
-                StatusCode::BAD_REQUEST,
-                "The file did not arrive",
-                &format!("Send the file from the application's page ({e})."),
-            )
-        }
-    };
-    let (mut csrf, mut file) = (String::new(), None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("").to_string();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, b)),
-                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            return too_large()
-                        }
-                        Err(e) => {
-                            return crate::forms::message_page(
-                                StatusCode::BAD_REQUEST,
-                                "The file did not arrive",
-                                &format!("The upload was cut short ({e}); try again."),
-                            )
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
-            Err(e) => {
-                return crate::forms::message_page(
-                    StatusCode::BAD_REQUEST,
-                    "The file did not arrive",
-                    &format!("The upload could not be read ({e}); try again."),
-                )
-            }
-        }
-    }
-    if let Err(r) = check_csrf(&c, &csrf) {
+    if let Err(r) = check_csrf(&c, upload.field("csrf")) {
         return r;
     }
-    let (name, bytes) = file.unwrap_or_default();
+    let (name, bytes) = upload.file.unwrap_or_default();
     match partners::add_evidence_file(
         &app.store,
         c.actor.as_ref(),
@@ -1015,34 +965,7 @@ pub async fn download(
         (Err(r), _) | (_, Err(r)) => return r,
     };
     match partners::evidence_file(&app.store, c.actor.as_ref(), id, file_id).await {
-        Ok((meta, bytes)) => {
-            let ascii: String = meta
-                .file_name
-                .chars()
-                .map(|ch| {
-                    if ch.is_ascii_graphic() || ch == ' ' {
-                        ch
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let disposition = format!(
-                "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                encode(&meta.file_name).replace('+', "%20")
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, meta.content_type),
-                    (header::CONTENT_DISPOSITION, disposition),
-                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-                    (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
-                    (header::CACHE_CONTROL, "private, no-store".to_string()),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
+        Ok((meta, bytes)) => crate::attachments::attachment(meta, bytes),
         Err(e) => refusal(e, &format!("/partner-applications/{id}/files/{file_id}")),
     }
 }

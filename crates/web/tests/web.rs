@@ -873,6 +873,19 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
         .await
         .unwrap()
         .id;
+        let assessment_file = empower_app::improvement::add_assessment_file(
+            &state,
+            &store,
+            Some(&leader),
+            assessment,
+            "ci-1",
+            "walkthrough.pdf",
+            b"%PDF-1.4 walkthrough",
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
         let plan = empower_app::improvement::create_plan(
             &state,
             &cache,
@@ -1125,6 +1138,9 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/schools/{rcdts}/needs-assessment", format!("/schools/{}/needs-assessment", here.rcdts), String::new(), Expect::OwnSchoolLeader),
             ("GET", "/needs-assessments/{id}", format!("/needs-assessments/{assessment}"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("POST", "/needs-assessments/{id}", format!("/needs-assessments/{assessment}"), "level_ci-1=Emerging&evidence_ci-1=minutes".into(), Expect::SchoolOrEngagedPartner),
+            ("POST", "/needs-assessments/{id}/files", format!("/needs-assessments/{assessment}/files"), String::new(), Expect::SchoolOrEngagedPartner),
+            ("GET", "/needs-assessments/{id}/files/{file}", format!("/needs-assessments/{assessment}/files/{assessment_file}"), String::new(), Expect::ForSchoolOrEngagedPartner),
+            ("POST", "/needs-assessments/{id}/files/{file}/remove", format!("/needs-assessments/{assessment}/files/{assessment_file}/remove"), String::new(), Expect::SchoolOrEngagedPartner),
             ("GET", "/needs-assessments/{id}/print", format!("/needs-assessments/{assessment}/print"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("GET", "/needs-assessments/{id}/pdf", format!("/needs-assessments/{assessment}/pdf"), String::new(), Expect::ForSchoolOrEngagedPartner),
             ("POST", "/needs-assessments/{id}/submit", format!("/needs-assessments/{assessment}/submit"), String::new(), Expect::OwnSchoolLeader),
@@ -1542,7 +1558,11 @@ async fn evidence_files_are_limited_checked_and_served_only_as_attachments() {
         let (r, _) = send(&app, "POST", &uri, &headers, &upload("x.pdf", "<script>")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("x.pdf is not a file the platform accepts"));
-        assert!(store.evidence_files(draft.id).await.unwrap().is_empty());
+        assert!(store
+            .evidence_files(empower_store::FilesOf::Application(draft.id))
+            .await
+            .unwrap()
+            .is_empty());
         // A forged form: refused.
         let forged = upload("ok.pdf", "%PDF-1.4").replace(&lead.csrf, "forged");
         let (r, _) = send(&app, "POST", &uri, &headers, &forged).await;
@@ -1558,7 +1578,10 @@ async fn evidence_files_are_limited_checked_and_served_only_as_attachments() {
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert!(h["location"].to_str().unwrap().contains("uploaded=1"));
-        let files = store.evidence_files(draft.id).await.unwrap();
+        let files = store
+            .evidence_files(empower_store::FilesOf::Application(draft.id))
+            .await
+            .unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].file_name, "ok.pdf");
         // Served as an attachment that the browser may not sniff, to those

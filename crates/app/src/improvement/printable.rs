@@ -383,6 +383,15 @@ fn assessment_document(
             if !r.links.is_empty() {
                 facts.push(("Links".into(), r.links.join("\n")));
             }
+            let files: Vec<&str> = v
+                .files
+                .iter()
+                .filter(|f| f.indicator.as_deref() == Some(i.code.as_str()))
+                .map(|f| f.file_name.as_str())
+                .collect();
+            if !files.is_empty() {
+                facts.push(("Files".into(), files.join("\n")));
+            }
             blocks.push(Block::Facts(facts));
         }
     }
