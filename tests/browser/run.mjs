@@ -370,8 +370,10 @@ async function improvementCycle(demoFile) {
   // A window of 400 days holds the school year's items on any date.
   await coordinator.getByLabel("Within (days)").fill("400");
   await coordinator.getByRole("button", { name: "Show" }).click();
+  await coordinator.waitForURL(/days=400/);
   check(await coordinator.getByRole("cell", { name: "school-leader@demo.invalid" }).first().isVisible(), "the reminders list the demo Targeted school's leader");
   await coordinator.getByRole("button", { name: "Queue the reminder e-mails" }).click();
+  await coordinator.waitForURL(/queued=/);
   check(await coordinator.getByText(/\d+ reminder e-mails written to the outbox/).isVisible(), "the state queues the reminder e-mails");
   await axe(coordinator, "reminders");
   await shoot(coordinator, "reminders");

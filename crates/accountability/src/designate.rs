@@ -48,6 +48,41 @@ impl Reason {
     }
 }
 
+/// A reason code of the output contract (`all-students-bottom-5`,
+/// `underperforming-groups:el,swd`...) in words for a principal; an
+/// unknown code is returned as it is.
+pub fn reason_words(code: &str) -> String {
+    let (head, detail) = code.split_once(':').unwrap_or((code, ""));
+    match head {
+        "all-students-bottom-5" => "all students' index among the lowest 5% of schools".into(),
+        "low-graduation-rate" => "a graduation rate at or below the rules' threshold".into(),
+        "underperforming-groups" => {
+            let groups: Vec<String> = detail
+                .split(',')
+                .map(|slug| {
+                    slug.parse::<Group>()
+                        .map(|g| g.label().to_string())
+                        .unwrap_or_else(|_| slug.to_string())
+                })
+                .collect();
+            format!(
+                "student groups performing like the lowest 5% of schools: {}",
+                groups.join(", ")
+            )
+        }
+        "top-10" => "among the top 10% of schools".into(),
+        "paired-with" => format!(
+            "no index of its own: it takes the designation of school {detail}, which it feeds in its district"
+        ),
+        "no-designation" => match detail {
+            "no-band" => "no designation: the school has no grade band the rules rate".into(),
+            "no-test-data" => "no designation: the school has no test data".into(),
+            other => format!("no designation: {other}"),
+        },
+        _ => code.to_string(),
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -16,7 +16,9 @@ mod status;
 mod rule_tests;
 
 pub use calibrate::{calibrate, CalibrationGrid, CalibrationResult, GridChoice, GridDimension};
-pub use designate::{designate, BandCuts, BandResult, Designations, NoDesignation, Reason};
+pub use designate::{
+    designate, reason_words, BandCuts, BandResult, Designations, NoDesignation, Reason,
+};
 pub use explain::{explain, Explanation, NextStep};
 pub use fidelity::{fidelity, Disagreement, Fidelity, Tally};
 pub use improved::{improved, ImprovedReport, Improvement};

@@ -708,3 +708,17 @@ fn a_paired_school_takes_the_designation_of_the_official_band() {
         assert_eq!(got.designation, want, "{band:?}");
     }
 }
+
+#[test]
+fn reason_codes_read_as_words_and_unknown_ones_stay_as_they_are() {
+    use crate::reason_words;
+    assert_eq!(
+        reason_words("all-students-bottom-5"),
+        "all students' index among the lowest 5% of schools"
+    );
+    assert_eq!(
+        reason_words("underperforming-groups:el,iep"),
+        "student groups performing like the lowest 5% of schools: English learners, Children with disabilities (IEP)"
+    );
+    assert_eq!(reason_words("something-new:x"), "something-new:x");
+}

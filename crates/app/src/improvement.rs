@@ -899,7 +899,14 @@ pub async fn prefilled_sections(
             if s.reasons.is_empty() {
                 String::new()
             } else {
-                format!("; reasons: {}", s.reasons.join("; "))
+                format!(
+                    "; reasons: {}",
+                    s.reasons
+                        .iter()
+                        .map(|r| empower_accountability::reason_words(r))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             }
         ));
     }
@@ -1038,42 +1045,87 @@ pub async fn submit_plan(
         .map_or(1, |v| v.version + 1)
         .max(row.version);
     let mut tx = store.write().await?;
-    if !tx
-        .move_plan(id, from.as_str(), to.as_str(), version, Some(&on), now)
-        .await?
-    {
-        return Err(AppError::Conflict(
-            "the plan was submitted meanwhile".into(),
-        ));
-    }
+    record_step(
+        &mut tx,
+        actor,
+        Step {
+            id,
+            from,
+            to,
+            version,
+            submitted_on: Some(&on),
+            action: "submit",
+            level: None,
+            decision: None,
+            comments: &[],
+            meanwhile: "the plan was submitted meanwhile",
+        },
+        now,
+    )
+    .await?;
     tx.insert_plan_version(id, version, &content, &sections, actor.user_id, now, &on)
         .await?;
+    tx.commit().await?;
+    plan_row(store, id).await
+}
+
+/// One step of the approval chain.
+struct Step<'a> {
+    id: i64,
+    from: PlanStatus,
+    to: PlanStatus,
+    version: i64,
+    /// The state's date of a submission.
+    submitted_on: Option<&'a str>,
+    /// `submit`, `review` or `amend` (the audit action `work-plan.ACTION`).
+    action: &'a str,
+    level: Option<&'a str>,
+    decision: Option<&'a str>,
+    comments: &'a [Comment],
+    /// The refusal when the plan moved meanwhile.
+    meanwhile: &'a str,
+}
+
+/// Moves the plan (only from the status it was read in, so that two steps
+/// at once cannot both pass) and records the event and the audit record
+/// in the same transaction.
+async fn record_step(
+    tx: &mut empower_store::Write,
+    actor: &Actor,
+    step: Step<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let (from, to) = (step.from.as_str(), step.to.as_str());
+    if !tx
+        .move_plan(step.id, from, to, step.version, step.submitted_on, now)
+        .await?
+    {
+        return Err(AppError::Conflict(step.meanwhile.into()));
+    }
     tx.insert_plan_event(&NewPlanEvent {
-        plan_id: id,
-        version,
-        action: "submit",
-        level: None,
-        decision: None,
-        from_status: from.as_str(),
-        to_status: to.as_str(),
-        comments: snapshot(&Vec::<Comment>::new()),
+        plan_id: step.id,
+        version: step.version,
+        action: step.action,
+        level: step.level,
+        decision: step.decision,
+        from_status: from,
+        to_status: to,
+        comments: snapshot(&step.comments),
         by: actor.user_id,
         at: now,
     })
     .await?;
     audit(
-        &mut tx,
+        tx,
         &By::Actor(actor),
-        "work-plan.submit",
+        &format!("work-plan.{}", step.action),
         "work-plan",
-        id,
-        Some(snapshot(&from)),
-        Some(snapshot(&to)),
+        step.id,
+        Some(snapshot(&step.from)),
+        Some(snapshot(&step.to)),
         now,
     )
-    .await?;
-    tx.commit().await?;
-    plan_row(store, id).await
+    .await
 }
 
 /// A reviewer's comment on one section.
@@ -1141,36 +1193,24 @@ pub async fn review_plan(
     let from = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
     let to = cycle::review(from, level, decision).map_err(AppError::Conflict)?;
     let mut tx = store.write().await?;
-    if !tx
-        .move_plan(id, from.as_str(), to.as_str(), row.version, None, now)
-        .await?
-    {
-        return Err(AppError::Conflict("the plan was reviewed meanwhile".into()));
-    }
-    tx.insert_plan_event(&NewPlanEvent {
-        plan_id: id,
-        version: row.version,
-        action: "review",
-        level: Some(level.as_str()),
-        decision: Some(match decision {
-            Decision::Approved => "approved",
-            Decision::Returned => "returned",
-        }),
-        from_status: from.as_str(),
-        to_status: to.as_str(),
-        comments: snapshot(&comments),
-        by: actor.user_id,
-        at: now,
-    })
-    .await?;
-    audit(
+    record_step(
         &mut tx,
-        &By::Actor(actor),
-        "work-plan.review",
-        "work-plan",
-        id,
-        Some(snapshot(&from)),
-        Some(snapshot(&to)),
+        actor,
+        Step {
+            id,
+            from,
+            to,
+            version: row.version,
+            submitted_on: None,
+            action: "review",
+            level: Some(level.as_str()),
+            decision: Some(match decision {
+                Decision::Approved => "approved",
+                Decision::Returned => "returned",
+            }),
+            comments,
+            meanwhile: "the plan was reviewed meanwhile",
+        },
         now,
     )
     .await?;
@@ -1192,33 +1232,21 @@ pub async fn amend_plan(
     let from = PlanStatus::parse(&row.status).unwrap_or(PlanStatus::Draft);
     let to = cycle::amend(from).map_err(AppError::Conflict)?;
     let mut tx = store.write().await?;
-    if !tx
-        .move_plan(id, from.as_str(), to.as_str(), row.version + 1, None, now)
-        .await?
-    {
-        return Err(AppError::Conflict("the plan changed meanwhile".into()));
-    }
-    tx.insert_plan_event(&NewPlanEvent {
-        plan_id: id,
-        version: row.version + 1,
-        action: "amend",
-        level: None,
-        decision: None,
-        from_status: from.as_str(),
-        to_status: to.as_str(),
-        comments: snapshot(&Vec::<Comment>::new()),
-        by: actor.user_id,
-        at: now,
-    })
-    .await?;
-    audit(
+    record_step(
         &mut tx,
-        &By::Actor(actor),
-        "work-plan.amend",
-        "work-plan",
-        id,
-        Some(snapshot(&from)),
-        Some(snapshot(&to)),
+        actor,
+        Step {
+            id,
+            from,
+            to,
+            version: row.version + 1,
+            submitted_on: None,
+            action: "amend",
+            level: None,
+            decision: None,
+            comments: &[],
+            meanwhile: "the plan changed meanwhile",
+        },
         now,
     )
     .await?;
@@ -1975,8 +2003,9 @@ pub async fn open_plan(
     }
 }
 
-/// The demonstration's records (`serve --demo`): the first Comprehensive
-/// school A-Z gets the demo coordinator as its support manager. Returns
+/// The demonstration's records (`serve --demo`): the first school A-Z of
+/// the first status that gets a support manager (Comprehensive) gets the
+/// demo coordinator. Returns
 /// the school, if there is one.
 pub async fn demo_records(
     state: &State,
@@ -1990,15 +2019,21 @@ pub async fn demo_records(
     };
     let cache = DirectoryCache::default();
     let dir = cache.get(store).await?;
-    let mut assigned: Vec<&SchoolListItem> = dir
-        .schools()
-        .filter(|(item, statuses)| {
-            current_status(&item.designations, statuses).is_some_and(|s| {
-                imp.cycle.coordinator_assigned(&s.status) && s.status == "Comprehensive"
+    // The first status the rules give a support manager (Comprehensive
+    // in Illinois) that any school holds; its first school A-Z.
+    let mut assigned: Vec<&SchoolListItem> = Vec::new();
+    for wanted in &imp.cycle.statuses.coordinator_assigned {
+        assigned = dir
+            .schools()
+            .filter(|(item, statuses)| {
+                current_status(&item.designations, statuses).is_some_and(|s| &s.status == wanted)
             })
-        })
-        .map(|(item, _)| item)
-        .collect();
+            .map(|(item, _)| item)
+            .collect();
+        if !assigned.is_empty() {
+            break;
+        }
+    }
     assigned.sort_by(|a, b| a.name.cmp(&b.name).then(a.rcdts.cmp(&b.rcdts)));
     let Some(school) = assigned.first() else {
         return Ok(None);

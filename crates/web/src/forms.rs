@@ -151,3 +151,13 @@ pub(crate) fn form_start(
         )
     })
 }
+
+/// A use case's error for the page it is shown on: refusals that send
+/// the caller away (sign in, forbidden, not found) leave the page; the
+/// others are shown on it, next to what they are about.
+pub(crate) fn leaves_page(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_)
+    )
+}

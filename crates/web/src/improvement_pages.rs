@@ -5,7 +5,8 @@
 
 use crate::auth::PageCaller;
 use crate::forms::{
-    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, refusal, see_other,
+    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, leaves_page, refusal,
+    see_other,
 };
 use crate::pages::encode;
 use crate::render::{badge, page, respond};
@@ -282,7 +283,7 @@ pub async fn school(
                             None => { "not in support (a school may take part voluntarily)" }
                         }
                     }
-                    @if !s.reasons.is_empty() { dt { "Reasons" } dd { (s.reasons.join("; ")) } }
+                    @if !s.reasons.is_empty() { dt { "Reasons" } dd { (s.reasons.iter().map(|r| empower_accountability::reason_words(r)).collect::<Vec<_>>().join("; ")) } }
                     dt { "School support manager" } dd {
                         @match &s.coordinator {
                             Some(co) => { (co.name) " · " a href={"mailto:" (co.email)} { (co.email) } }
@@ -423,7 +424,7 @@ async fn assessment_page(
             h2 id="why" { "Why the school is in support" }
             p {
                 @match &v.status.status {
-                    Some(st) => { (badge(Some(st))) " cohort " (v.status.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if !v.status.reasons.is_empty() { ": " (v.status.reasons.join("; ")) } }
+                    Some(st) => { (badge(Some(st))) " cohort " (v.status.cohort_year.map(|y| y.to_string()).unwrap_or_default()) @if !v.status.reasons.is_empty() { ": " (v.status.reasons.iter().map(|r| empower_accountability::reason_words(r)).collect::<Vec<_>>().join("; ")) } }
                     None => { "Not in support; taking part voluntarily." }
                 }
                 " · " a href={"/schools/" (school) "/explanation"} { "the full designation explanation" }
@@ -622,9 +623,7 @@ pub async fn save_assessment(
     .await
     {
         Ok(_) => see_other(&format!("/needs-assessments/{id}?saved=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/needs-assessments/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/needs-assessments/{id}")),
         Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
     }
 }
@@ -650,9 +649,7 @@ pub async fn submit_assessment(
     .await
     {
         Ok(_) => see_other(&format!("/needs-assessments/{id}?submitted=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/needs-assessments/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/needs-assessments/{id}")),
         Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
     }
 }
@@ -1091,9 +1088,7 @@ pub async fn save_plan(
     .await
     {
         Ok(_) => see_other(&format!("/work-plans/{id}?saved=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/work-plans/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/work-plans/{id}")),
         Err(e) => plan_page(&app, &c, id, None, form_error(&e), Some(content)).await,
     }
 }
@@ -1120,9 +1115,7 @@ pub async fn submit_plan(
     .await
     {
         Ok(_) => see_other(&format!("/work-plans/{id}?submitted=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/work-plans/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/work-plans/{id}")),
         Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
     }
 }
@@ -1140,9 +1133,7 @@ pub async fn amend_plan(
     };
     match improvement::amend_plan(&app.store, c.actor.as_ref(), id, app.clock.now()).await {
         Ok(_) => see_other(&format!("/work-plans/{id}?amended=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/work-plans/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/work-plans/{id}")),
         Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
     }
 }
@@ -1186,9 +1177,7 @@ pub async fn review_plan(
     .await
     {
         Ok(_) => see_other(&format!("/work-plans/{id}?reviewed=1")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &format!("/work-plans/{id}"))
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &format!("/work-plans/{id}")),
         Err(e) => plan_page(&app, &c, id, None, form_error(&e), None).await,
     }
 }
@@ -1791,9 +1780,7 @@ pub async fn upload_assessment_file(
     .await
     {
         Ok(_) => see_other(&format!("{path}?attached=1#files")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &path)
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &path),
         Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
     }
 }
@@ -1839,9 +1826,7 @@ pub async fn remove_assessment_file(
     .await
     {
         Ok(()) => see_other(&format!("{path}?removed=1#files")),
-        Err(e @ (AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_))) => {
-            refusal(e, &path)
-        }
+        Err(e) if leaves_page(&e) => refusal(e, &path),
         Err(e) => assessment_page(&app, &c, id, None, form_error(&e)).await,
     }
 }

@@ -14,8 +14,8 @@
 
 use crate::auth::PageCaller;
 use crate::forms::{
-    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, refusal, see_other,
-    with_csrf,
+    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, leaves_page, refusal,
+    see_other, with_csrf,
 };
 use crate::pages::{error_page, not_found_page};
 use crate::render::{badge, num, page, respond};
@@ -782,15 +782,6 @@ fn trouble(e: AppError, form: Option<ApplicationForm>) -> Trouble {
         status: ApiError::from(e).status,
         form,
     }
-}
-
-/// A use case's error for the page it is shown on: refusals that send
-/// the caller away (sign in, forbidden, not found) leave the page.
-fn leaves_page(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::SignInRequired | AppError::Forbidden(_) | AppError::NotFound(_)
-    )
 }
 
 /// `POST /partner-applications/{id}`: saves the draft.

@@ -334,7 +334,14 @@ fn assessment_document(
     if v.status.reasons.is_empty() {
         blocks.push(Block::Paragraph("No reasons are published.".into()));
     } else {
-        blocks.push(Block::Paragraph(v.status.reasons.join("\n")));
+        blocks.push(Block::Paragraph(
+            v.status
+                .reasons
+                .iter()
+                .map(|r| empower_accountability::reason_words(r))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
     }
     if !v.indicators.is_empty() {
         blocks.push(Block::Table(Table {
