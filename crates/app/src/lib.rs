@@ -171,6 +171,8 @@ mod layering {
             "partners",
             "improvement",
             "calendar",
+            "tep",
+            "print",
         ] {
             for dep in dependencies(engine) {
                 assert!(
@@ -193,6 +195,8 @@ mod layering {
             "partners",
             "improvement",
             "calendar",
+            "tep",
+            "print",
             "ingest",
             "states",
             "synth",

@@ -66,6 +66,18 @@ pub struct Manifest {
     /// The improvement cycle, where the state runs it.
     #[serde(default)]
     pub improvement: Option<ImprovementFiles>,
+    /// The Teaching Excellence Program, where the state runs it.
+    #[serde(default)]
+    pub tep: Option<TepFiles>,
+}
+
+/// `[tep]` of the manifest.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TepFiles {
+    /// One rules file per fiscal year (a year without its own file takes
+    /// the nearest earlier one's).
+    pub years: Vec<String>,
 }
 
 /// `[improvement]` of the manifest.
@@ -198,6 +210,8 @@ pub struct State {
     pub higher_performing: HpRules,
     pub partners: Option<Partners>,
     pub improvement: Option<Improvement>,
+    /// The Teaching Excellence Program's rules, one per fiscal year.
+    pub tep: Option<Vec<empower_tep::FiscalYearRules>>,
     /// The bundled extract: (year, files) groups, as the manifest lists.
     pub extract: Vec<(Option<u16>, Vec<ExtractFile>)>,
 }
@@ -407,6 +421,28 @@ impl StateFiles {
             }
             None => None,
         };
+        let tep = match &manifest.tep {
+            Some(f) => {
+                let mut years: Vec<empower_tep::FiscalYearRules> = Vec::new();
+                for path in &f.years {
+                    let year = empower_tep::FiscalYearRules::parse(
+                        self.file(state, path, by)?,
+                        &name(path),
+                    )
+                    .map_err(|e| StateError::Invalid(e.to_string()))?;
+                    if years.iter().any(|y| y.fiscal_year == year.fiscal_year) {
+                        return Err(StateError::Invalid(format!(
+                            "{}: fiscal year {} has another file already",
+                            name(path),
+                            year.fiscal_year
+                        )));
+                    }
+                    years.push(year);
+                }
+                Some(years)
+            }
+            None => None,
+        };
         let mut extract = Vec::new();
         for g in &manifest.extract {
             let mut files = Vec::new();
@@ -437,6 +473,7 @@ impl StateFiles {
             higher_performing,
             partners,
             improvement,
+            tep,
         })
     }
 
@@ -495,6 +532,12 @@ mod tests {
         let improvement = il.improvement.as_ref().unwrap();
         assert_eq!(improvement.framework.standard.len(), 7);
         assert_eq!(improvement.cycle.section.len(), 4);
+        let tep = il.tep.as_ref().unwrap();
+        assert_eq!(
+            empower_tep::rules_for(tep, 2028).map(|r| r.fiscal_year),
+            Some(2028),
+            "a later fiscal year takes the nearest earlier file"
+        );
     }
 
     #[test]
@@ -528,6 +571,7 @@ mod tests {
             "improvement/cycle.toml",
             "improvement/iqf.toml",
             "improvement/iqf-names-2018.toml",
+            "tep/fy2027.toml",
         ] {
             copy(&src.join(f), &dir.join("il").join(f));
         }
