@@ -14,6 +14,7 @@ mod improvement;
 mod partners;
 mod published;
 mod read;
+mod tep;
 pub mod testing;
 
 pub use accounts::*;
@@ -21,6 +22,7 @@ pub use improvement::*;
 pub use partners::*;
 pub use published::*;
 pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};
+pub use tep::*;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -638,3 +638,190 @@ async fn partner_rounds_applications_and_engagements_on_every_backend() {
         db.finish().await;
     }
 }
+
+/// One booking as the use case makes it: the next number, the line read
+/// in the same transaction, funded in full when it fits, the year's
+/// totals moved with it.
+async fn book(store: &Store, educator: i64, amount: i64, now: i64) -> (i64, String) {
+    let mut w = store.write().await.unwrap();
+    let sequence = w
+        .take_tep_sequence(2027)
+        .await
+        .unwrap()
+        .expect("the year is open");
+    let year = w.tep_requests(2027).await.unwrap();
+    let held: i64 = year
+        .iter()
+        .filter(|r| ["reserved", "funded", "paid"].contains(&r.status.as_str()))
+        .map(|r| r.amount_cents)
+        .sum();
+    let appropriation = 18_000_000;
+    let status = if held + amount <= appropriation {
+        "funded"
+    } else {
+        "waitlisted"
+    };
+    let id = w
+        .insert_tep_request(
+            &NewTepRequest {
+                fiscal_year: 2027,
+                sequence,
+                educator_id: educator,
+                payment_type: "renewal",
+                amount_cents: amount,
+                status,
+                reason: status,
+                idempotency_key: &format!("key-{educator}"),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    if status == "funded" {
+        w.add_tep_money(2027, amount, 0, now).await.unwrap();
+    }
+    w.insert_tep_entry(id, None, status, status, Some(educator), now)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    (sequence, status.to_string())
+}
+
+#[tokio::test]
+async fn the_tep_ledger_cannot_overspend_skip_or_repeat_a_number_on_every_backend() {
+    for db in TestDatabase::each("tep").await {
+        let store = db.store.clone();
+        let b = store.backend();
+        let now = 1_800_000_000;
+        let mut w = store.write().await.unwrap();
+        let mut educators = Vec::new();
+        for i in 0..200 {
+            let u = w
+                .insert_user(&format!("teacher{i}@example.org"), "Teacher", None, now)
+                .await
+                .unwrap();
+            educators.push(u.id);
+        }
+        assert!(
+            w.take_tep_sequence(2027).await.unwrap().is_none(),
+            "no year yet"
+        );
+        assert!(w
+            .set_tep_appropriation(2027, 18_000_000, now)
+            .await
+            .unwrap());
+        w.commit().await.unwrap();
+
+        // 200 requests of $1,000 at once against $180,000.
+        let mut tasks = Vec::new();
+        for &e in &educators {
+            let store = store.clone();
+            tasks.push(tokio::spawn(
+                async move { book(&store, e, 100_000, now).await },
+            ));
+        }
+        let mut booked = Vec::new();
+        for t in tasks {
+            booked.push(t.await.unwrap());
+        }
+        booked.sort();
+        let numbers: Vec<i64> = booked.iter().map(|b| b.0).collect();
+        assert_eq!(
+            numbers,
+            (1..=200).collect::<Vec<_>>(),
+            "{b:?}: gapless, no repeats"
+        );
+        let funded: Vec<i64> = booked
+            .iter()
+            .filter(|b| b.1 == "funded")
+            .map(|b| b.0)
+            .collect();
+        assert_eq!(
+            funded,
+            (1..=180).collect::<Vec<_>>(),
+            "{b:?}: the first 180"
+        );
+        let year = store.tep_year(2027).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                year.appropriation_cents,
+                year.committed_cents,
+                year.paid_cents,
+                year.next_sequence
+            ),
+            (18_000_000, 18_000_000, 0, 201),
+            "{b:?}"
+        );
+
+        // The database itself refuses an overspend, whatever the code does:
+        // the transaction fails and nothing moves.
+        let mut w = store.write().await.unwrap();
+        let e = w.add_tep_money(2027, 100_000, 0, now).await.unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("check"), "{b:?}: {e}");
+        drop(w);
+        assert_eq!(
+            store.tep_year(2027).await.unwrap().unwrap().committed_cents,
+            18_000_000
+        );
+
+        // A booking rolled back takes no number.
+        let mut w = store.write().await.unwrap();
+        assert_eq!(w.take_tep_sequence(2027).await.unwrap(), Some(201));
+        drop(w);
+        let mut w = store.write().await.unwrap();
+        assert_eq!(w.take_tep_sequence(2027).await.unwrap(), Some(201), "{b:?}");
+        drop(w);
+
+        // One request per educator and key; no number twice.
+        let mut w = store.write().await.unwrap();
+        let again = NewTepRequest {
+            fiscal_year: 2027,
+            sequence: 201,
+            educator_id: educators[0],
+            payment_type: "fee",
+            amount_cents: 200_000,
+            status: "waitlisted",
+            reason: "",
+            idempotency_key: "key-0-retry",
+        };
+        let dup_key = NewTepRequest {
+            idempotency_key: &format!("key-{}", educators[0]),
+            ..again.clone()
+        };
+        assert!(
+            w.insert_tep_request(&dup_key, now).await.is_err(),
+            "{b:?}: the same key twice"
+        );
+        drop(w);
+        let mut w = store.write().await.unwrap();
+        let dup_number = NewTepRequest {
+            sequence: 5,
+            ..again.clone()
+        };
+        assert!(
+            w.insert_tep_request(&dup_number, now).await.is_err(),
+            "{b:?}: number 5 twice"
+        );
+        drop(w);
+
+        // The appropriation never drops below what is committed and paid.
+        let mut w = store.write().await.unwrap();
+        assert!(!w
+            .set_tep_appropriation(2027, 17_999_999, now)
+            .await
+            .unwrap());
+        assert!(w
+            .set_tep_appropriation(2027, 20_000_000, now)
+            .await
+            .unwrap());
+        w.commit().await.unwrap();
+        let by_key = store
+            .tep_request_by_key(educators[3], &format!("key-{}", educators[3]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_key.educator_id, educators[3]);
+        assert_eq!(store.tep_requests(2027).await.unwrap().len(), 200);
+        db.finish().await;
+    }
+}

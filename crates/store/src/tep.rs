@@ -1,0 +1,378 @@
+//! The Teaching Excellence Program's records: fiscal years with their
+//! appropriation and running totals, educators' facts and their
+//! employer's verification, requests in line and every decision on them.
+//! The ledger's invariants are enforced by the schema (see
+//! `migrations/*/0009_tep.sql`): a booking that would spend beyond the
+//! appropriation fails its transaction whatever the code did.
+
+use crate::{Result, Store, Write};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepYearRow {
+    pub fiscal_year: i64,
+    pub appropriation_cents: i64,
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+    /// The number the next request takes.
+    pub next_sequence: i64,
+}
+
+const YEAR_COLUMNS: &str =
+    "fiscal_year, appropriation_cents, committed_cents, paid_cents, next_sequence";
+
+type YearDbRow = (i64, i64, i64, i64, i64);
+
+fn year_row(r: YearDbRow) -> TepYearRow {
+    TepYearRow {
+        fiscal_year: r.0,
+        appropriation_cents: r.1,
+        committed_cents: r.2,
+        paid_cents: r.3,
+        next_sequence: r.4,
+    }
+}
+
+/// An educator's facts as they gave them, and the employer's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepEducatorRow {
+    pub user_id: i64,
+    pub license: String,
+    pub role: String,
+    pub nbpts: String,
+    pub district_rcdts: Option<String>,
+    pub school_rcdts: Option<String>,
+    pub full_time: bool,
+    pub originally_assigned: bool,
+    pub retired: Option<String>,
+    /// `confirmed` or `rejected`; `None` while not verified.
+    pub verification: Option<String>,
+    pub verification_reason: Option<String>,
+    pub verified_by: Option<i64>,
+    pub verified_at: Option<i64>,
+}
+
+const EDUCATOR_COLUMNS: &str = "user_id, license, role, nbpts, district_rcdts, school_rcdts, \
+     full_time, originally_assigned, retired, verification, verification_reason, verified_by, verified_at";
+
+type EducatorDbRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn educator_row(r: EducatorDbRow) -> TepEducatorRow {
+    TepEducatorRow {
+        user_id: r.0,
+        license: r.1,
+        role: r.2,
+        nbpts: r.3,
+        district_rcdts: r.4,
+        school_rcdts: r.5,
+        full_time: r.6 != 0,
+        originally_assigned: r.7 != 0,
+        retired: r.8,
+        verification: r.9,
+        verification_reason: r.10,
+        verified_by: r.11,
+        verified_at: r.12,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepRequestRow {
+    pub id: i64,
+    pub fiscal_year: i64,
+    pub sequence: i64,
+    pub educator_id: i64,
+    pub payment_type: String,
+    pub amount_cents: i64,
+    pub status: String,
+    pub reason: String,
+    pub idempotency_key: String,
+    pub received_at: i64,
+    pub updated_at: i64,
+}
+
+const REQUEST_COLUMNS: &str =
+    "id, fiscal_year, sequence, educator_id, payment_type, amount_cents, \
+     status, reason, idempotency_key, received_at, updated_at";
+
+type RequestDbRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+fn request_row(r: RequestDbRow) -> TepRequestRow {
+    TepRequestRow {
+        id: r.0,
+        fiscal_year: r.1,
+        sequence: r.2,
+        educator_id: r.3,
+        payment_type: r.4,
+        amount_cents: r.5,
+        status: r.6,
+        reason: r.7,
+        idempotency_key: r.8,
+        received_at: r.9,
+        updated_at: r.10,
+    }
+}
+
+/// A new request to insert, with the decision the engine took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTepRequest<'a> {
+    pub fiscal_year: i64,
+    pub sequence: i64,
+    pub educator_id: i64,
+    pub payment_type: &'a str,
+    pub amount_cents: i64,
+    pub status: &'a str,
+    pub reason: &'a str,
+    pub idempotency_key: &'a str,
+}
+
+impl Store {
+    pub async fn tep_year(&self, fiscal_year: i64) -> Result<Option<TepYearRow>> {
+        let sql = format!("SELECT {YEAR_COLUMNS} FROM tep_fiscal_years WHERE fiscal_year = $1");
+        let row: Option<YearDbRow> = sqlx::query_as(&sql)
+            .bind(fiscal_year)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(year_row))
+    }
+
+    pub async fn tep_educator(&self, user_id: i64) -> Result<Option<TepEducatorRow>> {
+        let sql = format!("SELECT {EDUCATOR_COLUMNS} FROM tep_educators WHERE user_id = $1");
+        let row: Option<EducatorDbRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(educator_row))
+    }
+
+    /// A fiscal year's requests in line order.
+    pub async fn tep_requests(&self, fiscal_year: i64) -> Result<Vec<TepRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE fiscal_year = $1 ORDER BY sequence"
+        );
+        let rows: Vec<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(fiscal_year)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(request_row).collect())
+    }
+
+    /// The request an educator sent with this idempotency key, if any.
+    pub async fn tep_request_by_key(
+        &self,
+        educator_id: i64,
+        key: &str,
+    ) -> Result<Option<TepRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE educator_id = $1 AND idempotency_key = $2"
+        );
+        let row: Option<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(educator_id)
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(request_row))
+    }
+}
+
+impl Write {
+    /// Opens a fiscal year or changes its appropriation; `false` when the
+    /// new appropriation is below what is committed and paid (the CHECK
+    /// would refuse it).
+    pub async fn set_tep_appropriation(
+        &mut self,
+        fiscal_year: i64,
+        appropriation_cents: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let held: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT committed_cents, paid_cents FROM tep_fiscal_years WHERE fiscal_year = $1",
+        )
+        .bind(fiscal_year)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if held.is_some_and(|(c, p)| c + p > appropriation_cents) {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO tep_fiscal_years (fiscal_year, appropriation_cents, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (fiscal_year) DO UPDATE SET appropriation_cents = excluded.appropriation_cents, updated_at = excluded.updated_at",
+        )
+        .bind(fiscal_year)
+        .bind(appropriation_cents)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(true)
+    }
+
+    /// Takes the next number of the fiscal year's line. The row stays
+    /// locked to this transaction until it ends (PostgreSQL; SQLite's
+    /// writer lock holds the whole database), so bookings are serial.
+    pub async fn take_tep_sequence(&mut self, fiscal_year: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE tep_fiscal_years SET next_sequence = next_sequence + 1 \
+             WHERE fiscal_year = $1 RETURNING next_sequence - 1",
+        )
+        .bind(fiscal_year)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// The fiscal year's requests, read in the booking's transaction.
+    pub async fn tep_requests(&mut self, fiscal_year: i64) -> Result<Vec<TepRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE fiscal_year = $1 ORDER BY sequence"
+        );
+        let rows: Vec<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(fiscal_year)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.into_iter().map(request_row).collect())
+    }
+
+    pub async fn insert_tep_request(&mut self, r: &NewTepRequest<'_>, now: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO tep_requests (fiscal_year, sequence, educator_id, payment_type, amount_cents, \
+             status, reason, idempotency_key, received_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(r.fiscal_year)
+        .bind(r.sequence)
+        .bind(r.educator_id)
+        .bind(r.payment_type.to_string())
+        .bind(r.amount_cents)
+        .bind(r.status.to_string())
+        .bind(r.reason.to_string())
+        .bind(r.idempotency_key.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// Moves a request from `from` to `to`; `false` when it was not in
+    /// `from` any more.
+    pub async fn move_tep_request(
+        &mut self,
+        id: i64,
+        from: &str,
+        to: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE tep_requests SET status = $3, reason = $4, updated_at = $5 WHERE id = $1 AND status = $2",
+        )
+        .bind(id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .bind(reason.to_string())
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Adds to the year's committed and paid money. The table's CHECK
+    /// refuses a total beyond the appropriation: the transaction fails.
+    pub async fn add_tep_money(
+        &mut self,
+        fiscal_year: i64,
+        committed_cents: i64,
+        paid_cents: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE tep_fiscal_years SET committed_cents = committed_cents + $2, \
+             paid_cents = paid_cents + $3, updated_at = $4 WHERE fiscal_year = $1",
+        )
+        .bind(fiscal_year)
+        .bind(committed_cents)
+        .bind(paid_cents)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a decision on a request with its reason.
+    pub async fn insert_tep_entry(
+        &mut self,
+        request_id: i64,
+        from: Option<&str>,
+        to: &str,
+        reason: &str,
+        by: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tep_entries (request_id, from_status, to_status, reason, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(request_id)
+        .bind(from.map(str::to_string))
+        .bind(to.to_string())
+        .bind(reason.to_string())
+        .bind(by)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn save_tep_educator(&mut self, e: &TepEducatorRow, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tep_educators (user_id, license, role, nbpts, district_rcdts, school_rcdts, \
+             full_time, originally_assigned, retired, verification, verification_reason, verified_by, verified_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (user_id) DO UPDATE SET license = excluded.license, role = excluded.role, \
+             nbpts = excluded.nbpts, district_rcdts = excluded.district_rcdts, school_rcdts = excluded.school_rcdts, \
+             full_time = excluded.full_time, originally_assigned = excluded.originally_assigned, \
+             retired = excluded.retired, verification = excluded.verification, \
+             verification_reason = excluded.verification_reason, verified_by = excluded.verified_by, \
+             verified_at = excluded.verified_at, updated_at = excluded.updated_at",
+        )
+        .bind(e.user_id)
+        .bind(e.license.clone())
+        .bind(e.role.clone())
+        .bind(e.nbpts.clone())
+        .bind(e.district_rcdts.clone())
+        .bind(e.school_rcdts.clone())
+        .bind(i64::from(e.full_time))
+        .bind(i64::from(e.originally_assigned))
+        .bind(e.retired.clone())
+        .bind(e.verification.clone())
+        .bind(e.verification_reason.clone())
+        .bind(e.verified_by)
+        .bind(e.verified_at)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
