@@ -22,6 +22,7 @@ pub mod policy;
 pub mod public;
 pub mod publish;
 pub mod rules;
+pub mod tep;
 pub mod uploads;
 
 pub use accountability::{

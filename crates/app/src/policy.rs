@@ -182,6 +182,52 @@ pub fn see_caseloads(actor: Option<&Actor>) -> Result<(), AppError> {
     state_staff_only(actor, "see the support managers' caseloads")
 }
 
+/// Open a Teaching Excellence Program fiscal year, see its ledger, pay:
+/// the program administrator.
+pub fn administer_tep(actor: Option<&Actor>) -> Result<(), AppError> {
+    if signed_in(actor)?.holds(Role::ProgramAdmin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only the program administrator runs the Teaching Excellence Program's ledger".into(),
+        ))
+    }
+}
+
+/// Keep one's educator facts and request payments: educators.
+pub fn act_as_educator(actor: Option<&Actor>) -> Result<(), AppError> {
+    if signed_in(actor)?.holds(Role::Educator) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "the Teaching Excellence Program's requests are made by educators, signed in as themselves".into(),
+        ))
+    }
+}
+
+/// Verify an educator's position facts: an employer or a district leader
+/// of the educator's district, never the educator themselves.
+pub fn verify_positions(
+    actor: Option<&Actor>,
+    district: &str,
+    educator_user_id: i64,
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.user_id == educator_user_id {
+        return Err(AppError::Forbidden(
+            "an educator's position is verified by their employer, not by themselves".into(),
+        ));
+    }
+    if actor.holds_for(Role::Employer, district) || actor.holds_for(Role::DistrictLeader, district)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only an employer or district leader of district {district} verifies its educators' positions"
+        )))
+    }
+}
+
 /// Open a help-line request, start and submit the needs assessment and
 /// the work plan: the school's own school leaders.
 pub fn lead_improvement(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {

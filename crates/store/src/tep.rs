@@ -244,6 +244,53 @@ impl Write {
         .await?)
     }
 
+    /// The fiscal year's row, read in the transaction.
+    pub async fn tep_year(&mut self, fiscal_year: i64) -> Result<Option<TepYearRow>> {
+        let sql = format!("SELECT {YEAR_COLUMNS} FROM tep_fiscal_years WHERE fiscal_year = $1");
+        let row: Option<YearDbRow> = sqlx::query_as(&sql)
+            .bind(fiscal_year)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(year_row))
+    }
+
+    /// An educator's facts, read in the transaction.
+    pub async fn tep_educator(&mut self, user_id: i64) -> Result<Option<TepEducatorRow>> {
+        let sql = format!("SELECT {EDUCATOR_COLUMNS} FROM tep_educators WHERE user_id = $1");
+        let row: Option<EducatorDbRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(educator_row))
+    }
+
+    /// The employer's answer for each educator with a request in the
+    /// fiscal year (`confirmed`, `rejected` or none), in one read.
+    pub async fn tep_verifications(
+        &mut self,
+        fiscal_year: i64,
+    ) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT r.educator_id, e.verification FROM tep_requests r \
+             LEFT JOIN tep_educators e ON e.user_id = r.educator_id WHERE r.fiscal_year = $1",
+        )
+        .bind(fiscal_year)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// An educator's requests of every year, read in the transaction.
+    pub async fn tep_requests_of(&mut self, educator_id: i64) -> Result<Vec<TepRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE educator_id = $1 ORDER BY fiscal_year, sequence"
+        );
+        let rows: Vec<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(educator_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.into_iter().map(request_row).collect())
+    }
+
     /// The fiscal year's requests, read in the booking's transaction.
     pub async fn tep_requests(&mut self, fiscal_year: i64) -> Result<Vec<TepRequestRow>> {
         let sql = format!(
