@@ -437,7 +437,7 @@ async fn school_facts(
         low_income_pct: profile.as_ref().and_then(|p| {
             p.demographics
                 .iter()
-                .find(|d| d.group == "low-income")
+                .find(|d| d.group == empower_model::Group::LowIncome.slug())
                 .map(|d| d.pct)
         }),
         locale: None,
