@@ -50,6 +50,12 @@ fn or_none(text: &str) -> String {
     }
 }
 
+/// A value or score as the data supports it: one decimal.
+fn one_decimal(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+}
+
+/// A number the school wrote (a goal's baseline or target), as written.
 fn number(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_else(|| "—".into())
 }
@@ -353,7 +359,9 @@ fn assessment_document(
             rows: v
                 .indicators
                 .iter()
-                .map(|(label, value, score)| vec![label.clone(), number(*value), number(*score)])
+                .map(|(label, value, score)| {
+                    vec![label.clone(), one_decimal(*value), one_decimal(*score)]
+                })
                 .collect(),
         }));
     }
@@ -363,7 +371,7 @@ fn assessment_document(
         areas,
     )));
     for s in &f.standard {
-        blocks.push(Block::Heading(format!("Standard {}: {}", s.code, s.name)));
+        blocks.push(Block::Heading(format!("Standard: {}", s.name)));
         for i in &s.indicator {
             blocks.push(Block::Subheading(format!("{} {}", i.code, i.text)));
             let r = v.content.ratings.get(&i.code).cloned().unwrap_or_default();
