@@ -228,6 +228,48 @@ pub fn verify_positions(
     }
 }
 
+/// See a mentoring agreement and its log: its mentor, its recipients,
+/// the program administrator.
+pub fn see_tep_agreement(
+    actor: Option<&Actor>,
+    mentor: i64,
+    recipients: &[i64],
+) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if actor.user_id == mentor
+        || recipients.contains(&actor.user_id)
+        || actor.holds(Role::ProgramAdmin)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "a mentoring agreement is seen by its mentor, its recipients and the program administrator".into(),
+        ))
+    }
+}
+
+/// Keep an agreement's log: its mentor, signed in as themselves.
+pub fn keep_tep_log(actor: Option<&Actor>, mentor: i64) -> Result<(), AppError> {
+    if signed_in(actor)?.user_id == mentor {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "a mentoring log is kept by the agreement's mentor".into(),
+        ))
+    }
+}
+
+/// Sign a log line: the recipient it names, signed in as themselves.
+pub fn sign_tep_log(actor: Option<&Actor>, recipient: i64) -> Result<(), AppError> {
+    if signed_in(actor)?.user_id == recipient {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "a log line is signed by the recipient it names, signed in as themselves".into(),
+        ))
+    }
+}
+
 /// Open a help-line request, start and submit the needs assessment and
 /// the work plan: the school's own school leaders.
 pub fn lead_improvement(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {

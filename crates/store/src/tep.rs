@@ -102,11 +102,14 @@ pub struct TepRequestRow {
     pub idempotency_key: String,
     pub received_at: i64,
     pub updated_at: i64,
+    /// When its reservation lapsed unverified (it is not reserved again
+    /// until the employer verifies).
+    pub lapsed_at: Option<i64>,
 }
 
 const REQUEST_COLUMNS: &str =
     "id, fiscal_year, sequence, educator_id, payment_type, amount_cents, \
-     status, reason, idempotency_key, received_at, updated_at";
+     status, reason, idempotency_key, received_at, updated_at, lapsed_at";
 
 type RequestDbRow = (
     i64,
@@ -120,6 +123,7 @@ type RequestDbRow = (
     String,
     i64,
     i64,
+    Option<i64>,
 );
 
 fn request_row(r: RequestDbRow) -> TepRequestRow {
@@ -135,6 +139,7 @@ fn request_row(r: RequestDbRow) -> TepRequestRow {
         idempotency_key: r.8,
         received_at: r.9,
         updated_at: r.10,
+        lapsed_at: r.11,
     }
 }
 
@@ -151,7 +156,299 @@ pub struct NewTepRequest<'a> {
     pub idempotency_key: &'a str,
 }
 
+/// A mentoring agreement (or a district's formal program) of a fiscal
+/// year, with its recipients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepAgreementRow {
+    pub id: i64,
+    pub fiscal_year: i64,
+    pub mentor_id: i64,
+    pub mentor_name: String,
+    pub mentor_email: String,
+    /// `mentoring` or `candidate-assistance`.
+    pub kind: String,
+    /// `agreement` or `district-program`.
+    pub framework: String,
+    pub administrator: String,
+    pub goals: String,
+    pub duration: String,
+    pub time_per_recipient: String,
+    pub created_at: i64,
+    pub recipients: Vec<TepRecipientRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepRecipientRow {
+    pub recipient_id: i64,
+    pub name: String,
+    pub email: String,
+    pub district_rcdts: Option<String>,
+    /// When the mentor's notice went to the recipient's district.
+    pub notified_at: Option<i64>,
+}
+
+/// A new agreement to insert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTepAgreement<'a> {
+    pub fiscal_year: i64,
+    pub mentor_id: i64,
+    pub kind: &'a str,
+    pub framework: &'a str,
+    pub administrator: &'a str,
+    pub goals: &'a str,
+    pub duration: &'a str,
+    pub time_per_recipient: &'a str,
+}
+
+/// A line of a mentoring or candidate-assistance log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepLogRow {
+    pub id: i64,
+    pub agreement_id: i64,
+    pub recipient_id: i64,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub minutes: i64,
+    pub addressed: Vec<String>,
+    pub needs: String,
+    pub created_at: i64,
+    pub signed_at: Option<i64>,
+}
+
+const LOG_COLUMNS: &str =
+    "id, agreement_id, recipient_id, day, minutes, addressed, needs, created_at, signed_at";
+
+type LogDbRow = (i64, i64, i64, String, i64, String, String, i64, Option<i64>);
+
+fn log_row(r: LogDbRow) -> TepLogRow {
+    TepLogRow {
+        id: r.0,
+        agreement_id: r.1,
+        recipient_id: r.2,
+        day: r.3,
+        minutes: r.4,
+        addressed: r.5.lines().map(str::to_string).collect(),
+        needs: r.6,
+        created_at: r.7,
+        signed_at: r.8,
+    }
+}
+
+/// The (g) training announcement of a fiscal year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepAnnouncementRow {
+    pub fiscal_year: i64,
+    pub amount_cents: i64,
+    pub purposes: String,
+    pub stipend_cents: i64,
+    pub who_may_take_part: String,
+    pub how_to_apply: String,
+    pub published_by: i64,
+    pub published_at: i64,
+}
+
+/// An educator's facts with their account, for their employer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TepEducatorListed {
+    pub name: String,
+    pub email: String,
+    pub facts: TepEducatorRow,
+}
+
+type RecipientDbRow = (i64, String, String, Option<String>, Option<i64>);
+type AnnouncementDbRow = (i64, i64, String, i64, String, String, i64, i64);
+
+const AGREEMENT_COLUMNS: &str =
+    "a.id, a.fiscal_year, a.mentor_id, u.name, u.email, a.kind, a.framework, \
+     a.administrator, a.goals, a.duration, a.time_per_recipient, a.created_at";
+
+type AgreementDbRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+fn agreement_row(r: AgreementDbRow) -> TepAgreementRow {
+    TepAgreementRow {
+        id: r.0,
+        fiscal_year: r.1,
+        mentor_id: r.2,
+        mentor_name: r.3,
+        mentor_email: r.4,
+        kind: r.5,
+        framework: r.6,
+        administrator: r.7,
+        goals: r.8,
+        duration: r.9,
+        time_per_recipient: r.10,
+        created_at: r.11,
+        recipients: Vec::new(),
+    }
+}
+
 impl Store {
+    /// An educator's requests of every year.
+    pub async fn tep_requests_of(&self, educator_id: i64) -> Result<Vec<TepRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE educator_id = $1 ORDER BY fiscal_year, sequence"
+        );
+        let rows: Vec<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(educator_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(request_row).collect())
+    }
+
+    pub async fn tep_request(&self, id: i64) -> Result<Option<TepRequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE id = $1");
+        let row: Option<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(request_row))
+    }
+
+    /// Who is paid for each request of the year: request id, name, e-mail.
+    pub async fn tep_payees(&self, fiscal_year: i64) -> Result<Vec<(i64, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.id, u.name, u.email FROM tep_requests r JOIN users u ON u.id = r.educator_id \
+             WHERE r.fiscal_year = $1 ORDER BY r.sequence",
+        )
+        .bind(fiscal_year)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The educators who name a district as their employer, A-Z.
+    pub async fn tep_educators_in(&self, district: &str) -> Result<Vec<TepEducatorListed>> {
+        let sql = format!("SELECT {EDUCATOR_COLUMNS} FROM tep_educators WHERE district_rcdts = $1");
+        let facts: Vec<EducatorDbRow> = sqlx::query_as(&sql)
+            .bind(district.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let names: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.name, u.email FROM tep_educators e JOIN users u ON u.id = e.user_id \
+             WHERE e.district_rcdts = $1 ORDER BY u.name, u.email",
+        )
+        .bind(district.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let facts: Vec<TepEducatorRow> = facts.into_iter().map(educator_row).collect();
+        Ok(names
+            .into_iter()
+            .filter_map(|(id, name, email)| {
+                let facts = facts.iter().find(|f| f.user_id == id)?.clone();
+                Some(TepEducatorListed { name, email, facts })
+            })
+            .collect())
+    }
+
+    /// The agreements an educator is the mentor or a recipient of, newest
+    /// first, with their recipients.
+    pub async fn tep_agreements_of(&self, user_id: i64) -> Result<Vec<TepAgreementRow>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM tep_agreements a JOIN users u ON u.id = a.mentor_id \
+             WHERE a.mentor_id = $1 OR a.id IN (SELECT agreement_id FROM tep_agreement_recipients WHERE recipient_id = $1) \
+             ORDER BY a.id DESC"
+        );
+        let rows: Vec<AgreementDbRow> = sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let mut a = agreement_row(r);
+            a.recipients = self.tep_recipients(a.id).await?;
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    pub async fn tep_agreement(&self, id: i64) -> Result<Option<TepAgreementRow>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM tep_agreements a JOIN users u ON u.id = a.mentor_id WHERE a.id = $1"
+        );
+        let row: Option<AgreementDbRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let mut a = agreement_row(r);
+        a.recipients = self.tep_recipients(a.id).await?;
+        Ok(Some(a))
+    }
+
+    async fn tep_recipients(&self, agreement_id: i64) -> Result<Vec<TepRecipientRow>> {
+        let rows: Vec<RecipientDbRow> = sqlx::query_as(
+            "SELECT r.recipient_id, u.name, u.email, r.district_rcdts, r.notified_at \
+             FROM tep_agreement_recipients r JOIN users u ON u.id = r.recipient_id \
+             WHERE r.agreement_id = $1 ORDER BY u.name, u.email",
+        )
+        .bind(agreement_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TepRecipientRow {
+                recipient_id: r.0,
+                name: r.1,
+                email: r.2,
+                district_rcdts: r.3,
+                notified_at: r.4,
+            })
+            .collect())
+    }
+
+    /// An agreement's log, in date order.
+    pub async fn tep_logs(&self, agreement_id: i64) -> Result<Vec<TepLogRow>> {
+        let sql = format!(
+            "SELECT {LOG_COLUMNS} FROM tep_log_entries WHERE agreement_id = $1 ORDER BY day, id"
+        );
+        let rows: Vec<LogDbRow> = sqlx::query_as(&sql)
+            .bind(agreement_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(log_row).collect())
+    }
+
+    pub async fn tep_log(&self, id: i64) -> Result<Option<TepLogRow>> {
+        let sql = format!("SELECT {LOG_COLUMNS} FROM tep_log_entries WHERE id = $1");
+        let row: Option<LogDbRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(log_row))
+    }
+
+    pub async fn tep_announcement(&self, fiscal_year: i64) -> Result<Option<TepAnnouncementRow>> {
+        let row: Option<AnnouncementDbRow> = sqlx::query_as(
+            "SELECT fiscal_year, amount_cents, purposes, stipend_cents, who_may_take_part, how_to_apply, \
+             published_by, published_at FROM tep_announcements WHERE fiscal_year = $1",
+        )
+        .bind(fiscal_year)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| TepAnnouncementRow {
+            fiscal_year: r.0,
+            amount_cents: r.1,
+            purposes: r.2,
+            stipend_cents: r.3,
+            who_may_take_part: r.4,
+            how_to_apply: r.5,
+            published_by: r.6,
+            published_at: r.7,
+        }))
+    }
+
     pub async fn tep_year(&self, fiscal_year: i64) -> Result<Option<TepYearRow>> {
         let sql = format!("SELECT {YEAR_COLUMNS} FROM tep_fiscal_years WHERE fiscal_year = $1");
         let row: Option<YearDbRow> = sqlx::query_as(&sql)
@@ -421,5 +718,150 @@ impl Write {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    pub async fn tep_request(&mut self, id: i64) -> Result<Option<TepRequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM tep_requests WHERE id = $1");
+        let row: Option<RequestDbRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(request_row))
+    }
+
+    /// Marks a request's reservation lapsed (`Some`) or clears the mark
+    /// (`None`, once verified).
+    pub async fn set_tep_lapsed(&mut self, id: i64, lapsed_at: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE tep_requests SET lapsed_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(lapsed_at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_tep_agreement(&mut self, a: &NewTepAgreement<'_>, now: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO tep_agreements (fiscal_year, mentor_id, kind, framework, administrator, goals, \
+             duration, time_per_recipient, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(a.fiscal_year)
+        .bind(a.mentor_id)
+        .bind(a.kind.to_string())
+        .bind(a.framework.to_string())
+        .bind(a.administrator.to_string())
+        .bind(a.goals.to_string())
+        .bind(a.duration.to_string())
+        .bind(a.time_per_recipient.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn insert_tep_recipient(
+        &mut self,
+        agreement_id: i64,
+        recipient_id: i64,
+        district_rcdts: Option<&str>,
+        notified_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tep_agreement_recipients (agreement_id, recipient_id, district_rcdts, notified_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(agreement_id)
+        .bind(recipient_id)
+        .bind(district_rcdts.map(str::to_string))
+        .bind(notified_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_tep_log(
+        &mut self,
+        agreement_id: i64,
+        recipient_id: i64,
+        day: &str,
+        minutes: i64,
+        addressed: &[String],
+        needs: &str,
+        now: i64,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO tep_log_entries (agreement_id, recipient_id, day, minutes, addressed, needs, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(agreement_id)
+        .bind(recipient_id)
+        .bind(day.to_string())
+        .bind(minutes)
+        .bind(addressed.join("\n"))
+        .bind(needs.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// Signs a log line by its recipient; `false` when it was signed
+    /// already or is not theirs.
+    pub async fn sign_tep_log(&mut self, id: i64, recipient_id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE tep_log_entries SET signed_at = $3 WHERE id = $1 AND recipient_id = $2 AND signed_at IS NULL",
+        )
+        .bind(id)
+        .bind(recipient_id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every log line of a mentor's agreements of a kind in a fiscal year,
+    /// read in the payment's transaction.
+    pub async fn tep_mentor_logs(
+        &mut self,
+        mentor_id: i64,
+        fiscal_year: i64,
+        kind: &str,
+    ) -> Result<Vec<TepLogRow>> {
+        let sql = format!(
+            "SELECT {} FROM tep_log_entries l WHERE l.agreement_id IN \
+             (SELECT id FROM tep_agreements WHERE mentor_id = $1 AND fiscal_year = $2 AND kind = $3) \
+             ORDER BY l.day, l.id",
+            LOG_COLUMNS
+                .split(", ")
+                .map(|c| format!("l.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows: Vec<LogDbRow> = sqlx::query_as(&sql)
+            .bind(mentor_id)
+            .bind(fiscal_year)
+            .bind(kind.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows.into_iter().map(log_row).collect())
+    }
+
+    /// Publishes the (g) announcement; `false` when the year has one.
+    pub async fn insert_tep_announcement(&mut self, a: &TepAnnouncementRow) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO tep_announcements (fiscal_year, amount_cents, purposes, stipend_cents, who_may_take_part, \
+             how_to_apply, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (fiscal_year) DO NOTHING",
+        )
+        .bind(a.fiscal_year)
+        .bind(a.amount_cents)
+        .bind(a.purposes.clone())
+        .bind(a.stipend_cents)
+        .bind(a.who_may_take_part.clone())
+        .bind(a.how_to_apply.clone())
+        .bind(a.published_by)
+        .bind(a.published_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

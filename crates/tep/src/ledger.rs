@@ -76,6 +76,10 @@ pub struct Entry {
     pub status: EntryStatus,
     /// The employer's verification: `None` while not given.
     pub verified: Option<bool>,
+    /// Its reservation lapsed unverified: it keeps its place but is not
+    /// reserved again until the employer verifies the position.
+    #[serde(default)]
+    pub lapsed: bool,
 }
 
 /// `appropriation = committed + paid + remaining`, in cents.
@@ -278,7 +282,7 @@ pub fn rewalk(
             if e.status != EntryStatus::Waitlisted || residual_of(e) != phase {
                 continue;
             }
-            if e.verified == Some(false) {
+            if e.verified == Some(false) || (e.lapsed && e.verified != Some(true)) {
                 continue;
             }
             let holding: Vec<&Entry> = current.iter().filter(|x| x.status.holds_money()).collect();
@@ -300,6 +304,24 @@ pub fn rewalk(
         }
     }
     changes
+}
+
+/// Whether a reservation made at `reserved_at` (seconds) has waited
+/// longer than the rules allow for the employer's verification at `now`:
+/// it then lapses, and its money walks the waitlist again.
+pub fn reservation_lapsed(rules: &FiscalYearRules, reserved_at: i64, now: i64) -> bool {
+    now - reserved_at > rules.reservation_lapse_days * 86_400
+}
+
+/// The decision a lapsed reservation takes.
+pub fn lapse(rules: &FiscalYearRules) -> Decision {
+    decision(
+        EntryStatus::Waitlisted,
+        format!(
+            "waitlisted: the reservation lapsed after {} days without the employer's verification; the request keeps its place and is reserved again, if money is left, once the employer verifies the position",
+            rules.reservation_lapse_days
+        ),
+    )
 }
 
 /// Where a request stands in line, for the educator: "you are 213th in

@@ -14,7 +14,8 @@ pub use eligibility::{
     eligibility, Educator, Eligibility, License, Nbpts, Pension, Role, SchoolFacts,
 };
 pub use ledger::{
-    decide, place_in_line, rewalk, totals, Decision, Entry, EntryStatus, NewRequest, Totals,
+    decide, lapse, place_in_line, reservation_lapsed, rewalk, totals, Decision, Entry, EntryStatus,
+    NewRequest, Totals,
 };
 pub use rules::{fiscal_year_of, rules_for, FiscalYearRules, PaymentType, RulesError, SLUGS};
 

@@ -57,6 +57,9 @@ pub struct PaymentType {
 pub struct Standards {
     pub teacher: Vec<String>,
     pub counselor: Vec<String>,
+    /// The NBPTS certification requirements a candidate-assistance log
+    /// names (25.444(d)(2)).
+    pub nbpts: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

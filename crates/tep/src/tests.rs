@@ -192,6 +192,7 @@ fn receive(r: &FiscalYearRules, appropriation: i64, slugs: &[&str]) -> Vec<Entry
             amount_cents: r.payment_type(slug).unwrap().amount_cents,
             status: d.status,
             verified: Some(true),
+            lapsed: false,
         });
     }
     entries
@@ -289,6 +290,7 @@ fn caps_residual_money_waiting_and_denials() {
         amount_cents: 100_000,
         status: EntryStatus::Waitlisted,
         verified: Some(true),
+        lapsed: false,
     });
     assert!(rewalk(&r, 100_000_000, &line, false).is_empty());
     let changes = rewalk(&r, 100_000_000, &line, true);
@@ -377,5 +379,45 @@ fn the_announcement_is_published_by_june_1_of_the_fiscal_year() {
     assert_eq!(
         check_announcement(&r, date("2027-06-02")).unwrap_err(),
         "the (g) training announcement is published no later than 2027-06-01; today is 2027-06-02"
+    );
+}
+
+#[test]
+fn a_lapsed_reservation_frees_its_money_and_waits_for_the_verification() {
+    let r = rules();
+    let reserved_at = 1_000_000;
+    let days = r.reservation_lapse_days * 86_400;
+    assert!(!reservation_lapsed(&r, reserved_at, reserved_at + days));
+    assert!(reservation_lapsed(&r, reserved_at, reserved_at + days + 1));
+    let entry = |sequence: i64, status: EntryStatus, verified: Option<bool>, lapsed: bool| Entry {
+        sequence,
+        payment_type: "renewal".into(),
+        amount_cents: 100_000,
+        status,
+        verified,
+        lapsed,
+    };
+    // The 1st lapsed unverified: the money goes to the 2nd, not back to it.
+    let line = vec![
+        entry(1, EntryStatus::Waitlisted, None, true),
+        entry(2, EntryStatus::Waitlisted, None, false),
+    ];
+    let changes = rewalk(&r, 100_000, &line, false);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].0, changes[0].1.status),
+        (2, EntryStatus::Reserved)
+    );
+    assert!(lapse(&r).reason.contains("30 days"));
+    // Once verified it takes its place again: funded before the 2nd.
+    let line = vec![
+        entry(1, EntryStatus::Waitlisted, Some(true), true),
+        entry(2, EntryStatus::Waitlisted, None, false),
+    ];
+    let changes = rewalk(&r, 100_000, &line, false);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].0, changes[0].1.status),
+        (1, EntryStatus::Funded)
     );
 }

@@ -19,6 +19,11 @@ use empower_tep::{self as engine, Entry, EntryStatus, FiscalYearRules};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod mentoring;
+mod payments;
+pub use mentoring::*;
+pub use payments::*;
+
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid {
         field: field.into(),
@@ -113,6 +118,7 @@ fn entries(requests: &[TepRequestRow], verified: &BTreeMap<i64, Option<bool>>) -
             amount_cents: r.amount_cents,
             status: EntryStatus::parse(&r.status).unwrap_or(EntryStatus::Denied),
             verified: verified.get(&r.educator_id).copied().flatten(),
+            lapsed: r.lapsed_at.is_some(),
         })
         .collect()
 }
@@ -127,6 +133,7 @@ async fn walk_again(
     residual_open: bool,
     now: i64,
 ) -> Result<(), AppError> {
+    lapse_reservations(tx, rules, fiscal_year, now).await?;
     let requests = tx.tep_requests(fiscal_year).await?;
     let verified = verifications(tx, fiscal_year).await?;
     let line = entries(&requests, &verified);
@@ -137,6 +144,34 @@ async fn walk_again(
         move_request(tx, r, d.status, &d.reason, None, now).await?;
     }
     Ok(())
+}
+
+/// Reservations that waited longer than the rules allow for the
+/// employer's verification go back to the waitlist, keeping their place
+/// (marked lapsed, so that they are not reserved again until verified);
+/// the caller walks the line after. `true` when any lapsed.
+async fn lapse_reservations(
+    tx: &mut Write,
+    rules: &FiscalYearRules,
+    fiscal_year: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    let requests = tx.tep_requests(fiscal_year).await?;
+    let verified = verifications(tx, fiscal_year).await?;
+    let mut any = false;
+    for r in &requests {
+        let unverified = verified.get(&r.educator_id).copied().flatten().is_none();
+        if r.status == EntryStatus::Reserved.as_str()
+            && unverified
+            && engine::reservation_lapsed(rules, r.updated_at, now)
+        {
+            let d = engine::lapse(rules);
+            move_request(tx, r, d.status, &d.reason, None, now).await?;
+            tx.set_tep_lapsed(r.id, Some(now)).await?;
+            any = true;
+        }
+    }
+    Ok(any)
 }
 
 /// Moves a request and the year's money with it, and records the
@@ -361,7 +396,13 @@ pub async fn verify_educator(
     for r in tx.tep_requests_of(user.id).await? {
         let reserved = r.status == EntryStatus::Reserved.as_str();
         let funded = r.status == EntryStatus::Funded.as_str();
-        if !(reserved || (funded && !confirmed)) {
+        let waiting = r.status == EntryStatus::Waitlisted.as_str();
+        if confirmed && r.lapsed_at.is_some() {
+            // A lapsed reservation takes its place again once verified.
+            tx.set_tep_lapsed(r.id, None).await?;
+            freed_years.push(r.fiscal_year);
+        }
+        if !(reserved || (!confirmed && (funded || waiting))) {
             continue;
         }
         if confirmed {
@@ -391,6 +432,7 @@ pub async fn verify_educator(
             freed_years.push(r.fiscal_year);
         }
     }
+    freed_years.sort_unstable();
     freed_years.dedup();
     for fy in freed_years {
         let rules = rules(state, fy as i16)?;
@@ -556,6 +598,18 @@ pub async fn request_payment(
         .tep_year(fy)
         .await?
         .ok_or_else(|| AppError::NotFound("the fiscal year went missing".into()))?;
+    // Reservations past their time free their money for the line first.
+    if lapse_reservations(&mut tx, &rules, fy, now).await? {
+        walk_again(
+            &mut tx,
+            &rules,
+            fy,
+            year.appropriation_cents,
+            rules.window_closed(today),
+            now,
+        )
+        .await?;
+    }
     let requests = tx.tep_requests(fy).await?;
     // A retry that raced its original: the original, and no number taken
     // (the transaction is dropped).
@@ -956,6 +1010,406 @@ mod tests {
             assert_eq!(l.committed_cents, 18_000_000);
             assert!(matches!(
                 ledger(store, Some(&educators[1]), 2027).await,
+                Err(AppError::Forbidden(_))
+            ));
+            db.finish().await;
+        }
+    }
+
+    async fn person(
+        state: &State,
+        store: &Store,
+        email: &str,
+        role: Role,
+        scope: Option<&str>,
+        now: i64,
+    ) -> Actor {
+        let u = accounts::add_user(
+            state,
+            store,
+            &AccountSettings::for_tests(),
+            By::CommandLine,
+            email,
+            email.split('@').next().unwrap(),
+            role,
+            scope,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+        actor(u.user.id, email, role, scope)
+    }
+
+    async fn two_districts(store: &Store) {
+        let district = |rcdts: &str, name: &str| empower_store::District {
+            rcdts: rcdts.into(),
+            name: name.into(),
+            city: "Payson".into(),
+            county: "Adams".into(),
+            region: "01".into(),
+        };
+        store
+            .publish(
+                &[],
+                &empower_store::Publication {
+                    sources_sha256: "tep".into(),
+                    summary: "test".into(),
+                    years: vec![],
+                    districts: vec![
+                        district(DISTRICT, "A district"),
+                        district(OTHER, "B district"),
+                    ],
+                    schools: vec![],
+                    designations: vec![],
+                    explanations: vec![],
+                    statuses: vec![],
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    const OTHER: &str = "010010020260000";
+
+    #[tokio::test]
+    async fn a_signed_log_releases_the_mentoring_payment_a_lapsed_reservation_frees_its_money_and_the_announcement_closes_after_june_1(
+    ) {
+        let state = crate::rules::load_state("illinois", None).unwrap();
+        let now = at("2026-12-01T15:00:00Z");
+        for db in TestDatabase::each("tepmentor").await {
+            let store = &db.store;
+            two_districts(store).await;
+            let cache = std::sync::Arc::new(DirectoryCache::default());
+            let admin = person(
+                &state,
+                store,
+                "admin@example.org",
+                Role::ProgramAdmin,
+                None,
+                now,
+            )
+            .await;
+            let employer = person(
+                &state,
+                store,
+                "hr@example.org",
+                Role::Employer,
+                Some(DISTRICT),
+                now,
+            )
+            .await;
+            let other_hr = person(
+                &state,
+                store,
+                "hr@b.example.org",
+                Role::Employer,
+                Some(OTHER),
+                now,
+            )
+            .await;
+            let teacher = |district: &str, nbpts: &str| EducatorFacts {
+                nbpts: nbpts.into(),
+                district_rcdts: Some(district.into()),
+                ..renewing_teacher()
+            };
+            let mut people = Vec::new();
+            for (email, facts) in [
+                ("mentor@example.org", teacher(DISTRICT, "certified")),
+                ("ann@example.org", teacher(DISTRICT, "none")),
+                ("bo@b.example.org", teacher(OTHER, "none")),
+                (
+                    "cy@example.org",
+                    EducatorFacts {
+                        role: "counselor".into(),
+                        ..teacher(DISTRICT, "none")
+                    },
+                ),
+                ("dee@example.org", teacher(DISTRICT, "renewal")),
+                ("eve@example.org", teacher(DISTRICT, "renewal")),
+            ] {
+                let p = person(&state, store, email, Role::Educator, None, now).await;
+                save_educator(&state, &cache, store, Some(&p), &facts, now)
+                    .await
+                    .unwrap();
+                people.push(p);
+            }
+            let [mentor, ann, bo, _cy, dee, eve] = <[Actor; 6]>::try_from(people).unwrap();
+            open_fiscal_year(&state, store, Some(&admin), 2027, 200_000, now)
+                .await
+                .unwrap();
+            let ask = |who: &Actor, slug: &'static str, at: i64| {
+                let (state, store, cache, who) =
+                    (state.clone(), store.clone(), cache.clone(), who.clone());
+                async move {
+                    request_payment(&state, &cache, &store, Some(&who), 2027, slug, slug, at)
+                        .await
+                        .unwrap()
+                        .0
+                }
+            };
+            let m = ask(&mentor, "mentoring", now).await;
+            assert_eq!(m.status, "reserved", "{}", m.reason);
+            verify_educator(
+                &state,
+                store,
+                Some(&employer),
+                &mentor.email,
+                "confirmed",
+                "",
+                now,
+            )
+            .await
+            .unwrap();
+
+            // Agreements: a teacher mentors only teachers.
+            let input = |recipients: &[&str]| AgreementInput {
+                fiscal_year: 2027,
+                kind: None,
+                framework: None,
+                administrator: "Pat Lee, principal".into(),
+                goals: "Plan units around the new science standards".into(),
+                duration: "November to May".into(),
+                time_per_recipient: "about 20 hours".into(),
+                recipients: recipients.iter().map(|s| s.to_string()).collect(),
+            };
+            let e = create_agreement(
+                &state,
+                store,
+                Some(&mentor),
+                &input(&["cy@example.org"]),
+                "http://x",
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, message } if field == "recipients" && message.contains("counselor")),
+                "{e:?}"
+            );
+            let mail_before = store.outbox().await.unwrap().len();
+            let a = create_agreement(
+                &state,
+                store,
+                Some(&mentor),
+                &input(&["ann@example.org", "bo@b.example.org"]),
+                "http://x",
+                now,
+            )
+            .await
+            .unwrap();
+            // Bo works in another district: its employer was told.
+            let mail = store.outbox().await.unwrap();
+            assert_eq!(mail.len(), mail_before + 1);
+            assert_eq!(mail.last().unwrap().to_email, other_hr.email);
+            let notified: Vec<bool> = a
+                .agreement
+                .recipients
+                .iter()
+                .map(|r| r.notified_at.is_some())
+                .collect();
+            assert_eq!(notified, vec![false, true]);
+
+            let line = |who: &str, date: &str, hours: f64| LogInput {
+                agreement_id: a.agreement.id,
+                recipient_email: who.into(),
+                date: date.into(),
+                hours,
+                addressed: vec![a.addressable[4].clone()],
+                needs: "Grade 7 students reading below grade level".into(),
+            };
+            assert!(matches!(
+                add_log(
+                    &state,
+                    store,
+                    Some(&ann),
+                    &line("ann@example.org", "2026-11-02", 2.0),
+                    now
+                )
+                .await,
+                Err(AppError::Forbidden(_))
+            ));
+            let e = add_log(
+                &state,
+                store,
+                Some(&mentor),
+                &line("ann@example.org", "2026-12-24", 2.0),
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, .. } if field == "date"),
+                "{e:?}"
+            );
+            let first = add_log(
+                &state,
+                store,
+                Some(&mentor),
+                &line("ann@example.org", "2026-11-02", 30.0),
+                now,
+            )
+            .await;
+            assert!(matches!(&first, Err(AppError::Invalid { field, .. }) if field == "hours"));
+            let mut ids = Vec::new();
+            for (who, date) in [
+                ("ann@example.org", "2026-09-02"),
+                ("ann@example.org", "2026-10-02"),
+                ("bo@b.example.org", "2026-11-03"),
+            ] {
+                ids.push(
+                    add_log(&state, store, Some(&mentor), &line(who, date, 20.0), now)
+                        .await
+                        .unwrap()
+                        .id,
+                );
+            }
+            let v = agreement(&state, store, Some(&bo), a.agreement.id)
+                .await
+                .unwrap();
+            // The 46th hour on does not count.
+            assert_eq!((v.hours, v.counted_hours), (60.0, 45.0));
+            assert_eq!(v.logs[2].counted_hours, 5.0);
+            assert!(!v.complete);
+
+            // Unsigned: the payment waits.
+            let e = pay(store, Some(&admin), m.id, now).await.unwrap_err();
+            assert!(e.to_string().contains("not signed"), "{e}");
+            // Ann cannot sign Bo's line, nor the mentor anyone's.
+            assert!(matches!(
+                sign_log(&state, store, Some(&ann), ids[2], now).await,
+                Err(AppError::Forbidden(_))
+            ));
+            assert!(matches!(
+                sign_log(&state, store, Some(&mentor), ids[0], now).await,
+                Err(AppError::Forbidden(_))
+            ));
+            for (who, id) in [(&ann, ids[0]), (&ann, ids[1]), (&bo, ids[2])] {
+                sign_log(&state, store, Some(who), id, now).await.unwrap();
+            }
+            assert!(matches!(
+                sign_log(&state, store, Some(&ann), ids[0], now).await,
+                Err(AppError::Conflict(_))
+            ));
+            assert!(matches!(
+                pay(store, Some(&mentor), m.id, now).await,
+                Err(AppError::Forbidden(_))
+            ));
+            let paid = pay(store, Some(&admin), m.id, now).await.unwrap();
+            assert_eq!(paid.status, "paid");
+            assert!(matches!(
+                pay(store, Some(&admin), m.id, now).await,
+                Err(AppError::Conflict(_))
+            ));
+
+            // Dee's reservation waits unverified; Eve waits for money.
+            assert_eq!(ask(&dee, "renewal", now).await.status, "reserved");
+            assert_eq!(ask(&eve, "renewal", now).await.status, "waitlisted");
+            // 31 days on, Dee's reservation lapses and Eve's turn comes.
+            let later = now + 31 * 86_400;
+            let l = walk_line(&state, store, Some(&admin), 2027, later)
+                .await
+                .unwrap();
+            let status: Vec<&str> = l.entries.iter().map(|e| e.status.as_str()).collect();
+            assert_eq!(status, vec!["paid", "waitlisted", "reserved"]);
+            assert!(l.entries[1].reason.contains("lapsed"));
+            // Verified late, Dee keeps her place but the money is Eve's,
+            // until Eve's position is rejected.
+            verify_educator(
+                &state,
+                store,
+                Some(&employer),
+                &dee.email,
+                "confirmed",
+                "",
+                later,
+            )
+            .await
+            .unwrap();
+            verify_educator(
+                &state,
+                store,
+                Some(&employer),
+                &eve.email,
+                "rejected",
+                "a substitute",
+                later,
+            )
+            .await
+            .unwrap();
+            let l = ledger(store, Some(&admin), 2027).await.unwrap();
+            let status: Vec<&str> = l.entries.iter().map(|e| e.status.as_str()).collect();
+            assert_eq!(status, vec!["paid", "funded", "denied"]);
+            assert_eq!(
+                (l.committed_cents, l.paid_cents, l.remaining_cents),
+                (100_000, 100_000, 0)
+            );
+            let export = payments(&state, store, Some(&admin), 2027, true)
+                .await
+                .unwrap();
+            assert_eq!(export.len(), 1);
+            assert_eq!(
+                (export[0].payee_email.as_str(), export[0].amount_cents),
+                ("mentor@example.org", 100_000)
+            );
+
+            // The (g) announcement: by June 1 in Chicago, once.
+            let announcement = AnnouncementInput {
+                fiscal_year: 2027,
+                amount_cents: 0,
+                purposes: "Instructional leadership training".into(),
+                stipend_cents: 50_000,
+                who_may_take_part: "Teachers in rural districts".into(),
+                how_to_apply: "Apply on this site by June 15".into(),
+            };
+            let e = announce(
+                &state,
+                store,
+                Some(&admin),
+                &announcement,
+                at("2027-06-02T05:00:00Z"),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, .. } if field == "stipend_cents"),
+                "{e:?}"
+            );
+            let announcement = AnnouncementInput {
+                amount_cents: 200_000,
+                ..announcement
+            };
+            let e = announce(
+                &state,
+                store,
+                Some(&admin),
+                &announcement,
+                at("2027-06-02T05:00:00Z"),
+            )
+            .await
+            .unwrap_err();
+            assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
+            announce(
+                &state,
+                store,
+                Some(&admin),
+                &announcement,
+                at("2027-06-02T04:30:00Z"),
+            )
+            .await
+            .unwrap();
+            let e = announce(
+                &state,
+                store,
+                Some(&admin),
+                &announcement,
+                at("2027-06-02T04:40:00Z"),
+            )
+            .await
+            .unwrap_err();
+            assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
+            assert!(matches!(
+                announce(&state, store, Some(&mentor), &announcement, now).await,
                 Err(AppError::Forbidden(_))
             ));
             db.finish().await;
