@@ -91,6 +91,7 @@ try {
     await improvementCycle(process.env.EMPOWER_DEMO);
     await helpLine(process.env.EMPOWER_DEMO);
     await partnerContribution(process.env.EMPOWER_DEMO);
+    await teachingExcellence(process.env.EMPOWER_DEMO);
   }
 } finally {
   await browser.close();
@@ -597,6 +598,116 @@ async function helpLine(demoFile) {
   check(await leader.getByText("I will call on Monday").isVisible(), "the school sees the reply");
   await leader.context().close();
   await coordinator.context().close();
+}
+
+// The Teaching Excellence Program: two teachers register themselves; the
+// mentor gives their facts and requests the mentoring incentive (first
+// in line, reserved), records an agreement with the other and logs a
+// session; the employer confirms the mentor's position (funded); the
+// administrator cannot release the payment until the recipient signs the
+// log line as themselves; then releases it and downloads the ledger and
+// the Comptroller's export.
+async function teachingExcellence(demoFile) {
+  const demo = readDemo(demoFile);
+  const district = demo["employer"].scope;
+  const stamp = Date.now();
+  async function register(name, email) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/register`);
+    await page.getByLabel("Your name").fill(name);
+    await page.getByLabel("E-mail address").fill(email);
+    await page.getByLabel(/^Password/).fill("a good long password");
+    await page.getByRole("button", { name: "Create the account" }).click();
+    await page.waitForURL(/\/account$/);
+    await page.getByRole("link", { name: "Teaching Excellence Program" }).click();
+    return page;
+  }
+  async function facts(page, nbpts) {
+    await page.locator("select[name=license]").selectOption("PEL");
+    await page.locator("select[name=role]").selectOption("teacher");
+    await page.locator("select[name=nbpts]").selectOption(nbpts);
+    await page.getByLabel("Employing district (RCDTS)").fill(district);
+    await page.getByLabel("Full-time position").check();
+    await page.getByLabel("I am the person originally assigned to the position").check();
+    await page.getByRole("button", { name: "Save" }).click();
+  }
+  const mentorEmail = `mentor-${stamp}@example.org`;
+  const recipientEmail = `recipient-${stamp}@example.org`;
+  const mentor = await register("Maria Mentor", mentorEmail);
+  check(await mentor.getByRole("heading", { name: "Teaching Excellence Program" }).isVisible(), "a self-registered educator opens the program's page");
+  await facts(mentor, "certified");
+  check(await mentor.getByRole("heading", { name: "Your eligibility this year" }).isVisible(), "the educator's eligibility is shown once the facts are given");
+  check(await mentor.getByText("not given yet").isVisible(), "the employer's verification is not given yet");
+  await mentor.getByRole("button", { name: /^Request: Incentive for up to 45 hours/ }).click();
+  const mentorRow = mentor.locator("#requests ~ .table-wrap tbody tr").first();
+  check((await mentorRow.innerText()).includes("reserved"), "the mentoring request is reserved while the employer verifies");
+  check(/you are \d+(st|nd|rd|th) in line/.test(await mentorRow.innerText()), "the request says its place in line");
+  await axe(mentor, "educator page");
+  await shoot(mentor, "tep-educator");
+
+  const recipient = await register("Rita Recipient", recipientEmail);
+  await facts(recipient, "none");
+
+  // The agreement and a session in the log.
+  await mentor.goto(`${base}/tep`);
+  await mentor.getByText("Record a new agreement as the mentor").click();
+  await mentor.getByLabel(/^Building administrator/).fill("Pat Lee, principal");
+  await mentor.getByLabel("Goals").fill("Plan units for the new science standards together.");
+  await mentor.getByLabel("Your duration of involvement").fill("November to May");
+  await mentor.getByLabel("Time expected per recipient").fill("About 20 hours");
+  await mentor.getByLabel(/^Recipients' e-mail addresses/).fill(recipientEmail);
+  await mentor.getByRole("button", { name: "Record the agreement" }).click();
+  check(await mentor.getByRole("heading", { name: /^Mentoring agreement \d+/ }).isVisible(), "the mentor records a written agreement");
+  const agreementUrl = mentor.url();
+  const today = new Date().toLocaleDateString("en-CA", { timeZone: "America/Chicago" });
+  await mentor.getByLabel("Date").fill(today);
+  await mentor.getByLabel("Hours").fill("3");
+  await mentor.locator("input[name=addressed]").first().check();
+  await mentor.getByLabel(/^How the work related/).fill("Grade 7 students reading below grade level in science texts.");
+  await mentor.getByRole("button", { name: "Add to the log" }).click();
+  check(await mentor.getByText("3 of 45 hours count").isVisible(), "the session's hours count toward the 45");
+  check(await mentor.getByText("not signed by the recipient yet").isVisible(), "the log waits for the recipient's signature");
+  await axe(mentor, "agreement page");
+  await shoot(mentor, "tep-agreement");
+
+  // The employer confirms the mentor's position.
+  const employer = await signedIn(demo["employer"]);
+  await employer.goto(`${base}/tep/verifications`);
+  await employer.getByRole("button", { name: "Confirm Maria Mentor" }).click();
+  check((await employer.locator("tr", { hasText: mentorEmail }).innerText()).includes("confirmed"), "the employer confirms the mentor's position");
+  await axe(employer, "verifications page");
+  await shoot(employer, "tep-verifications");
+  await mentor.goto(`${base}/tep`);
+  check((await mentor.locator("#requests ~ .table-wrap tbody tr").first().innerText()).includes("funded"), "the verified request is funded");
+
+  // The administrator: no release before the log is signed.
+  const admin = await signedIn(demo["program-admin"]);
+  await admin.goto(`${base}/tep/admin`);
+  const line = admin.locator("tr", { hasText: "Maria Mentor" });
+  check((await line.innerText()).includes("funded"), "the administrator's line shows the funded request and its payee");
+  await line.getByRole("button", { name: /^Release payment/ }).click();
+  check(await admin.getByText("the mentoring log is not complete and signed yet").isVisible(), "an unsigned log blocks the payment");
+
+  // The recipient signs, as themselves.
+  await recipient.goto(`${base}/tep`);
+  check(await recipient.getByRole("heading", { name: "Log lines for you to sign" }).isVisible(), "the recipient sees the line to sign");
+  await recipient.goto(agreementUrl);
+  await recipient.getByRole("button", { name: /^Sign the line of/ }).click();
+  check(await recipient.getByText("The log is complete and every line is signed").isVisible(), "the recipient signs and the log is complete");
+
+  await admin.goto(`${base}/tep/admin`);
+  await admin.locator("tr", { hasText: "Maria Mentor" }).getByRole("button", { name: /^Release payment/ }).click();
+  check((await admin.locator("tr", { hasText: "Maria Mentor" }).innerText()).includes("paid"), "the administrator releases the payment");
+  check(await admin.getByText("$1,000.00").first().isVisible(), "the totals show the money paid");
+  await axe(admin, "administrator's ledger");
+  await shoot(admin, "tep-admin");
+  const fy = new URL(admin.url()).searchParams.get("fiscal_year");
+  const ledgerCsv = await (await admin.request.get(`${base}/tep/ledger.csv?fiscal_year=${fy}`)).text();
+  check(ledgerCsv.startsWith("sequence,request_id,payee,payee_email,payment_type,amount_cents,status,reason") && ledgerCsv.includes(mentorEmail), "the ledger downloads as CSV");
+  const paymentsCsv = await (await admin.request.get(`${base}/tep/payments.csv?fiscal_year=${fy}`)).text();
+  check(paymentsCsv.includes(`Maria Mentor,${mentorEmail},1000.00,mentoring,21B-70(c)(5)`), "the Comptroller's export lists the payee, amount and type");
+  for (const p of [mentor, recipient, employer, admin]) await p.context().close();
 }
 
 if (failures.length) {

@@ -176,6 +176,28 @@ pub async fn serve(store: Store, state: State, options: ServeOptions<'_>) -> Res
         {
             tracing::info!(%school, coordinator = %coordinator.email, "demo: a Comprehensive school with its support manager");
         }
+        let program_admin = made
+            .iter()
+            .find(|u| u.role == accounts::Role::ProgramAdmin)
+            .context("the demo has no program administrator")?;
+        let program_admin = accounts::sign_in(
+            &store,
+            &settings,
+            &program_admin.email,
+            &program_admin.password,
+            "demo",
+            clock.now(),
+        )
+        .await?
+        .actor;
+        if let Some(fy) =
+            empower_app::tep::demo_year(&state, &store, &program_admin, clock.now()).await?
+        {
+            tracing::info!(
+                fiscal_year = fy,
+                "demo: the Teaching Excellence Program's year is open"
+            );
+        }
     }
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     eprintln!("empower is serving on http://{addr} (ctrl-c stops it)");

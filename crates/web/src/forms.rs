@@ -101,6 +101,15 @@ pub(crate) fn account_bar(c: &PageCaller) -> Markup {
                 } @else if let Some(school) = a.grants.iter().find(|g| g.role == Role::SchoolLeader).and_then(|g| g.scope.as_deref()) {
                     " · " a href={"/schools/" (school) "/improvement"} { "Improvement cycle" }
                 }
+                @if a.holds(Role::Educator) {
+                    " · " a href="/tep" { "Teaching Excellence Program" }
+                }
+                @if a.holds(Role::Employer) || a.holds(Role::DistrictLeader) {
+                    " · " a href="/tep/verifications" { "Verify educators" }
+                }
+                @if a.holds(Role::ProgramAdmin) {
+                    " · " a href="/tep/admin" { "TEP ledger" }
+                }
                 @if a.holds(Role::StateAdmin) {
                     " · " a href="/admin/partner-rounds" { "Partner rounds" }
                     " · " a href="/admin/users" { "Users" } " · " a href="/admin/audit" { "Audit log" }

@@ -20,6 +20,8 @@ mod partner_pages;
 mod printable;
 mod render;
 mod routes;
+mod tep_api;
+mod tep_pages;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};

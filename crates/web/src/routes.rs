@@ -4,7 +4,7 @@
 
 use crate::{
     account_api, account_pages, api, download, improvement_api, improvement_pages, metrics, pages,
-    partner_api, partner_forms, partner_pages, AppState,
+    partner_api, partner_forms, partner_pages, tep_api, tep_pages, AppState,
 };
 use axum::routing::{get, patch, post, put, MethodRouter};
 
@@ -55,6 +55,16 @@ pub enum Audience {
     /// Those who may see a partner application: the state, its school's
     /// district leaders and school leaders, its partner contacts.
     ForApplication,
+    /// Educators, each for themselves (their facts, requests, agreements
+    /// as mentor, the log lines naming them).
+    Educator,
+    /// Employers and district leaders, each for their own district.
+    EmployerOrDistrictLeader,
+    /// The program administrator.
+    ProgramAdmin,
+    /// A mentoring agreement's mentor and recipients, the program
+    /// administrator.
+    ForAgreement,
 }
 
 /// One route: its method, path, surface and audience.
@@ -172,6 +182,23 @@ routes! {
     post "/work-plans/{id}/amend" Page SchoolLeader => improvement_pages::amend_plan,
     get "/work-plans/{id}/print" Page ForSchoolOrEngagedPartner => improvement_pages::plan_print,
     get "/work-plans/{id}/pdf" Page ForSchoolOrEngagedPartner => improvement_pages::plan_pdf,
+    // The Teaching Excellence Program.
+    get "/tep" Page Educator => tep_pages::educator,
+    post "/tep/educator" Page Educator => tep_pages::save_facts,
+    post "/tep/requests" Page Educator => tep_pages::request,
+    post "/tep/agreements" Page Educator => tep_pages::create_agreement,
+    get "/tep/agreements/{id}" Page ForAgreement => tep_pages::agreement,
+    post "/tep/agreements/{id}/logs" Page Educator => tep_pages::add_log,
+    post "/tep/logs/{id}/sign" Page Educator => tep_pages::sign_log,
+    get "/tep/verifications" Page EmployerOrDistrictLeader => tep_pages::verifications,
+    post "/tep/verifications" Page EmployerOrDistrictLeader => tep_pages::verify,
+    get "/tep/admin" Page ProgramAdmin => tep_pages::admin,
+    post "/tep/admin/fiscal-years" Page ProgramAdmin => tep_pages::open_fiscal_year,
+    post "/tep/admin/walk" Page ProgramAdmin => tep_pages::walk,
+    post "/tep/admin/announcement" Page ProgramAdmin => tep_pages::announce,
+    post "/tep/admin/requests/{id}/pay" Page ProgramAdmin => tep_pages::pay,
+    get "/tep/ledger.csv" Page ProgramAdmin => tep_pages::ledger_csv,
+    get "/tep/payments.csv" Page ProgramAdmin => tep_pages::payments_csv,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
@@ -213,6 +240,21 @@ routes! {
     post "/api/v1/work-plans/{id}/amend" Api SchoolLeader => improvement_api::amend_plan,
     get "/api/v1/work-plans/{id}/versions" Api ForSchoolOrEngagedPartner => improvement_api::versions,
     get "/api/v1/improvement/dashboard" Api StateOrDistrictLeaders => improvement_api::dashboard,
+    post "/api/v1/tep/fiscal-years" Api ProgramAdmin => tep_api::open_fiscal_year,
+    post "/api/v1/tep/fiscal-years/{fiscal_year}/rewalk" Api ProgramAdmin => tep_api::rewalk,
+    get "/api/v1/tep/educators/me" Api Educator => tep_api::my_facts,
+    put "/api/v1/tep/educators/me" Api Educator => tep_api::save_facts,
+    get "/api/v1/tep/eligibility" Api Educator => tep_api::eligibility,
+    post "/api/v1/tep/verifications" Api EmployerOrDistrictLeader => tep_api::verify,
+    get "/api/v1/tep/requests" Api Educator => tep_api::my_requests,
+    post "/api/v1/tep/requests" Api Educator => tep_api::request,
+    post "/api/v1/tep/requests/{id}/pay" Api ProgramAdmin => tep_api::pay,
+    get "/api/v1/tep/ledger" Api ProgramAdmin => tep_api::ledger,
+    post "/api/v1/tep/agreements" Api Educator => tep_api::create_agreement,
+    get "/api/v1/tep/agreements/{id}" Api ForAgreement => tep_api::agreement,
+    post "/api/v1/tep/logs" Api Educator => tep_api::add_log,
+    post "/api/v1/tep/logs/{id}/sign" Api Educator => tep_api::sign_log,
+    post "/api/v1/tep/announcements" Api ProgramAdmin => tep_api::announce,
     get "/api/openapi.json" Api Anyone => api::openapi,
     // Operations.
     get "/healthz" Api Anyone => api::healthz,

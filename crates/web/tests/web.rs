@@ -619,6 +619,8 @@ enum Expect {
     StateOrRequester,
     /// The state, or any district leader.
     StateOrAnyDistrictLeader,
+    /// An employer or district leader of the callers' own district.
+    DistrictEmployerOrLeader,
 }
 
 struct Case {
@@ -906,11 +908,124 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             here.rcdts, round.id
         );
 
+        // The Teaching Excellence Program: the year open, the matrix's
+        // educator and `target` (both teachers of `here`'s district) with
+        // facts; a request of `target`'s; an agreement `target` mentors
+        // the educator in and one the educator mentors `target` in, each
+        // with a line for its recipient to sign.
+        use empower_app::tep;
+        let as_user = |email: &'static str| {
+            let (store, settings) = (store.clone(), settings.clone());
+            async move {
+                accounts::sign_in(&store, &settings, email, PASSWORD, "t", now)
+                    .await
+                    .unwrap()
+                    .actor
+            }
+        };
+        let (educator, target_actor, program_admin) = (
+            as_user("educator@example.org").await,
+            as_user("target@example.org").await,
+            as_user("program-admin@example.org").await,
+        );
+        let fy = tep::current_fiscal_year(&state, now).unwrap();
+        let today = empower_app::clock::date_in(&state.manifest.time_zone, now)
+            .unwrap()
+            .to_string();
+        let teacher = tep::EducatorFacts {
+            license: "PEL".into(),
+            role: "teacher".into(),
+            nbpts: "certified".into(),
+            district_rcdts: Some(here.district.clone()),
+            school_rcdts: None,
+            full_time: true,
+            originally_assigned: true,
+            retired: None,
+        };
+        for who in [&educator, &target_actor] {
+            tep::save_educator(&state, &cache, &store, Some(who), &teacher, now)
+                .await
+                .unwrap();
+        }
+        tep::open_fiscal_year(&state, &store, Some(&program_admin), fy, 100_000_000, now)
+            .await
+            .unwrap();
+        let tep_request = tep::request_payment(
+            &state,
+            &cache,
+            &store,
+            Some(&target_actor),
+            fy,
+            "renewal",
+            "matrix",
+            now,
+        )
+        .await
+        .unwrap()
+        .0
+        .id;
+        let agreement_input = |recipient: &str| tep::AgreementInput {
+            fiscal_year: fy,
+            kind: None,
+            framework: None,
+            administrator: "Principal".into(),
+            goals: "Goals".into(),
+            duration: "A year".into(),
+            time_per_recipient: "20 hours".into(),
+            recipients: vec![recipient.to_string()],
+        };
+        let mut lines = Vec::new();
+        let mut agreements = Vec::new();
+        for (mentor, recipient) in [
+            (&target_actor, "educator@example.org"),
+            (&educator, "target@example.org"),
+        ] {
+            let a = tep::create_agreement(
+                &state,
+                &store,
+                Some(mentor),
+                &agreement_input(recipient),
+                "http://x",
+                now,
+            )
+            .await
+            .unwrap();
+            let line = tep::add_log(
+                &state,
+                &store,
+                Some(mentor),
+                &tep::LogInput {
+                    agreement_id: a.agreement.id,
+                    recipient_email: recipient.into(),
+                    date: today.clone(),
+                    hours: 1.0,
+                    addressed: vec![a.addressable[0].clone()],
+                    needs: "Reading".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+            agreements.push(a.agreement.id);
+            lines.push(line.id);
+        }
+        // `mentored`: the educator is its recipient; `mentoring`: its mentor.
+        let (mentored, mentoring) = (agreements[0], agreements[1]);
+        let (own_line, others_line) = (lines[0], lines[1]);
+        let standard = tep::agreement(&state, &store, Some(&educator), mentoring)
+            .await
+            .unwrap()
+            .addressable[0]
+            .clone();
+
         let app = empower_web::router(
             empower_web::AppState::new(store.clone(), state.clone())
                 .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
         );
 
+        let educators: &[Role] = &[Role::Educator];
+        let program: &[Role] = &[Role::ProgramAdmin];
+        let nobody: &[Role] = &[];
         let admin_only: &[Role] = &[Role::StateAdmin];
         let state_staff: &[Role] = &[Role::StateAdmin, Role::StateCoordinator];
         let mut n = 0;
@@ -1166,6 +1281,46 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
         ] {
             all.push(cases(method, pattern, uri, body, expect));
         }
+        let enc = |s: &str| s.replace(' ', "+").replace(',', "%2C").replace(':', "%3A");
+        for (method, pattern, uri, body, expect) in [
+            ("POST", "/api/v1/tep/fiscal-years", "/api/v1/tep/fiscal-years".to_string(), format!(r#"{{"fiscal_year": {fy}, "appropriation_cents": 100000000}}"#), Expect::Roles(program)),
+            ("POST", "/api/v1/tep/fiscal-years/{fiscal_year}/rewalk", format!("/api/v1/tep/fiscal-years/{fy}/rewalk"), String::new(), Expect::Roles(program)),
+            ("GET", "/api/v1/tep/educators/me", "/api/v1/tep/educators/me".into(), String::new(), Expect::Roles(educators)),
+            ("PUT", "/api/v1/tep/educators/me", "/api/v1/tep/educators/me".into(), format!(r#"{{"license": "PEL", "role": "teacher", "nbpts": "certified", "district_rcdts": "{}", "school_rcdts": null, "full_time": true, "originally_assigned": true, "retired": null}}"#, here.district), Expect::Roles(educators)),
+            ("GET", "/api/v1/tep/eligibility", format!("/api/v1/tep/eligibility?fiscal_year={fy}"), String::new(), Expect::Roles(educators)),
+            // The educator's own position: never verified by themselves.
+            ("POST", "/api/v1/tep/verifications", "/api/v1/tep/verifications".into(), r#"{"educator_email": "educator@example.org", "decision": "confirmed"}"#.into(), Expect::DistrictEmployerOrLeader),
+            ("GET", "/api/v1/tep/requests", "/api/v1/tep/requests".into(), String::new(), Expect::Roles(educators)),
+            ("POST", "/api/v1/tep/requests", "/api/v1/tep/requests".into(), format!(r#"{{"fiscal_year": {fy}, "payment_type": "renewal", "idempotency_key": "k-{{n}}"}}"#), Expect::Roles(educators)),
+            ("POST", "/api/v1/tep/requests/{id}/pay", format!("/api/v1/tep/requests/{tep_request}/pay"), String::new(), Expect::Roles(program)),
+            ("GET", "/api/v1/tep/ledger", format!("/api/v1/tep/ledger?fiscal_year={fy}"), String::new(), Expect::Roles(program)),
+            ("POST", "/api/v1/tep/agreements", "/api/v1/tep/agreements".into(), format!(r#"{{"fiscal_year": {fy}, "administrator": "P", "goals": "G", "duration": "D", "time_per_recipient": "T", "recipients": ["target@example.org"]}}"#), Expect::Roles(educators)),
+            ("GET", "/api/v1/tep/agreements/{id}", format!("/api/v1/tep/agreements/{mentored}"), String::new(), Expect::Roles(&[Role::Educator, Role::ProgramAdmin])),
+            ("POST", "/api/v1/tep/logs", "/api/v1/tep/logs".into(), format!(r#"{{"agreement_id": {mentoring}, "recipient_email": "target@example.org", "date": "{today}", "hours": 1, "addressed": ["{standard}"], "needs": "Reading"}}"#), Expect::Roles(educators)),
+            ("POST", "/api/v1/tep/logs/{id}/sign", format!("/api/v1/tep/logs/{own_line}/sign"), String::new(), Expect::Roles(educators)),
+            // A line naming `target`: its mentor (the educator) cannot sign it.
+            ("POST", "/api/v1/tep/logs/{id}/sign", format!("/api/v1/tep/logs/{others_line}/sign"), String::new(), Expect::Roles(nobody)),
+            ("POST", "/api/v1/tep/announcements", "/api/v1/tep/announcements".into(), format!(r#"{{"fiscal_year": {fy}, "amount_cents": 100000, "purposes": "P", "stipend_cents": 50000, "who_may_take_part": "W", "how_to_apply": "H"}}"#), Expect::Roles(program)),
+            ("GET", "/tep", "/tep".into(), String::new(), Expect::Roles(educators)),
+            ("POST", "/tep/educator", "/tep/educator".into(), format!("license=PEL&role=teacher&nbpts=certified&district_rcdts={}&full_time=1&originally_assigned=1", here.district), Expect::Roles(educators)),
+            ("POST", "/tep/requests", "/tep/requests".into(), format!("fiscal_year={fy}&payment_type=renewal"), Expect::Roles(educators)),
+            ("POST", "/tep/agreements", "/tep/agreements".into(), format!("fiscal_year={fy}&kind=mentoring&framework=agreement&administrator=P&goals=G&duration=D&time_per_recipient=T&recipients=target%40example.org"), Expect::Roles(educators)),
+            ("GET", "/tep/agreements/{id}", format!("/tep/agreements/{mentored}"), String::new(), Expect::Roles(&[Role::Educator, Role::ProgramAdmin])),
+            ("POST", "/tep/agreements/{id}/logs", format!("/tep/agreements/{mentoring}/logs"), format!("recipient_email=target%40example.org&date={today}&hours=1&addressed={}&needs=Reading", enc(&standard)), Expect::Roles(educators)),
+            ("POST", "/tep/logs/{id}/sign", format!("/tep/logs/{own_line}/sign"), String::new(), Expect::Roles(educators)),
+            ("POST", "/tep/logs/{id}/sign", format!("/tep/logs/{others_line}/sign"), String::new(), Expect::Roles(nobody)),
+            ("GET", "/tep/verifications", "/tep/verifications".into(), String::new(), Expect::Roles(&[Role::Employer, Role::DistrictLeader])),
+            ("POST", "/tep/verifications", "/tep/verifications".into(), "educator_email=educator%40example.org&decision=confirmed".into(), Expect::DistrictEmployerOrLeader),
+            ("GET", "/tep/admin", "/tep/admin".into(), String::new(), Expect::Roles(program)),
+            ("POST", "/tep/admin/fiscal-years", "/tep/admin/fiscal-years".into(), format!("fiscal_year={fy}&appropriation=1%2C000%2C000"), Expect::Roles(program)),
+            ("POST", "/tep/admin/walk", "/tep/admin/walk".into(), format!("fiscal_year={fy}"), Expect::Roles(program)),
+            ("POST", "/tep/admin/announcement", "/tep/admin/announcement".into(), format!("fiscal_year={fy}&amount=1000&stipend=500&purposes=P&who_may_take_part=W&how_to_apply=H"), Expect::Roles(program)),
+            ("POST", "/tep/admin/requests/{id}/pay", format!("/tep/admin/requests/{tep_request}/pay"), String::new(), Expect::Roles(program)),
+            ("GET", "/tep/ledger.csv", format!("/tep/ledger.csv?fiscal_year={fy}"), String::new(), Expect::Roles(program)),
+            ("GET", "/tep/payments.csv", format!("/tep/payments.csv?fiscal_year={fy}"), String::new(), Expect::Roles(program)),
+        ] {
+            all.push(cases(method, pattern, uri, body, expect));
+        }
 
         // Every route that changes anything or is not for anyone has a
         // case: a new route without one fails here.
@@ -1384,6 +1539,15 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
                             || (matches!(r, Role::SchoolLeader | Role::PartnerContact)
                                 && scope == Some(here.rcdts.as_str()));
                         if ok {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        }
+                    }
+                    (Expect::DistrictEmployerOrLeader, Some(r)) => {
+                        if matches!(r, Role::Employer | Role::DistrictLeader)
+                            && caller.scope.as_deref() == Some(here.district.as_str())
+                        {
                             Outcome::Allowed
                         } else {
                             Outcome::Forbidden

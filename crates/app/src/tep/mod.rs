@@ -46,7 +46,39 @@ pub fn rules(state: &State, fiscal_year: i16) -> Result<FiscalYearRules, AppErro
     })
 }
 
+/// The fiscal year containing the state's today (July to June).
+pub fn current_fiscal_year(state: &State, now: i64) -> Result<i16, AppError> {
+    Ok(engine::fiscal_year_of(today(state, now)?))
+}
+
 // ---------------------------------------------------------------- fiscal years
+
+/// The appropriation `serve --demo` opens the current fiscal year with.
+pub const DEMO_APPROPRIATION_CENTS: i64 = 18_000_000;
+
+/// `serve --demo`'s record: the fiscal year containing today, open with
+/// a demonstration appropriation, when the state runs the program.
+pub async fn demo_year(
+    state: &State,
+    store: &Store,
+    program_admin: &Actor,
+    now: i64,
+) -> Result<Option<i16>, AppError> {
+    if state.tep.is_none() {
+        return Ok(None);
+    }
+    let fy = current_fiscal_year(state, now)?;
+    open_fiscal_year(
+        state,
+        store,
+        Some(program_admin),
+        fy,
+        DEMO_APPROPRIATION_CENTS,
+        now,
+    )
+    .await?;
+    Ok(Some(fy))
+}
 
 /// Opens a fiscal year with its appropriation, or changes it (the program
 /// administrator); money an increase frees walks the waitlist again.
@@ -347,11 +379,20 @@ pub async fn save_educator(
     Ok(row)
 }
 
+/// The caller's own facts (an educator).
+pub async fn my_facts(store: &Store, actor: Option<&Actor>) -> Result<TepEducatorRow, AppError> {
+    policy::act_as_educator(actor)?;
+    let actor = actor.ok_or(AppError::SignInRequired)?;
+    store.tep_educator(actor.user_id).await?.ok_or_else(|| {
+        AppError::NotFound("you have not given your license, role and position yet".into())
+    })
+}
+
 /// The employer (or a district leader) of the educator's district
 /// confirms or rejects the position facts. A confirmation funds the
-/// educator's reserved requests; a rejection denies the reserved and
-/// funded ones (not those paid) and the money freed walks the waitlist
-/// again.
+/// educator's reserved requests (and puts lapsed ones back in line); a
+/// rejection denies the reserved, funded and waitlisted ones (not those
+/// paid) and the money freed walks the waitlist again.
 pub async fn verify_educator(
     state: &State,
     store: &Store,
