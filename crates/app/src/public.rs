@@ -287,6 +287,8 @@ pub struct SchoolProfile {
     pub school: SchoolListItem,
     pub profile_year: Option<u16>,
     pub school_type: Option<String>,
+    /// The NCES locale (`42-Rural: Distant`), where the data has it.
+    pub locale: Option<String>,
     pub enrollment: Option<f64>,
     pub demographics: Vec<Share>,
     pub indicators: Vec<IndicatorView>,
@@ -400,6 +402,7 @@ pub async fn school(
         school: school.clone(),
         profile_year: profile.year,
         school_type: profile.school_type,
+        locale: profile.locale,
         enrollment: profile.enrollment,
         demographics: profile.demographics,
         indicators,

@@ -439,6 +439,8 @@ pub fn build_publication(
                     Some(&mut e.grades)
                 } else if Some(m) == identity.school_type.as_deref() {
                     Some(&mut e.school_type)
+                } else if Some(m) == identity.locale.as_deref() {
+                    Some(&mut e.locale)
                 } else {
                     None
                 };
@@ -534,6 +536,7 @@ pub fn build_publication(
             profile: Profile {
                 year: profile_year,
                 school_type: i.school_type.as_ref().map(|(_, t)| t.clone()),
+                locale: i.locale.as_ref().map(|(_, t)| t.clone()),
                 enrollment: i.enrollment.map(|(_, x)| x),
                 demographics,
                 higher_performing: hp_by_school.remove(id).unwrap_or_default(),
@@ -627,6 +630,7 @@ struct Info {
     district_name: Option<(u16, String)>,
     grades: Option<(u16, String)>,
     school_type: Option<(u16, String)>,
+    locale: Option<(u16, String)>,
     enrollment: Option<(u16, f64)>,
     shares: BTreeMap<u16, BTreeMap<Group, f64>>,
 }

@@ -182,6 +182,9 @@ pub struct Identity {
     pub district_name: Option<String>,
     #[serde(default)]
     pub school_type: Option<String>,
+    /// The NCES locale (`42-Rural: Distant`), where the data has it.
+    #[serde(default)]
+    pub locale: Option<String>,
     /// The school's enrolment and each group's share of it (%), for the
     /// profile's demographics.
     #[serde(default)]

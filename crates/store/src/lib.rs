@@ -61,7 +61,8 @@ pub struct Store {
 impl Store {
     /// Opens `url`: `sqlite:PATH` (created when missing) or
     /// `postgres://...`. SQLite runs in WAL mode with `synchronous=NORMAL`
-    /// and a busy timeout, so readers never wait for the one writer.
+    /// and a busy timeout, so readers never wait for the one writer and a
+    /// burst of writers queues (for up to 30 s) rather than fails.
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -88,7 +89,7 @@ impl Store {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;",
                         )
                         .await?;
                     }

@@ -56,6 +56,9 @@ pub struct Profile {
     /// The report-card year the figures are from.
     pub year: Option<u16>,
     pub school_type: Option<String>,
+    /// The NCES locale (`42-Rural: Distant`), where the data has it.
+    #[serde(default)]
+    pub locale: Option<String>,
     pub enrollment: Option<f64>,
     /// Share of enrolment by group (%).
     pub demographics: Vec<Share>,

@@ -258,6 +258,19 @@ pub struct TepEducatorListed {
 type RecipientDbRow = (i64, String, String, Option<String>, Option<i64>);
 type AnnouncementDbRow = (i64, i64, String, i64, String, String, i64, i64);
 
+fn mentor_logs_sql() -> String {
+    format!(
+        "SELECT {} FROM tep_log_entries l WHERE l.agreement_id IN \
+         (SELECT id FROM tep_agreements WHERE mentor_id = $1 AND fiscal_year = $2) \
+         ORDER BY l.day, l.id",
+        LOG_COLUMNS
+            .split(", ")
+            .map(|c| format!("l.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 const AGREEMENT_COLUMNS: &str =
     "a.id, a.fiscal_year, a.mentor_id, u.name, u.email, a.kind, a.framework, \
      a.administrator, a.goals, a.duration, a.time_per_recipient, a.created_at";
@@ -415,6 +428,21 @@ impl Store {
         );
         let rows: Vec<LogDbRow> = sqlx::query_as(&sql)
             .bind(agreement_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(log_row).collect())
+    }
+
+    /// Every log line of a mentor's agreements in a fiscal year, in date
+    /// order: the hours that count are counted over all of them.
+    pub async fn tep_mentor_logs(
+        &self,
+        mentor_id: i64,
+        fiscal_year: i64,
+    ) -> Result<Vec<TepLogRow>> {
+        let rows: Vec<LogDbRow> = sqlx::query_as(&mentor_logs_sql())
+            .bind(mentor_id)
+            .bind(fiscal_year)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(log_row).collect())
@@ -818,28 +846,16 @@ impl Write {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Every log line of a mentor's agreements of a kind in a fiscal year,
-    /// read in the payment's transaction.
+    /// Every log line of a mentor's agreements in a fiscal year (both
+    /// kinds), read in the payment's transaction.
     pub async fn tep_mentor_logs(
         &mut self,
         mentor_id: i64,
         fiscal_year: i64,
-        kind: &str,
     ) -> Result<Vec<TepLogRow>> {
-        let sql = format!(
-            "SELECT {} FROM tep_log_entries l WHERE l.agreement_id IN \
-             (SELECT id FROM tep_agreements WHERE mentor_id = $1 AND fiscal_year = $2 AND kind = $3) \
-             ORDER BY l.day, l.id",
-            LOG_COLUMNS
-                .split(", ")
-                .map(|c| format!("l.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let rows: Vec<LogDbRow> = sqlx::query_as(&sql)
+        let rows: Vec<LogDbRow> = sqlx::query_as(&mentor_logs_sql())
             .bind(mentor_id)
             .bind(fiscal_year)
-            .bind(kind.to_string())
             .fetch_all(&mut *self.tx)
             .await?;
         Ok(rows.into_iter().map(log_row).collect())

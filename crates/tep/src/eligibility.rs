@@ -74,6 +74,18 @@ pub struct Educator {
     pub verified: Option<bool>,
 }
 
+/// The NCES locale code of a locale as the data writes it: the code
+/// alone (`42`) or with its name (`42-Rural: Distant`); `None` when the
+/// text starts with no two-digit code.
+pub fn locale_code(text: &str) -> Option<u16> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (digits.len() == 2).then(|| digits.parse().ok()).flatten()
+}
+
 /// What the data holds of the educator's school.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SchoolFacts {

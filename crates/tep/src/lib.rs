@@ -11,7 +11,7 @@ pub mod mentoring;
 pub mod rules;
 
 pub use eligibility::{
-    eligibility, Educator, Eligibility, License, Nbpts, Pension, Role, SchoolFacts,
+    eligibility, locale_code, Educator, Eligibility, License, Nbpts, Pension, Role, SchoolFacts,
 };
 pub use ledger::{
     decide, lapse, place_in_line, reservation_lapsed, rewalk, totals, Decision, Entry, EntryStatus,

@@ -421,3 +421,13 @@ fn a_lapsed_reservation_frees_its_money_and_waits_for_the_verification() {
         (1, EntryStatus::Funded)
     );
 }
+
+#[test]
+fn the_locale_code_is_read_from_the_data_s_text() {
+    assert_eq!(locale_code("42-Rural: Distant"), Some(42));
+    assert_eq!(locale_code("11"), Some(11));
+    assert_eq!(locale_code(" 33-Town: Remote"), Some(33));
+    assert_eq!(locale_code("Rural"), None);
+    assert_eq!(locale_code("420"), None);
+    assert_eq!(locale_code(""), None);
+}

@@ -254,6 +254,7 @@ fn profile(p: &SchoolProfile) -> Markup {
             dt { "City, county" } dd { (s.city) ", " (s.county) }
             dt { "Grades" } dd { (s.grades.join(" ")) }
             @if let Some(t) = &p.school_type { dt { "Type" } dd { (t) } }
+            @if let Some(l) = &p.locale { dt { abbr title="National Center for Education Statistics" { "NCES" } " locale" } dd { (l) } }
             @if let Some(e) = p.enrollment { dt { "Enrolment" } dd { (num(Some(e), 0)) @if let Some(y) = p.profile_year { " (" (y) ")" } } }
             dt { "Support status" } dd {
                 @match &p.status {

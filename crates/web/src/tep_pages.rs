@@ -252,7 +252,7 @@ async fn educator_page(app: &AppState, c: &PageCaller, error: FieldError) -> Res
                             @if a.agreement.mentor_id == me { "You mentor " } @else { "Mentored by " (a.agreement.mentor_name) " with " }
                             (a.agreement.recipients.iter().map(|r| r.name.clone()).collect::<Vec<_>>().join(", "))
                         }
-                        " · fiscal year " (a.agreement.fiscal_year) " · " (a.counted_hours) " of " (a.max_hours) " hours counted · "
+                        " · fiscal year " (a.agreement.fiscal_year) " · " (a.counted_hours) " hours counted (" (a.year_counted_hours) " of " (a.max_hours) " this year) · "
                         @if a.complete { "log complete and signed" } @else { "log not complete" }
                     } } }
                 }
@@ -495,7 +495,7 @@ async fn agreement_page(app: &AppState, c: &PageCaller, id: i64, error: FieldErr
                 }
                 section.status-box {
                     h2 { "The log" }
-                    p { strong { (v.counted_hours) " of " (v.max_hours) " hours count" } " (" (v.hours) " recorded; hours beyond " (v.max_hours) " in the year do not count). "
+                    p { strong { (v.counted_hours) " of " (v.max_hours) " hours count" } " (" (v.hours) " recorded here; " (v.year_counted_hours) " counted over all the mentor's agreements this year; hours beyond " (v.max_hours) " in the year do not count). "
                         @if v.complete { "The log is complete and every line is signed: the payment can be released." }
                         @else { "The payment is released only for a complete log signed by every recipient." } }
                     @if !v.problems.is_empty() { ul { @for p in &v.problems { li { (p) } } } }

@@ -1767,3 +1767,312 @@ async fn evidence_files_are_limited_checked_and_served_only_as_attachments() {
         db.finish().await;
     }
 }
+
+/// The Teaching Excellence Program's API as api.md and the issue fix it:
+/// eligibility from the year's rules before the appropriation; `201` with
+/// `{id, sequence, received_at, status, amount_cents, reason}`; a retry
+/// with the same key `200` with the original; a second request of a type
+/// `409`; a body that fails validation `422` and no number; a request a
+/// rule refuses `201` and `denied`, in the line; the ledger in sequence
+/// order with its totals.
+#[tokio::test]
+async fn tep_api_contract_on_every_backend() {
+    use empower_app::accounts::{self, AccountSettings, By, Role};
+    let state = state();
+    let settings = AccountSettings::for_tests();
+    for db in TestDatabase::each("tepapi").await {
+        let store = db.store.clone();
+        empower_app::publish::publish(&state, &store, sources(), 2, &())
+            .await
+            .unwrap();
+        let district = store.all_schools().await.unwrap()[0].district.clone();
+        let now = empower_app::clock::Clock::system().now();
+        let fy = empower_app::tep::current_fiscal_year(&state, now).unwrap();
+        let mut tokens = Vec::new();
+        for (email, role, scope) in [
+            ("admin@example.org", Role::ProgramAdmin, None),
+            ("teacher@example.org", Role::Educator, None),
+            ("hr@example.org", Role::Employer, Some(district.as_str())),
+        ] {
+            accounts::add_user(
+                &state,
+                &store,
+                &settings,
+                By::CommandLine,
+                email,
+                email,
+                role,
+                scope,
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+            tokens.push(
+                accounts::token_for(&store, &settings, email, now)
+                    .await
+                    .unwrap()
+                    .token,
+            );
+        }
+        let app = empower_web::router(
+            empower_web::AppState::new(store.clone(), state.clone())
+                .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
+        );
+        let call = |method: &'static str, uri: String, token: &str, body: String| {
+            let (app, auth) = (app.clone(), format!("Bearer {token}"));
+            async move {
+                send(
+                    &app,
+                    method,
+                    &uri,
+                    &[
+                        ("authorization", auth.as_str()),
+                        ("content-type", "application/json"),
+                    ],
+                    &body,
+                )
+                .await
+                .0
+            }
+        };
+        let (admin, teacher, hr) = (&tokens[0], &tokens[1], &tokens[2]);
+
+        // A bad license is named; good facts are kept.
+        let facts = |license: &str| {
+            format!(
+                r#"{{"license": "{license}", "role": "teacher", "nbpts": "renewal", "district_rcdts": "{district}", "school_rcdts": null, "full_time": true, "originally_assigned": true, "retired": null}}"#
+            )
+        };
+        let r = call(
+            "PUT",
+            "/api/v1/tep/educators/me".into(),
+            teacher,
+            facts("PhD"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["errors"][0]["field"], "license");
+        let r = call(
+            "PUT",
+            "/api/v1/tep/educators/me".into(),
+            teacher,
+            facts("PEL"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["verification"], serde_json::Value::Null);
+
+        // Eligibility answers from the rules before the year is open.
+        let r = call(
+            "GET",
+            format!("/api/v1/tep/eligibility?fiscal_year={fy}"),
+            teacher,
+            String::new(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let items = r.json()["items"].as_array().unwrap().clone();
+        let slugs: Vec<&str> = items
+            .iter()
+            .map(|i| i["payment_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            slugs,
+            [
+                "fee",
+                "renewal",
+                "retention",
+                "mentoring",
+                "incentive_d",
+                "training_g"
+            ]
+        );
+        let fee = &items[0];
+        assert_eq!(
+            (fee["status"].as_str(), fee["amount_cents"].as_i64()),
+            (Some("ineligible"), Some(200_000))
+        );
+        assert!(!fee["reason"].as_str().unwrap().is_empty());
+
+        let request = |slug: &str, key: &str| {
+            format!(
+                r#"{{"fiscal_year": {fy}, "payment_type": "{slug}", "idempotency_key": "{key}"}}"#
+            )
+        };
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("renewal", "a"),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not open yet: {}",
+            r.body
+        );
+        let r = call(
+            "POST",
+            "/api/v1/tep/fiscal-years".into(),
+            admin,
+            format!(r#"{{"fiscal_year": {fy}, "appropriation_cents": 150000}}"#),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.json()["remaining_cents"], 150_000);
+        let r = call(
+            "POST",
+            "/api/v1/tep/fiscal-years".into(),
+            admin,
+            format!(r#"{{"fiscal_year": {fy}, "appropriation_cents": 180000}}"#),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "a change of the appropriation: {}",
+            r.body
+        );
+
+        // Invalid: 422, and no number taken.
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("bonus", "b"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["errors"][0]["field"], "payment_type");
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("renewal", "c"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let first = r.json();
+        assert_eq!(first["sequence"], 1);
+        assert_eq!(
+            (first["status"].as_str(), first["amount_cents"].as_i64()),
+            (Some("reserved"), Some(100_000))
+        );
+        let at = first["received_at"].as_str().unwrap();
+        assert!(
+            at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+            "{at}"
+        );
+        // The retry: the original, 200.
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("renewal", "c"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["id"], first["id"]);
+        // A second renewal this year: 409.
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("renewal", "d"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        // A rule refuses the fee: still in the line, 201, denied.
+        let r = call(
+            "POST",
+            "/api/v1/tep/requests".into(),
+            teacher,
+            request("fee", "e"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(
+            (r.json()["sequence"].as_i64(), r.json()["status"].as_str()),
+            (Some(2), Some("denied"))
+        );
+
+        // The employer confirms: funded; the ledger in sequence order.
+        let r = call(
+            "POST",
+            "/api/v1/tep/verifications".into(),
+            hr,
+            r#"{"educator_email": "teacher@example.org", "decision": "confirmed"}"#.into(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["verification"], "confirmed");
+        let r = call(
+            "GET",
+            format!("/api/v1/tep/ledger?fiscal_year={fy}"),
+            admin,
+            String::new(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let l = r.json();
+        assert_eq!(
+            (
+                l["appropriation_cents"].as_i64(),
+                l["committed_cents"].as_i64(),
+                l["paid_cents"].as_i64(),
+                l["remaining_cents"].as_i64()
+            ),
+            (Some(180_000), Some(100_000), Some(0), Some(80_000))
+        );
+        let entries = l["entries"].as_array().unwrap();
+        let seen: Vec<(i64, &str)> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e["sequence"].as_i64().unwrap(),
+                    e["status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(seen, [(1, "funded"), (2, "denied")]);
+        let mut keys: Vec<&String> = entries[0].as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "amount_cents",
+                "payment_type",
+                "reason",
+                "request_id",
+                "sequence",
+                "status"
+            ]
+        );
+        // Paid, then paid again is a conflict.
+        let id = first["id"].as_i64().unwrap();
+        let r = call(
+            "POST",
+            format!("/api/v1/tep/requests/{id}/pay"),
+            admin,
+            String::new(),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.json()["status"].as_str()),
+            (StatusCode::OK, Some("paid")),
+            "{}",
+            r.body
+        );
+        let r = call(
+            "POST",
+            format!("/api/v1/tep/requests/{id}/pay"),
+            admin,
+            String::new(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        db.finish().await;
+    }
+}

@@ -261,7 +261,11 @@ pub struct AgreementView {
     pub agreement: TepAgreementRow,
     pub logs: Vec<LogView>,
     pub hours: f64,
+    /// The hours of this agreement's log that count.
     pub counted_hours: f64,
+    /// The hours that count over all the mentor's agreements of the year
+    /// (at most `max_hours`).
+    pub year_counted_hours: f64,
     pub max_hours: f64,
     /// The log is complete and every line signed.
     pub complete: bool,
@@ -283,10 +287,15 @@ fn addressable(rules: &FiscalYearRules, kind: &str, mentor_role: &str) -> Vec<St
     }
 }
 
+/// The agreement's view. `year_logs`: every line of the mentor's
+/// agreements of the fiscal year, over which the hours that count are
+/// counted (at most the rules' maximum in the year, whatever the
+/// agreement).
 fn view(
     rules: &FiscalYearRules,
     a: TepAgreementRow,
     logs: Vec<TepLogRow>,
+    year_logs: &[TepLogRow],
     mentor_role: &str,
 ) -> AgreementView {
     let name_of = |id: i64| {
@@ -296,14 +305,20 @@ fn view(
             .map(|r| (r.email.clone(), r.name.clone()))
             .unwrap_or_default()
     };
+    let year_lines = log_lines(year_logs, |id| id.to_string());
+    let year_counted = countable_hours(rules, &year_lines);
+    let counted_of = |id: i64| {
+        year_logs
+            .iter()
+            .position(|l| l.id == id)
+            .map_or(0.0, |i| year_counted[i])
+    };
     let lines = log_lines(&logs, |id| name_of(id).0);
-    let counted = countable_hours(rules, &lines);
     let problems = check_log(&lines).err().unwrap_or_default();
     let views: Vec<LogView> = logs
         .iter()
         .zip(&lines)
-        .zip(&counted)
-        .map(|((l, line), c)| {
+        .map(|(l, line)| {
             let (email, name) = name_of(l.recipient_id);
             LogView {
                 id: l.id,
@@ -312,7 +327,7 @@ fn view(
                 recipient_name: name,
                 date: l.day.clone(),
                 hours: line.hours,
-                counted_hours: *c,
+                counted_hours: counted_of(l.id),
                 addressed: l.addressed.clone(),
                 needs: l.needs.clone(),
                 signed_at: l.signed_at,
@@ -322,7 +337,8 @@ fn view(
     AgreementView {
         addressable: addressable(rules, &a.kind, mentor_role),
         hours: lines.iter().map(|l| l.hours).sum(),
-        counted_hours: counted.iter().sum(),
+        counted_hours: views.iter().map(|l| l.counted_hours).sum(),
+        year_counted_hours: year_counted.iter().sum(),
         max_hours: rules.mentoring_max_hours,
         complete: problems.is_empty(),
         problems,
@@ -352,7 +368,8 @@ pub async fn agreement(
         .map(|m| m.role)
         .unwrap_or_default();
     let logs = store.tep_logs(id).await?;
-    Ok(view(&rules, a, logs, &mentor_role))
+    let year_logs = store.tep_mentor_logs(a.mentor_id, a.fiscal_year).await?;
+    Ok(view(&rules, a, logs, &year_logs, &mentor_role))
 }
 
 /// The agreements an educator is the mentor or a recipient of.

@@ -165,9 +165,11 @@ async fn walk_again(
     residual_open: bool,
     now: i64,
 ) -> Result<(), AppError> {
-    lapse_reservations(tx, rules, fiscal_year, now).await?;
-    let requests = tx.tep_requests(fiscal_year).await?;
+    let mut requests = tx.tep_requests(fiscal_year).await?;
     let verified = verifications(tx, fiscal_year).await?;
+    if lapse_reservations(tx, rules, &requests, &verified, now).await? {
+        requests = tx.tep_requests(fiscal_year).await?;
+    }
     let line = entries(&requests, &verified);
     for (sequence, d) in engine::rewalk(rules, appropriation_cents, &line, residual_open) {
         let Some(r) = requests.iter().find(|r| r.sequence == sequence) else {
@@ -185,13 +187,12 @@ async fn walk_again(
 async fn lapse_reservations(
     tx: &mut Write,
     rules: &FiscalYearRules,
-    fiscal_year: i64,
+    requests: &[TepRequestRow],
+    verified: &BTreeMap<i64, Option<bool>>,
     now: i64,
 ) -> Result<bool, AppError> {
-    let requests = tx.tep_requests(fiscal_year).await?;
-    let verified = verifications(tx, fiscal_year).await?;
     let mut any = false;
-    for r in &requests {
+    for r in requests {
         let unverified = verified.get(&r.educator_id).copied().flatten().is_none();
         if r.status == EntryStatus::Reserved.as_str()
             && unverified
@@ -523,7 +524,10 @@ async fn school_facts(
                 .find(|d| d.group == empower_model::Group::LowIncome.slug())
                 .map(|d| d.pct)
         }),
-        locale: None,
+        locale: profile
+            .as_ref()
+            .and_then(|p| p.locale.as_deref())
+            .and_then(engine::locale_code),
     })
 }
 
@@ -639,8 +643,10 @@ pub async fn request_payment(
         .tep_year(fy)
         .await?
         .ok_or_else(|| AppError::NotFound("the fiscal year went missing".into()))?;
+    let mut requests = tx.tep_requests(fy).await?;
+    let mut verified = verifications(&mut tx, fy).await?;
     // Reservations past their time free their money for the line first.
-    if lapse_reservations(&mut tx, &rules, fy, now).await? {
+    if lapse_reservations(&mut tx, &rules, &requests, &verified, now).await? {
         walk_again(
             &mut tx,
             &rules,
@@ -650,8 +656,9 @@ pub async fn request_payment(
             now,
         )
         .await?;
+        requests = tx.tep_requests(fy).await?;
+        verified = verifications(&mut tx, fy).await?;
     }
-    let requests = tx.tep_requests(fy).await?;
     // A retry that raced its original: the original, and no number taken
     // (the transaction is dropped).
     if let Some(r) = requests
@@ -669,7 +676,6 @@ pub async fn request_payment(
             t.slug
         )));
     }
-    let verified = verifications(&mut tx, fy).await?;
     let line = entries(&requests, &verified);
     let d = engine::decide(
         &rules,
@@ -1101,7 +1107,27 @@ mod tests {
                         district(DISTRICT, "A district"),
                         district(OTHER, "B district"),
                     ],
-                    schools: vec![],
+                    // A rural school whose low-income share is under the
+                    // hard-to-staff line.
+                    schools: vec![empower_store::School {
+                        rcdts: RURAL_SCHOOL.into(),
+                        name: "Seymour Elementary School".into(),
+                        district: DISTRICT.into(),
+                        district_name: "A district".into(),
+                        city: "Payson".into(),
+                        county: "Adams".into(),
+                        region: "01".into(),
+                        grades: vec!["K".into()],
+                        profile: empower_store::Profile {
+                            year: Some(2018),
+                            locale: Some("42-Rural: Distant".into()),
+                            demographics: vec![empower_store::Share {
+                                group: "low-income".into(),
+                                pct: 20.0,
+                            }],
+                            ..Default::default()
+                        },
+                    }],
                     designations: vec![],
                     explanations: vec![],
                     statuses: vec![],
@@ -1112,6 +1138,7 @@ mod tests {
     }
 
     const OTHER: &str = "010010020260000";
+    const RURAL_SCHOOL: &str = "010010010262002";
 
     #[tokio::test]
     async fn a_signed_log_releases_the_mentoring_payment_a_lapsed_reservation_frees_its_money_and_the_announcement_closes_after_june_1(
@@ -1202,6 +1229,30 @@ mod tests {
             )
             .await
             .unwrap();
+            // The (d) incentive reads the school's NCES locale from the data.
+            let mut at_rural = teacher(DISTRICT, "certified");
+            at_rural.school_rcdts = Some(RURAL_SCHOOL.into());
+            save_educator(&state, &cache, store, Some(&mentor), &at_rural, now)
+                .await
+                .unwrap();
+            // A changed school is a changed position: verified again.
+            verify_educator(
+                &state,
+                store,
+                Some(&employer),
+                &mentor.email,
+                "confirmed",
+                "",
+                now,
+            )
+            .await
+            .unwrap();
+            let d = eligibility(&state, &cache, store, Some(&mentor), 2027)
+                .await
+                .unwrap();
+            let d = d.iter().find(|e| e.payment_type == "incentive_d").unwrap();
+            assert_eq!(d.status, Eligible::Eligible, "{}", d.reason);
+            assert!(d.reason.contains("NCES locale 42"), "{}", d.reason);
 
             // Agreements: a teacher mentors only teachers.
             let input = |recipients: &[&str]| AgreementInput {
@@ -1312,6 +1363,39 @@ mod tests {
             assert_eq!((v.hours, v.counted_hours), (60.0, 45.0));
             assert_eq!(v.logs[2].counted_hours, 5.0);
             assert!(!v.complete);
+            // The 45 hours are the year's, whatever the agreement: a second
+            // agreement's later session counts nothing.
+            let second = create_agreement(
+                &state,
+                store,
+                Some(&mentor),
+                &input(&["ann@example.org"]),
+                "http://x",
+                now,
+            )
+            .await
+            .unwrap();
+            let late = add_log(
+                &state,
+                store,
+                Some(&mentor),
+                &LogInput {
+                    agreement_id: second.agreement.id,
+                    ..line("ann@example.org", "2026-11-20", 2.0)
+                },
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(late.counted_hours, 0.0);
+            let v2 = agreement(&state, store, Some(&ann), second.agreement.id)
+                .await
+                .unwrap();
+            assert_eq!(
+                (v2.hours, v2.counted_hours, v2.year_counted_hours),
+                (2.0, 0.0, 45.0)
+            );
+            ids.push(late.id);
 
             // Unsigned: the payment waits.
             let e = pay(store, Some(&admin), m.id, now).await.unwrap_err();
@@ -1332,6 +1416,13 @@ mod tests {
                 sign_log(&state, store, Some(&ann), ids[0], now).await,
                 Err(AppError::Conflict(_))
             ));
+            // The second agreement's line is still unsigned: every log of
+            // the year must be complete and signed.
+            let e = pay(store, Some(&admin), m.id, now).await.unwrap_err();
+            assert!(e.to_string().contains("2026-11-20"), "{e}");
+            sign_log(&state, store, Some(&ann), ids[3], now)
+                .await
+                .unwrap();
             assert!(matches!(
                 pay(store, Some(&mentor), m.id, now).await,
                 Err(AppError::Forbidden(_))

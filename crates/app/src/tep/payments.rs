@@ -83,9 +83,11 @@ pub(super) fn log_lines(
         .collect()
 }
 
-/// The log kind whose complete, signed log releases a payment type.
-fn log_needed(payment_type: &str) -> Option<&'static str> {
-    (payment_type == "mentoring").then_some("mentoring")
+/// Whether the payment type is released only for a complete, signed log
+/// (the (c)(5) incentive for mentoring and NBPTS professional
+/// development: every log of the mentor's agreements of the year).
+fn needs_log(payment_type: &str) -> bool {
+    payment_type == "mentoring"
 }
 
 /// Releases a funded payment (the program administrator): its money
@@ -123,8 +125,8 @@ pub async fn pay(
             )))
         }
     }
-    if let Some(kind) = log_needed(&r.payment_type) {
-        let logs = mentor_log(&mut tx, r.educator_id, r.fiscal_year, kind).await?;
+    if needs_log(&r.payment_type) {
+        let logs = mentor_log(&mut tx, r.educator_id, r.fiscal_year).await?;
         if let Err(problems) = check_log(&logs) {
             return Err(invalid(
                 "request_id",
@@ -163,15 +165,14 @@ pub async fn pay(
     Ok(RequestView::from(&stored))
 }
 
-/// A mentor's log lines of a kind in the year, as the engine reads them
+/// A mentor's log lines of the year, as the engine reads them
 /// (recipients named by their user id), in the caller's transaction.
 async fn mentor_log(
     tx: &mut empower_store::Write,
     mentor: i64,
     fiscal_year: i64,
-    kind: &str,
 ) -> Result<Vec<LogLine>, AppError> {
-    let logs = tx.tep_mentor_logs(mentor, fiscal_year, kind).await?;
+    let logs = tx.tep_mentor_logs(mentor, fiscal_year).await?;
     Ok(log_lines(&logs, |id| format!("recipient {id}")))
 }
 
