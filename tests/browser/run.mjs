@@ -92,6 +92,7 @@ try {
     await helpLine(process.env.EMPOWER_DEMO);
     await partnerContribution(process.env.EMPOWER_DEMO);
     await teachingExcellence(process.env.EMPOWER_DEMO);
+    await resourceAllocation(process.env.EMPOWER_DEMO);
   }
 } finally {
   await browser.close();
@@ -708,6 +709,56 @@ async function teachingExcellence(demoFile) {
   const paymentsCsv = await (await admin.request.get(`${base}/tep/payments.csv?fiscal_year=${fy}`)).text();
   check(paymentsCsv.includes(`Maria Mentor,${mentorEmail},1000.00,mentoring,21B-70(c)(5)`), "the Comptroller's export lists the payee, amount and type");
   for (const p of [mentor, recipient, employer, admin]) await p.context().close();
+}
+
+// Resource Allocation Reviews: the state opens fiscal year 2019's
+// selection (the 2018 report card), removes a selected district with a
+// reason, adds the demo district with a reason and issues its notice
+// (late: December 15, 2018 is past), which the district's leader reads
+// and acknowledges.
+async function resourceAllocation(demoFile) {
+  const demo = readDemo(demoFile);
+  const district = demo["district-leader"].scope;
+  const coordinator = await signedIn(demo["state-coordinator"]);
+  await coordinator.goto(`${base}/rar?fiscal_year=2019`);
+  check(await coordinator.getByRole("heading", { name: "Resource Allocation Reviews, fiscal year 2019" }).isVisible(), "the state opens the fiscal year's selection");
+  check(await coordinator.getByText(/\d+ of \d+ districts selected/).isVisible(), "the selection says how many districts are selected");
+  await axe(coordinator, "RAR selection");
+  await shoot(coordinator, "rar-selection");
+  // Remove the first selected district, with a reason.
+  const first = coordinator.locator("tbody tr", { has: coordinator.getByRole("button", { name: /^Remove / }) }).first();
+  const firstName = (await first.locator("td").nth(1).locator("a").innerText()).trim();
+  await first.getByLabel("Reason").fill("reviewed in the pilot last year");
+  await first.getByRole("button", { name: /^Remove / }).click();
+  const removed = coordinator.locator("tbody tr", { hasText: firstName }).first();
+  check((await removed.innerText()).includes("removed by the state: reviewed in the pilot last year"), "a removal keeps its reason");
+  // Add the demo district and notify it.
+  await coordinator.getByText("Add a district not listed").click();
+  await coordinator.locator("form[action='/rar/selection/add']").getByLabel("District (RCDTS)").fill(district);
+  await coordinator.locator("form[action='/rar/selection/add']").getByLabel("Reason").fill("the district asked for a review");
+  await coordinator.getByRole("button", { name: "Add the district" }).click();
+  const row = coordinator.locator("tbody tr", { has: coordinator.locator(`a[href='/districts/${district}']`) });
+  check((await row.innerText()).includes("added by the state: the district asked for a review"), "an addition keeps its reason");
+  await row.getByRole("button", { name: /^Issue the notice/ }).click();
+  const issued = coordinator.locator("tbody tr", { has: coordinator.locator(`a[href='/districts/${district}']`) });
+  check((await issued.innerText()).includes("late"), "a notice after December 15 is flagged late");
+  const csv = await (await coordinator.request.get(`${base}/rar/selection.csv?fiscal_year=2019`)).text();
+  check(csv.startsWith("district_rcdts,name,schools,identified,identified_by_designation,share,weighted_share,years_in_status,rank,selected_by_rule,selected,reason") && csv.includes(district), "the selection downloads as CSV, every district");
+
+  // The district's leader reads and acknowledges the notice.
+  const leader = await signedIn(demo["district-leader"]);
+  await leader.goto(`${base}/rar`);
+  await leader.getByRole("link", { name: /^Fiscal year 2019:/ }).click();
+  check(await leader.getByRole("heading", { name: /^Resource Allocation Review, fiscal year 2019: / }).isVisible(), "the district's leader opens the notice");
+  check(await leader.getByText(/Your district is selected for a Resource Allocation Review/).isVisible(), "the letter is filled with the district's figures");
+  await axe(leader, "RAR notice");
+  await leader.getByRole("button", { name: "Acknowledge the notice" }).click();
+  check(await leader.getByText("acknowledged", { exact: false }).first().isVisible(), "the district acknowledges its notice");
+  await shoot(leader, "rar-notice");
+  const pdf = await leader.request.get(leader.url() + "/pdf");
+  check(pdf.status() === 200 && (await pdf.body()).subarray(0, 4).toString() === "%PDF", "the notice downloads as PDF");
+  await coordinator.context().close();
+  await leader.context().close();
 }
 
 if (failures.length) {

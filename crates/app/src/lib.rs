@@ -21,6 +21,7 @@ pub mod peers;
 pub mod policy;
 pub mod public;
 pub mod publish;
+pub mod rar;
 pub mod rules;
 pub mod tep;
 pub mod uploads;
@@ -173,6 +174,7 @@ mod layering {
             "improvement",
             "calendar",
             "tep",
+            "rar",
             "print",
         ] {
             for dep in dependencies(engine) {
@@ -197,6 +199,7 @@ mod layering {
             "improvement",
             "calendar",
             "tep",
+            "rar",
             "print",
             "ingest",
             "states",

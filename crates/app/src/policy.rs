@@ -270,6 +270,40 @@ pub fn sign_tep_log(actor: Option<&Actor>, recipient: i64) -> Result<(), AppErro
     }
 }
 
+/// Run the Resource Allocation Reviews' selection and notices: the
+/// state.
+pub fn run_rar(actor: Option<&Actor>) -> Result<(), AppError> {
+    state_staff_only(
+        actor,
+        "select districts for Resource Allocation Reviews and notify them",
+    )
+}
+
+/// See a district's notices and reviews: the state and the district's
+/// leaders.
+pub fn see_district_rar(actor: Option<&Actor>, district: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) || actor.holds_for(Role::DistrictLeader, district) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "district {district}'s Resource Allocation Review is seen by the state and the district's leaders"
+        )))
+    }
+}
+
+/// Act for the district in its review (acknowledge, rate, set goals):
+/// the district's leaders, its team.
+pub fn act_for_district_rar(actor: Option<&Actor>, district: &str) -> Result<(), AppError> {
+    if signed_in(actor)?.holds_for(Role::DistrictLeader, district) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only a district leader of district {district} acts for its team"
+        )))
+    }
+}
+
 /// Open a help-line request, start and submit the needs assessment and
 /// the work plan: the school's own school leaders.
 pub fn lead_improvement(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {

@@ -75,6 +75,22 @@ struct Inputs {
 }
 
 #[derive(Subcommand)]
+enum RarCommand {
+    /// Every district's figures and the selection of a fiscal year: the
+    /// number of schools with a designation of record, how many are
+    /// identified (by designation), the share and weighted share, the
+    /// longest run of years in status, the rank and the reason.
+    Selection {
+        /// The fiscal year (July to June, named by its end: 2019 runs from
+        /// July 2018 to June 2019).
+        #[arg(long, value_name = "YEAR")]
+        fiscal_year: i16,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
 enum UsersCommand {
     /// Create a user, or add a role to an existing one (a role the user
     /// holds already changes nothing). Without --password-stdin a new
@@ -182,6 +198,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Resource Allocation Reviews: the districts a fiscal year's reviews
+    /// are for, from the published designations of record of the report
+    /// card the rules map the year to (fiscal year F reads report card
+    /// F - 1), ranked, each with its figures and the reason it is or is
+    /// not selected.
+    ///
+    /// Example: empower rar selection --fiscal-year 2019 --format csv
+    #[command(subcommand)]
+    Rar(RarCommand),
     /// Create or update the database's tables (every platform command does
     /// this first).
     Migrate,
@@ -570,6 +595,15 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 platform::reminders(&store, state, *days, *queue, public_url, *format).await
             });
         }
+        Command::Rar(RarCommand::Selection {
+            fiscal_year,
+            format,
+        }) => {
+            return platform::runtime()?.block_on(async {
+                let store = cli.database.open(state, warnings).await?;
+                platform::rar_selection(&store, state, *fiscal_year, *format).await
+            });
+        }
         Command::Migrate => {
             return platform::runtime()?.block_on(async {
                 cli.database.open(state, warnings).await?;
@@ -846,6 +880,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::Serve { .. }
         | Command::Users(_)
         | Command::Reminders { .. }
+        | Command::Rar(_)
         | Command::Migrate
         | Command::Import { .. }
         | Command::Backup { .. } => unreachable!("answered above"),

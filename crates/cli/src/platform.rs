@@ -271,6 +271,43 @@ pub async fn users(store: &Store, state: &State, command: &crate::UsersCommand) 
 
 /// `empower reminders`: lists what is due soon, and with `queue` writes
 /// the reminder mail to the outbox (as the operator).
+/// `empower rar selection`.
+pub async fn rar_selection(
+    store: &Store,
+    state: &State,
+    fiscal_year: i16,
+    format: crate::Format,
+) -> Result<()> {
+    let view = empower_app::rar::selection_for_operator(state, store, fiscal_year).await?;
+    let mut out = std::io::stdout().lock();
+    if format == crate::Format::Json {
+        serde_json::to_writer_pretty(&mut out, &view)?;
+        writeln!(out)?;
+    } else {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if format == crate::Format::Csv {
+                b','
+            } else {
+                b'\t'
+            })
+            .from_writer(&mut out);
+        w.write_record(empower_app::rar::SELECTION_COLUMNS)?;
+        for r in empower_app::rar::selection_rows(&view) {
+            w.write_record(r)?;
+        }
+        w.flush()?;
+    }
+    eprintln!(
+        "fiscal year {} (the {} report card): {} of {} districts selected by the rule, {} after the state's changes",
+        view.fiscal_year,
+        view.report_card_year,
+        view.selected_by_rule,
+        view.rows.len(),
+        view.selected
+    );
+    Ok(())
+}
+
 pub async fn reminders(
     store: &Store,
     state: &State,

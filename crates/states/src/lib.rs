@@ -69,6 +69,17 @@ pub struct Manifest {
     /// The Teaching Excellence Program, where the state runs it.
     #[serde(default)]
     pub tep: Option<TepFiles>,
+    /// Resource Allocation Reviews, where the state runs them.
+    #[serde(default)]
+    pub rar: Option<RarFiles>,
+}
+
+/// `[rar]` of the manifest.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RarFiles {
+    /// The selection rule, dates, letter and rubric.
+    pub rules: String,
 }
 
 /// `[tep]` of the manifest.
@@ -215,6 +226,8 @@ pub struct State {
     pub improvement: Option<Improvement>,
     /// The Teaching Excellence Program's rules, one per fiscal year.
     pub tep: Option<Vec<empower_tep::FiscalYearRules>>,
+    /// Resource Allocation Reviews' rules.
+    pub rar: Option<empower_rar::RarRules>,
     /// The bundled extract: (year, files) groups, as the manifest lists.
     pub extract: Vec<(Option<u16>, Vec<ExtractFile>)>,
 }
@@ -446,6 +459,13 @@ impl StateFiles {
             }
             None => None,
         };
+        let rar = match &manifest.rar {
+            Some(f) => Some(
+                empower_rar::RarRules::parse(self.file(state, &f.rules, by)?, &name(&f.rules))
+                    .map_err(|e| StateError::Invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
         let mut extract = Vec::new();
         for g in &manifest.extract {
             let mut files = Vec::new();
@@ -477,6 +497,7 @@ impl StateFiles {
             partners,
             improvement,
             tep,
+            rar,
         })
     }
 
@@ -575,6 +596,7 @@ mod tests {
             "improvement/iqf.toml",
             "improvement/iqf-names-2018.toml",
             "tep/fy2027.toml",
+            "rar/rar.toml",
         ] {
             copy(&src.join(f), &dir.join("il").join(f));
         }

@@ -13,6 +13,7 @@ mod accounts;
 mod improvement;
 mod partners;
 mod published;
+mod rar;
 mod read;
 mod tep;
 pub mod testing;
@@ -21,6 +22,7 @@ pub use accounts::*;
 pub use improvement::*;
 pub use partners::*;
 pub use published::*;
+pub use rar::*;
 pub use read::{DesignationRef, Page, SchoolListItem, SchoolPage};
 pub use tep::*;
 

@@ -34,6 +34,12 @@ fn csv_response(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A CSV download of `rows` under `header`, named `filename`.
+pub(crate) fn csv_download(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    csv_response(filename, write_rows(&header, rows.into_iter()))
+}
+
 fn write_rows(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail.

@@ -161,6 +161,27 @@ pub(crate) fn form_start(
     })
 }
 
+/// The start of every form posted about a fiscal year: the caller signed
+/// in, the CSRF token theirs, the year a number (`path`: where a refusal
+/// sends back to).
+pub(crate) fn fiscal_year_form_start(
+    c: &PageCaller,
+    csrf: &str,
+    fiscal_year: &str,
+    path: &str,
+) -> Result<i16, Response> {
+    if c.actor.is_none() {
+        return Err(refusal(AppError::SignInRequired, path));
+    }
+    check_csrf(c, csrf)?;
+    fiscal_year.trim().parse().map_err(|_| {
+        refusal(
+            AppError::NotFound(format!("there is no fiscal year {fiscal_year}")),
+            path,
+        )
+    })
+}
+
 /// A use case's error for the page it is shown on: refusals that send
 /// the caller away (sign in, forbidden, not found) leave the page; the
 /// others are shown on it, next to what they are about.

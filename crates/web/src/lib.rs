@@ -18,6 +18,8 @@ mod partner_api;
 mod partner_forms;
 mod partner_pages;
 mod printable;
+mod rar_api;
+mod rar_pages;
 mod render;
 mod routes;
 mod tep_api;

@@ -4,7 +4,7 @@
 
 use crate::{
     account_api, account_pages, api, download, improvement_api, improvement_pages, metrics, pages,
-    partner_api, partner_forms, partner_pages, tep_api, tep_pages, AppState,
+    partner_api, partner_forms, partner_pages, rar_api, rar_pages, tep_api, tep_pages, AppState,
 };
 use axum::routing::{get, patch, post, put, MethodRouter};
 
@@ -65,6 +65,10 @@ pub enum Audience {
     /// A mentoring agreement's mentor and recipients, the program
     /// administrator.
     ForAgreement,
+    /// The state, or the leaders of the district concerned.
+    ForDistrict,
+    /// The leaders of the district concerned (its review team).
+    DistrictTeam,
 }
 
 /// One route: its method, path, surface and audience.
@@ -199,6 +203,16 @@ routes! {
     post "/tep/admin/requests/{id}/pay" Page ProgramAdmin => tep_pages::pay,
     get "/tep/ledger.csv" Page ProgramAdmin => tep_pages::ledger_csv,
     get "/tep/payments.csv" Page ProgramAdmin => tep_pages::payments_csv,
+    // Resource Allocation Reviews.
+    get "/rar" Page StateOrDistrictLeaders => rar_pages::selection,
+    get "/rar/selection.csv" Page State => rar_pages::selection_csv,
+    post "/rar/selection/add" Page State => rar_pages::add_district,
+    post "/rar/selection/{district}/override" Page State => rar_pages::override_selection,
+    post "/rar/notices" Page State => rar_pages::issue_notice,
+    get "/rar/notices/{id}" Page ForDistrict => rar_pages::notice,
+    get "/rar/notices/{id}/print" Page ForDistrict => rar_pages::notice_print,
+    get "/rar/notices/{id}/pdf" Page ForDistrict => rar_pages::notice_pdf,
+    post "/rar/notices/{id}/acknowledge" Page DistrictTeam => rar_pages::acknowledge,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
@@ -255,6 +269,10 @@ routes! {
     post "/api/v1/tep/logs" Api Educator => tep_api::add_log,
     post "/api/v1/tep/logs/{id}/sign" Api Educator => tep_api::sign_log,
     post "/api/v1/tep/announcements" Api ProgramAdmin => tep_api::announce,
+    get "/api/v1/rar/selection" Api State => rar_api::selection,
+    post "/api/v1/rar/selection/{district}/override" Api State => rar_api::override_selection,
+    post "/api/v1/rar/notices" Api State => rar_api::issue_notice,
+    post "/api/v1/rar/notices/{id}/acknowledge" Api DistrictTeam => rar_api::acknowledge,
     get "/api/openapi.json" Api Anyone => api::openapi,
     // Operations.
     get "/healthz" Api Anyone => api::healthz,

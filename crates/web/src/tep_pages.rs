@@ -3,20 +3,16 @@
 //! to sign), an agreement with its log, the employer's verifications and
 //! the program administrator's ledger with its CSV exports.
 
-// The form checks answer a whole response to return early with; they run
-// once per form, so its size does not matter.
-#![allow(clippy::result_large_err)]
-
 use crate::auth::PageCaller;
 use crate::forms::{
-    account_bar, check_csrf, csrf_field, field_error, form_error, form_start, leaves_page, refusal,
-    see_other,
+    account_bar, check_csrf, csrf_field, field_error, fiscal_year_form_start, form_error,
+    form_start, leaves_page, refusal, see_other,
 };
 use crate::render::{page, respond};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum_extra::extract::Form;
 use empower_app::accounts::Role;
 use empower_app::clock::rfc3339;
@@ -982,28 +978,13 @@ fn cents(field: &str, raw: &str) -> Result<i64, AppError> {
     })
 }
 
-/// The start of every administrator form: signed in, the CSRF token, the
-/// year a number.
-fn admin_start(c: &PageCaller, f: &AdminForm) -> Result<i16, Response> {
-    if c.actor.is_none() {
-        return Err(refusal(AppError::SignInRequired, "/tep/admin"));
-    }
-    check_csrf(c, &f.csrf)?;
-    f.fiscal_year.trim().parse().map_err(|_| {
-        refusal(
-            AppError::NotFound(format!("there is no fiscal year {}", f.fiscal_year)),
-            "/tep/admin",
-        )
-    })
-}
-
 /// `POST /tep/admin/fiscal-years`.
 pub async fn open_fiscal_year(
     State(app): State<AppState>,
     c: PageCaller,
     Form(f): Form<AdminForm>,
 ) -> Response {
-    let fy = match admin_start(&c, &f) {
+    let fy = match fiscal_year_form_start(&c, &f.csrf, &f.fiscal_year, "/tep/admin") {
         Ok(fy) => fy,
         Err(r) => return r,
     };
@@ -1029,7 +1010,7 @@ pub async fn walk(
     c: PageCaller,
     Form(f): Form<AdminForm>,
 ) -> Response {
-    let fy = match admin_start(&c, &f) {
+    let fy = match fiscal_year_form_start(&c, &f.csrf, &f.fiscal_year, "/tep/admin") {
         Ok(fy) => fy,
         Err(r) => return r,
     };
@@ -1051,7 +1032,7 @@ pub async fn announce(
     c: PageCaller,
     Form(f): Form<AdminForm>,
 ) -> Response {
-    let fy = match admin_start(&c, &f) {
+    let fy = match fiscal_year_form_start(&c, &f.csrf, &f.fiscal_year, "/tep/admin") {
         Ok(fy) => fy,
         Err(r) => return r,
     };
@@ -1109,28 +1090,6 @@ pub async fn pay(
     admin_after(&app, &c, fy, r).await
 }
 
-fn csv_response(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    w.write_record(header).expect("CSV to memory");
-    for r in rows {
-        w.write_record(r).expect("CSV to memory");
-    }
-    let body = w.into_inner().expect("CSV to memory");
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// `GET /tep/ledger.csv?fiscal_year=`: every entry in line order.
 pub async fn ledger_csv(
     State(app): State<AppState>,
@@ -1172,7 +1131,7 @@ pub async fn ledger_csv(
             ]
         })
         .collect();
-    csv_response(
+    crate::download::csv_download(
         &format!("tep-ledger-fy{fy}.csv"),
         &[
             "sequence",
@@ -1219,7 +1178,7 @@ pub async fn payments_csv(
             ]
         })
         .collect();
-    csv_response(
+    crate::download::csv_download(
         &format!("tep-payments-fy{fy}.csv"),
         &[
             "payee",

@@ -1018,6 +1018,34 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             .addressable[0]
             .clone();
 
+        // Resource Allocation Reviews: the callers' district added to the
+        // fiscal year 2019 selection (the 2018 report card) and notified.
+        let coordinator = as_user("state-coordinator@example.org").await;
+        empower_app::rar::override_selection(
+            &state,
+            &store,
+            Some(&coordinator),
+            2019,
+            &here.district,
+            true,
+            "matrix",
+            now,
+        )
+        .await
+        .unwrap();
+        let rar_notice = empower_app::rar::issue_notice(
+            &state,
+            &store,
+            Some(&coordinator),
+            2019,
+            &here.district,
+            "http://x",
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+
         let app = empower_web::router(
             empower_web::AppState::new(store.clone(), state.clone())
                 .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
@@ -1318,6 +1346,19 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/tep/admin/requests/{id}/pay", format!("/tep/admin/requests/{tep_request}/pay"), String::new(), Expect::Roles(program)),
             ("GET", "/tep/ledger.csv", format!("/tep/ledger.csv?fiscal_year={fy}"), String::new(), Expect::Roles(program)),
             ("GET", "/tep/payments.csv", format!("/tep/payments.csv?fiscal_year={fy}"), String::new(), Expect::Roles(program)),
+            ("GET", "/rar", "/rar".into(), String::new(), Expect::StateOrAnyDistrictLeader),
+            ("GET", "/rar/selection.csv", "/rar/selection.csv?fiscal_year=2019".into(), String::new(), Expect::Roles(state_staff)),
+            ("POST", "/rar/selection/add", "/rar/selection/add".into(), format!("fiscal_year=2019&district_rcdts={}&reason=asked", here.district), Expect::Roles(state_staff)),
+            ("POST", "/rar/selection/{district}/override", format!("/rar/selection/{}/override", there.district), "fiscal_year=2019&selected=0&reason=asked".into(), Expect::Roles(state_staff)),
+            ("POST", "/rar/notices", "/rar/notices".into(), format!("fiscal_year=2019&district_rcdts={}", there.district), Expect::Roles(state_staff)),
+            ("GET", "/rar/notices/{id}", format!("/rar/notices/{rar_notice}"), String::new(), Expect::StateOrDistrictLeader),
+            ("GET", "/rar/notices/{id}/print", format!("/rar/notices/{rar_notice}/print"), String::new(), Expect::StateOrDistrictLeader),
+            ("GET", "/rar/notices/{id}/pdf", format!("/rar/notices/{rar_notice}/pdf"), String::new(), Expect::StateOrDistrictLeader),
+            ("POST", "/rar/notices/{id}/acknowledge", format!("/rar/notices/{rar_notice}/acknowledge"), String::new(), Expect::DistrictLeaderOnly),
+            ("GET", "/api/v1/rar/selection", "/api/v1/rar/selection?fiscal_year=2019".into(), String::new(), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/rar/selection/{district}/override", format!("/api/v1/rar/selection/{}/override", there.district), r#"{"fiscal_year": 2019, "selected": false, "reason": "asked"}"#.into(), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/rar/notices", "/api/v1/rar/notices".into(), format!(r#"{{"fiscal_year": 2019, "district_rcdts": "{}"}}"#, there.district), Expect::Roles(state_staff)),
+            ("POST", "/api/v1/rar/notices/{id}/acknowledge", format!("/api/v1/rar/notices/{rar_notice}/acknowledge"), String::new(), Expect::DistrictLeaderOnly),
         ] {
             all.push(cases(method, pattern, uri, body, expect));
         }
