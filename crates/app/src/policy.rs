@@ -304,6 +304,34 @@ pub fn act_for_district_rar(actor: Option<&Actor>, district: &str) -> Result<(),
     }
 }
 
+/// Open a district's review: the state (a facilitated review) or the
+/// district's own leaders (a self-guided one); the kind it opens.
+pub fn open_rar_review(actor: Option<&Actor>, district: &str) -> Result<&'static str, AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) {
+        Ok("facilitated")
+    } else if actor.holds_for(Role::DistrictLeader, district) {
+        Ok("self-guided")
+    } else {
+        Err(AppError::Forbidden(format!(
+            "a review of district {district} is opened by the state or by the district's leaders"
+        )))
+    }
+}
+
+/// Set goals for improvement and record their progress: the district's
+/// leaders and the state.
+pub fn set_rar_goals(actor: Option<&Actor>, district: &str) -> Result<(), AppError> {
+    let actor = signed_in(actor)?;
+    if state_staff(actor) || actor.holds_for(Role::DistrictLeader, district) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "district {district}'s goals are set by its leaders and the state"
+        )))
+    }
+}
+
 /// Open a help-line request, start and submit the needs assessment and
 /// the work plan: the school's own school leaders.
 pub fn lead_improvement(actor: Option<&Actor>, school: &str) -> Result<(), AppError> {

@@ -10,7 +10,7 @@ use empower_model::{Designation, Grade, Group, Level, Record, SchoolId, Value};
 use empower_states::State;
 use empower_store::{
     DesignationRow, DesignationSource, District, HigherPerforming, OpportunityGap, Profile,
-    Publication, ReportYear, School, Share, SimilarSchool, Source, StatusRow, Store,
+    Publication, ReportYear, ResourceValue, School, Share, SimilarSchool, Source, StatusRow, Store,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -452,6 +452,12 @@ pub fn build_publication(
                 }
             }
             Value::Number(x) => {
+                if r.group == Group::All && state.manifest.resource.iter().any(|x| x.measure == m) {
+                    let slot = e.resources.entry(m.to_string()).or_insert((r.year, *x));
+                    if r.year > slot.0 {
+                        *slot = (r.year, *x);
+                    }
+                }
                 if Some(m) == identity.enrollment.as_deref() && r.group == Group::All {
                     if e.enrollment.is_none_or(|(y, _)| r.year > y) {
                         e.enrollment = Some((r.year, *x));
@@ -537,6 +543,15 @@ pub fn build_publication(
                 year: profile_year,
                 school_type: i.school_type.as_ref().map(|(_, t)| t.clone()),
                 locale: i.locale.as_ref().map(|(_, t)| t.clone()),
+                resources: i
+                    .resources
+                    .iter()
+                    .map(|(measure, (year, value))| ResourceValue {
+                        measure: measure.clone(),
+                        year: *year,
+                        value: *value,
+                    })
+                    .collect(),
                 enrollment: i.enrollment.map(|(_, x)| x),
                 demographics,
                 higher_performing: hp_by_school.remove(id).unwrap_or_default(),
@@ -631,6 +646,7 @@ struct Info {
     grades: Option<(u16, String)>,
     school_type: Option<(u16, String)>,
     locale: Option<(u16, String)>,
+    resources: BTreeMap<String, (u16, f64)>,
     enrollment: Option<(u16, f64)>,
     shares: BTreeMap<u16, BTreeMap<Group, f64>>,
 }

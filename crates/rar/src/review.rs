@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One rating of one property.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rating {
     pub property: String,
     pub level: String,

@@ -53,6 +53,9 @@ pub struct Manifest {
     pub columns: Vec<String>,
     pub higher_performing: String,
     pub identity: Identity,
+    /// The resource and staff measures each school's profile carries.
+    #[serde(default)]
+    pub resource: Vec<ResourceMeasure>,
     /// The bundled extract of public data, loaded into an empty database.
     #[serde(default)]
     pub extract: Vec<ExtractGroup>,
@@ -80,6 +83,16 @@ pub struct Manifest {
 pub struct RarFiles {
     /// The selection rule, dates, letter and rubric.
     pub rules: String,
+}
+
+/// A resource or staff measure the profile carries (`[[resource]]`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceMeasure {
+    pub measure: String,
+    pub label: String,
+    /// `dollars`, `percent`, `ratio` or `count`: how pages write it.
+    pub unit: String,
 }
 
 /// `[tep]` of the manifest.

@@ -59,12 +59,23 @@ pub struct Profile {
     /// The NCES locale (`42-Rural: Distant`), where the data has it.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The state's resource and staff measures, each at its latest year.
+    #[serde(default)]
+    pub resources: Vec<ResourceValue>,
     pub enrollment: Option<f64>,
     /// Share of enrolment by group (%).
     pub demographics: Vec<Share>,
     pub higher_performing: Vec<HigherPerforming>,
     pub similar: Vec<SimilarSchool>,
     pub gaps: Vec<OpportunityGap>,
+}
+
+/// A resource or staff measure's value for a school.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceValue {
+    pub measure: String,
+    pub year: u16,
+    pub value: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

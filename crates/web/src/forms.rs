@@ -101,6 +101,9 @@ pub(crate) fn account_bar(c: &PageCaller) -> Markup {
                 } @else if let Some(school) = a.grants.iter().find(|g| g.role == Role::SchoolLeader).and_then(|g| g.scope.as_deref()) {
                     " · " a href={"/schools/" (school) "/improvement"} { "Improvement cycle" }
                 }
+                @if [Role::StateAdmin, Role::StateCoordinator, Role::DistrictLeader].iter().any(|r| a.holds(*r)) {
+                    " · " a href="/rar" { "Resource Allocation Reviews" }
+                }
                 @if a.holds(Role::Educator) {
                     " · " a href="/tep" { "Teaching Excellence Program" }
                 }

@@ -187,3 +187,155 @@ pub async fn acknowledge(
     let n = rar::acknowledge(&app.store, actor.as_ref(), notice, app.clock.now()).await?;
     Ok(Json(NoticeOut::from(n)).into_response())
 }
+
+/// `POST /api/v1/rar/reviews`: the state opens a facilitated review, a
+/// district's leaders a self-guided one.
+pub async fn open_review(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    b: Result<Json<rar::ReviewInput>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let actor = signed_in(&app, &headers).await?;
+    let b = body(b)?;
+    let v = rar::open_review(&app.state, &app.store, actor.as_ref(), &b, app.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(ReviewOut::from(v))).into_response())
+}
+
+/// A review as the API shows it.
+#[derive(Serialize)]
+pub struct ReviewOut {
+    pub id: i64,
+    pub fiscal_year: i64,
+    pub district_rcdts: String,
+    pub kind: String,
+    pub scheduled_on: String,
+    /// Each member's ratings as the caller may see them.
+    pub members: Vec<rar::MemberRatings>,
+    /// Where the members agree and differ.
+    pub comparison: Vec<empower_rar::review::Agreement>,
+    pub team: Vec<RatingOut>,
+    pub goals: Vec<GoalOut>,
+}
+
+#[derive(Serialize)]
+pub struct RatingOut {
+    pub property: String,
+    pub level: String,
+    pub evidence: String,
+}
+
+#[derive(Serialize)]
+pub struct GoalOut {
+    pub id: i64,
+    pub property: String,
+    pub goal: String,
+    pub owner: String,
+    pub due_on: String,
+    /// The latest progress: `not-started`, `in-progress`, `met`, `not-met`.
+    pub status: String,
+}
+
+impl From<empower_store::RarGoalRow> for GoalOut {
+    fn from(g: empower_store::RarGoalRow) -> Self {
+        GoalOut {
+            id: g.id,
+            status: g
+                .updates
+                .last()
+                .map(|u| u.status.clone())
+                .unwrap_or_else(|| rar::GOAL_STATUSES[0].to_string()),
+            property: g.property,
+            goal: g.goal,
+            owner: g.owner,
+            due_on: g.due_on,
+        }
+    }
+}
+
+impl From<rar::ReviewView> for ReviewOut {
+    fn from(v: rar::ReviewView) -> Self {
+        ReviewOut {
+            id: v.review.id,
+            fiscal_year: v.review.fiscal_year,
+            district_rcdts: v.review.district_rcdts,
+            kind: v.review.kind,
+            scheduled_on: v.review.scheduled_on,
+            members: v.members,
+            comparison: v.comparison,
+            team: v
+                .team
+                .into_iter()
+                .map(|t| RatingOut {
+                    property: t.property,
+                    level: t.level,
+                    evidence: t.evidence,
+                })
+                .collect(),
+            goals: v.goals.into_iter().map(GoalOut::from).collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/rar/reviews/{id}`.
+pub async fn review(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = signed_in(&app, &headers).await?;
+    let review = id(&raw, "review")?;
+    let v = rar::review(&app.state, &app.store, actor.as_ref(), review).await?;
+    Ok(Json(ReviewOut::from(v)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingsBody {
+    pub scope: String,
+    pub ratings: Vec<empower_rar::review::Rating>,
+}
+
+/// `PUT /api/v1/rar/reviews/{id}/ratings`.
+pub async fn save_ratings(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    b: Result<Json<RatingsBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let actor = signed_in(&app, &headers).await?;
+    let review = id(&raw, "review")?;
+    let b = body(b)?;
+    let v = rar::save_ratings(
+        &app.state,
+        &app.store,
+        actor.as_ref(),
+        review,
+        &b.scope,
+        &b.ratings,
+        app.clock.now(),
+    )
+    .await?;
+    Ok(Json(ReviewOut::from(v)).into_response())
+}
+
+/// `POST /api/v1/rar/reviews/{id}/goals`.
+pub async fn add_goal(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    b: Result<Json<rar::GoalInput>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let actor = signed_in(&app, &headers).await?;
+    let review = id(&raw, "review")?;
+    let b = body(b)?;
+    let g = rar::add_goal(
+        &app.state,
+        &app.store,
+        actor.as_ref(),
+        review,
+        &b,
+        app.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(GoalOut::from(g))).into_response())
+}

@@ -212,3 +212,69 @@ pub fn designation_chart(title: &str, counts: &[(String, usize)]) -> Markup {
         p.muted { @for (d, n) in counts { (d) ": " (n) ". " } }
     }
 }
+
+/// One point of a scatter chart: its label, x, y, and whether it is
+/// marked (drawn filled, in the accent colour).
+pub struct Point {
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub marked: bool,
+}
+
+/// A scatter chart with labelled axes; points are labelled when there
+/// are few enough to read (else only the marked ones).
+pub fn scatter_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[Point],
+    y_unit: &str,
+) -> Markup {
+    let (w, h, left, bottom, top, right) = (640.0, 380.0, 64.0, 44.0, 12.0, 150.0);
+    let span = |vals: Vec<f64>| {
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !lo.is_finite() {
+            (0.0, 1.0)
+        } else if (hi - lo).abs() < 1e-9 {
+            (lo - 1.0, hi + 1.0)
+        } else {
+            let pad = (hi - lo) * 0.08;
+            (lo - pad, hi + pad)
+        }
+    };
+    let (x0, x1) = span(points.iter().map(|p| p.x).collect());
+    let (y0, y1) = span(points.iter().map(|p| p.y).collect());
+    let px = |x: f64| left + (x - x0) / (x1 - x0) * (w - left - right);
+    let py = |y: f64| top + (1.0 - (y - y0) / (y1 - y0)) * (h - top - bottom);
+    let label_all = points.len() <= 12;
+    let ticks = |a: f64, b: f64| (0..=4).map(move |i| a + (b - a) * i as f64 / 4.0);
+    html! {
+        svg role="img" aria-label=(title) viewBox={"0 0 " (w) " " (h)} width="100%" style={"max-width:" (w) "px"} {
+            title { (title) }
+            line x1=(left) y1=(h - bottom) x2=(w - right) y2=(h - bottom) stroke="#57606a" {}
+            line x1=(left) y1=(top) x2=(left) y2=(h - bottom) stroke="#57606a" {}
+            @for t in ticks(x0, x1) {
+                text x=(px(t)) y=(h - bottom + 16.0) text-anchor="middle" { (format!("{t:.0}")) }
+            }
+            @for t in ticks(y0, y1) {
+                text x=(left - 6.0) y=(py(t) + 4.0) text-anchor="end" {
+                    (if y1 - y0 < 20.0 { format!("{y_unit}{t:.1}") } else { format!("{y_unit}{t:.0}") })
+                }
+            }
+            text x=((left + w - right) / 2.0) y=(h - 6.0) text-anchor="middle" { (x_label) }
+            text x="12" y=(top + 4.0) transform={"rotate(-90 12 " (top + 4.0) ")"} text-anchor="end" { (y_label) }
+            @for p in points {
+                circle cx=(px(p.x)) cy=(py(p.y)) r="5" fill=(if p.marked { "#b3261e" } else { "white" }) stroke=(if p.marked { "#b3261e" } else { "#0b5cad" }) stroke-width="2" {
+                    title { (format!("{}: {:.1}, {y_unit}{:.1}", p.label, p.x, p.y)) }
+                }
+                @if label_all || p.marked {
+                    text x=(px(p.x) + 7.0) y=(py(p.y) + 4.0) style="font-size: 10px" {
+                        (if p.label.chars().count() > 24 { format!("{}…", p.label.chars().take(23).collect::<String>()) } else { p.label.clone() })
+                    }
+                }
+            }
+        }
+    }
+}

@@ -69,6 +69,8 @@ pub enum Audience {
     ForDistrict,
     /// The leaders of the district concerned (its review team).
     DistrictTeam,
+    /// The state, or the district's own leaders (a self-guided review).
+    StateOrDistrictTeam,
 }
 
 /// One route: its method, path, surface and audience.
@@ -213,6 +215,13 @@ routes! {
     get "/rar/notices/{id}/print" Page ForDistrict => rar_pages::notice_print,
     get "/rar/notices/{id}/pdf" Page ForDistrict => rar_pages::notice_pdf,
     post "/rar/notices/{id}/acknowledge" Page DistrictTeam => rar_pages::acknowledge,
+    post "/rar/reviews" Page StateOrDistrictTeam => rar_pages::open_review,
+    get "/rar/reviews/{id}" Page ForDistrict => rar_pages::review,
+    post "/rar/reviews/{id}/ratings" Page DistrictTeam => rar_pages::save_ratings,
+    post "/rar/reviews/{id}/comments" Page State => rar_pages::comment,
+    post "/rar/reviews/{id}/goals" Page ForDistrict => rar_pages::add_goal,
+    post "/rar/goals/{id}/progress" Page ForDistrict => rar_pages::goal_progress,
+    get "/rar/districts/{rcdts}" Page ForDistrict => rar_pages::district_data,
     // Administration.
     get "/admin/users" Page StateAdmin => account_pages::users,
     post "/admin/invitations" Page StateAdmin => account_pages::invite,
@@ -273,6 +282,10 @@ routes! {
     post "/api/v1/rar/selection/{district}/override" Api State => rar_api::override_selection,
     post "/api/v1/rar/notices" Api State => rar_api::issue_notice,
     post "/api/v1/rar/notices/{id}/acknowledge" Api DistrictTeam => rar_api::acknowledge,
+    post "/api/v1/rar/reviews" Api StateOrDistrictTeam => rar_api::open_review,
+    get "/api/v1/rar/reviews/{id}" Api ForDistrict => rar_api::review,
+    put "/api/v1/rar/reviews/{id}/ratings" Api DistrictTeam => rar_api::save_ratings,
+    post "/api/v1/rar/reviews/{id}/goals" Api ForDistrict => rar_api::add_goal,
     get "/api/openapi.json" Api Anyone => api::openapi,
     // Operations.
     get "/healthz" Api Anyone => api::healthz,

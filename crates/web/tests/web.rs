@@ -1046,6 +1046,39 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
         .unwrap()
         .id;
 
+        let rar_review = empower_app::rar::open_review(
+            &state,
+            &store,
+            Some(&coordinator),
+            &empower_app::rar::ReviewInput {
+                fiscal_year: 2019,
+                district_rcdts: here.district.clone(),
+                scheduled_on: None,
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .review
+        .id;
+        let district_leader = as_user("district-leader@example.org").await;
+        let rar_goal = empower_app::rar::add_goal(
+            &state,
+            &store,
+            Some(&district_leader),
+            rar_review,
+            &empower_app::rar::GoalInput {
+                property: "equitable".into(),
+                goal: "Weight the formula".into(),
+                owner: "CFO".into(),
+                due_on: "2019-06-30".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+
         let app = empower_web::router(
             empower_web::AppState::new(store.clone(), state.clone())
                 .with_accounts(settings.clone(), empower_app::clock::Clock::system()),
@@ -1359,6 +1392,17 @@ async fn authorization_matrix_over_every_route_on_every_backend() {
             ("POST", "/api/v1/rar/selection/{district}/override", format!("/api/v1/rar/selection/{}/override", there.district), r#"{"fiscal_year": 2019, "selected": false, "reason": "asked"}"#.into(), Expect::Roles(state_staff)),
             ("POST", "/api/v1/rar/notices", "/api/v1/rar/notices".into(), format!(r#"{{"fiscal_year": 2019, "district_rcdts": "{}"}}"#, there.district), Expect::Roles(state_staff)),
             ("POST", "/api/v1/rar/notices/{id}/acknowledge", format!("/api/v1/rar/notices/{rar_notice}/acknowledge"), String::new(), Expect::DistrictLeaderOnly),
+            ("POST", "/api/v1/rar/reviews", "/api/v1/rar/reviews".into(), format!(r#"{{"fiscal_year": 2020, "district_rcdts": "{}"}}"#, here.district), Expect::StateOrDistrictLeader),
+            ("GET", "/api/v1/rar/reviews/{id}", format!("/api/v1/rar/reviews/{rar_review}"), String::new(), Expect::StateOrDistrictLeader),
+            ("PUT", "/api/v1/rar/reviews/{id}/ratings", format!("/api/v1/rar/reviews/{rar_review}/ratings"), r#"{"scope": "member", "ratings": [{"property": "equitable", "level": "emerging", "evidence": "budget"}]}"#.into(), Expect::DistrictLeaderOnly),
+            ("POST", "/api/v1/rar/reviews/{id}/goals", format!("/api/v1/rar/reviews/{rar_review}/goals"), r#"{"property": "transparent", "goal": "Publish the formula", "owner": "CFO", "due_on": "2019-06-30"}"#.into(), Expect::StateOrDistrictLeader),
+            ("POST", "/rar/reviews", "/rar/reviews".into(), format!("fiscal_year=2021&district_rcdts={}", here.district), Expect::StateOrDistrictLeader),
+            ("GET", "/rar/reviews/{id}", format!("/rar/reviews/{rar_review}"), String::new(), Expect::StateOrDistrictLeader),
+            ("POST", "/rar/reviews/{id}/ratings", format!("/rar/reviews/{rar_review}/ratings"), "scope=member&level_equitable=emerging&evidence_equitable=budget".into(), Expect::DistrictLeaderOnly),
+            ("POST", "/rar/reviews/{id}/comments", format!("/rar/reviews/{rar_review}/comments"), "body=Look+again".into(), Expect::Roles(state_staff)),
+            ("POST", "/rar/reviews/{id}/goals", format!("/rar/reviews/{rar_review}/goals"), "property=aligned&goal=Tie+to+plans&owner=CFO&due_on=2019-06-30".into(), Expect::StateOrDistrictLeader),
+            ("POST", "/rar/goals/{id}/progress", format!("/rar/goals/{rar_goal}/progress"), "status=in-progress&note=Started".into(), Expect::StateOrDistrictLeader),
+            ("GET", "/rar/districts/{rcdts}", format!("/rar/districts/{}?fiscal_year=2019", here.district), String::new(), Expect::StateOrDistrictLeader),
         ] {
             all.push(cases(method, pattern, uri, body, expect));
         }

@@ -15,6 +15,9 @@ use empower_store::{snapshot, NewRarNotice, RarNoticeRow, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod review;
+pub use review::*;
+
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid {
         field: field.into(),
@@ -855,6 +858,298 @@ mod tests {
             let doc = notice_document(&state, &acked);
             let pdf = empower_print::pdf(&doc).unwrap();
             assert!(pdf.starts_with(b"%PDF"));
+            db.finish().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn members_rate_alone_the_team_settles_and_goals_carry_into_next_year() {
+        use empower_rar::review::Rating;
+        let state = crate::rules::load_state("illinois", None).unwrap();
+        for db in TestDatabase::each("rarreview").await {
+            let store = &db.store;
+            store.publish(&[], &publication()).await.unwrap();
+            let coordinator = person(
+                &state,
+                store,
+                "coordinator@example.org",
+                Role::StateCoordinator,
+                None,
+            )
+            .await;
+            let ann = person(
+                &state,
+                store,
+                "ann@alpha.example.org",
+                Role::DistrictLeader,
+                Some(A),
+            )
+            .await;
+            let bo = person(
+                &state,
+                store,
+                "bo@alpha.example.org",
+                Role::DistrictLeader,
+                Some(A),
+            )
+            .await;
+            let other = person(
+                &state,
+                store,
+                "lead@beta.example.org",
+                Role::DistrictLeader,
+                Some(B),
+            )
+            .await;
+            let now = at("2019-01-10T15:00:00Z");
+            let input = |fy: i16, d: &str, on: Option<&str>| ReviewInput {
+                fiscal_year: fy,
+                district_rcdts: d.into(),
+                scheduled_on: on.map(String::from),
+            };
+            let e = open_review(
+                &state,
+                store,
+                Some(&coordinator),
+                &input(2019, A, Some("2018-12-01")),
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, .. } if field == "scheduled_on"),
+                "{e:?}"
+            );
+            assert!(matches!(
+                open_review(&state, store, Some(&other), &input(2019, A, None), now).await,
+                Err(AppError::Forbidden(_))
+            ));
+            let v = open_review(
+                &state,
+                store,
+                Some(&coordinator),
+                &input(2019, A, None),
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                (v.review.kind.as_str(), v.review.scheduled_on.as_str()),
+                ("facilitated", "2019-01-01")
+            );
+            assert!(matches!(
+                open_review(
+                    &state,
+                    store,
+                    Some(&coordinator),
+                    &input(2019, A, None),
+                    now
+                )
+                .await,
+                Err(AppError::Conflict(_))
+            ));
+            let id = v.review.id;
+            let rate = |p: &str, l: &str, e: &str| Rating {
+                property: p.into(),
+                level: l.into(),
+                evidence: e.into(),
+            };
+
+            // Ann rates; Bo does not see her rating until he rates.
+            save_ratings(
+                &state,
+                store,
+                Some(&ann),
+                id,
+                "member",
+                &[
+                    rate("equitable", "emerging", "Title I money only"),
+                    rate("transparent", "accomplished", ""),
+                ],
+                now,
+            )
+            .await
+            .unwrap();
+            let seen = review(&state, store, Some(&bo), id).await.unwrap();
+            assert_eq!(seen.members.len(), 1);
+            assert_eq!(
+                seen.members[0].levels,
+                vec![None, None, None, None],
+                "hidden until Bo rates"
+            );
+            assert!(seen.comparison.is_empty());
+            let v = save_ratings(
+                &state,
+                store,
+                Some(&bo),
+                id,
+                "member",
+                &[rate("equitable", "exemplary", "")],
+                now,
+            )
+            .await
+            .unwrap();
+            let ann_row = v.members.iter().find(|m| !m.me).unwrap();
+            assert_eq!(ann_row.levels[0].as_deref(), Some("emerging"));
+            assert_eq!(ann_row.levels[1], None, "Bo has not rated transparency");
+            assert_eq!(
+                (
+                    v.comparison[0].property.as_str(),
+                    v.comparison[0].agree,
+                    v.comparison[0].spread
+                ),
+                ("equitable", false, 2)
+            );
+            // The state sees everything; another district nothing.
+            let st = review(&state, store, Some(&coordinator), id).await.unwrap();
+            assert_eq!(st.members.len(), 2);
+            assert_eq!(st.comparison.len(), 4);
+            assert!(matches!(
+                review(&state, store, Some(&other), id).await,
+                Err(AppError::Forbidden(_))
+            ));
+            assert!(matches!(
+                save_ratings(
+                    &state,
+                    store,
+                    Some(&coordinator),
+                    id,
+                    "member",
+                    &[rate("equitable", "emerging", "")],
+                    now
+                )
+                .await,
+                Err(AppError::Forbidden(_))
+            ));
+            // Bad ratings are named.
+            let e = save_ratings(
+                &state,
+                store,
+                Some(&ann),
+                id,
+                "member",
+                &[rate("equitable", "great", "")],
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, .. } if field == "ratings[0]"),
+                "{e:?}"
+            );
+            // The team settles with evidence, only what members rated.
+            let e = save_ratings(
+                &state,
+                store,
+                Some(&ann),
+                id,
+                "team",
+                &[rate("equitable", "emerging", "")],
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&e, AppError::Invalid { field, .. } if field == "ratings[0].evidence"),
+                "{e:?}"
+            );
+            let e = save_ratings(
+                &state,
+                store,
+                Some(&ann),
+                id,
+                "team",
+                &[rate("aligned", "emerging", "plans")],
+                now,
+            )
+            .await
+            .unwrap_err();
+            assert!(e.to_string().contains("on their own first"), "{e}");
+            let v = save_ratings(
+                &state,
+                store,
+                Some(&ann),
+                id,
+                "team",
+                &[rate(
+                    "equitable",
+                    "emerging",
+                    "Only Title I funds follow need; the budget book shows it",
+                )],
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(v.team.len(), 1);
+            comment(
+                &state,
+                store,
+                Some(&coordinator),
+                id,
+                "Look at the staffing formula next",
+                now,
+            )
+            .await
+            .unwrap();
+            assert!(matches!(
+                comment(&state, store, Some(&ann), id, "x", now).await,
+                Err(AppError::Forbidden(_))
+            ));
+
+            // Goals, their progress, and next year's review opens with them.
+            let goal = GoalInput {
+                property: "equitable".into(),
+                goal: "Weight the staffing formula for low income".into(),
+                owner: "Chief financial officer".into(),
+                due_on: "2019-06-30".into(),
+            };
+            assert!(matches!(
+                add_goal(&state, store, Some(&other), id, &goal, now).await,
+                Err(AppError::Forbidden(_))
+            ));
+            let g = add_goal(&state, store, Some(&ann), id, &goal, now)
+                .await
+                .unwrap();
+            assert_eq!(g.updates.len(), 1);
+            let e = update_goal(store, Some(&bo), g.id, "done", "x", now)
+                .await
+                .unwrap_err();
+            assert!(matches!(&e, AppError::Invalid { field, .. } if field == "status"));
+            let g = update_goal(
+                store,
+                Some(&bo),
+                g.id,
+                "in-progress",
+                "The board approved the new formula",
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(g.updates.last().unwrap().status, "in-progress");
+            let next = open_review(
+                &state,
+                store,
+                Some(&ann),
+                &input(2020, A, Some("2019-09-01")),
+                now,
+            )
+            .await
+            .unwrap();
+            assert_eq!(next.review.kind, "self-guided");
+            let (prev, goals) = next.last_year.unwrap();
+            assert_eq!(prev.id, id);
+            assert_eq!(
+                goals[0].updates.last().unwrap().note,
+                "The board approved the new formula"
+            );
+            assert_eq!(reviews_for(store, Some(&ann), 2019).await.unwrap().len(), 2);
+            assert_eq!(
+                reviews_for(store, Some(&coordinator), 2019)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
             db.finish().await;
         }
     }
