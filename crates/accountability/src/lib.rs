@@ -10,6 +10,7 @@ mod fidelity;
 mod improved;
 mod index;
 mod input;
+mod near;
 mod status;
 
 #[cfg(test)]
@@ -24,4 +25,5 @@ pub use fidelity::{fidelity, Disagreement, Fidelity, Tally};
 pub use improved::{improved, ImprovedReport, Improvement};
 pub use index::{GroupResult, IndicatorResult, IndicatorStatus};
 pub use input::{Identity, Observation, SchoolData};
+pub use near::{near_cut, Cut, NearCut};
 pub use status::{support_status, StatusEvent, StatusYear, YearDesignation};

@@ -722,3 +722,57 @@ fn reason_codes_read_as_words_and_unknown_ones_stay_as_they_are() {
     );
     assert_eq!(reason_words("something-new:x"), "something-new:x");
 }
+
+#[test]
+fn near_cut_lists_both_sides_of_each_cut_with_the_group_and_direction() {
+    let r = rules();
+    let mut schools = field();
+    // The group of school 11 sits exactly on the Targeted cut (20); school
+    // 12's 0.07 above it; school 1's all-students index (20) is the cut.
+    schools[10] = with_group(schools[10].clone(), Group::Black, 30.0, 20.0, 80.0);
+    schools[11] = with_group(schools[11].clone(), Group::Black, 30.0, 20.1, 80.0);
+    let d = designate(&schools, &r, 2018);
+    let near = crate::near_cut(&d, 0.5);
+    assert!(near
+        .windows(2)
+        .all(|w| w[0].distance.abs() <= w[1].distance.abs()));
+    assert!(near.iter().all(|n| n.distance.abs() <= 0.5));
+    let on = near
+        .iter()
+        .find(|n| n.rcdts == id(11).to_string() && n.group == Group::Black)
+        .unwrap();
+    assert_eq!(
+        (on.cut, on.direction.as_str(), on.distance),
+        (crate::Cut::Targeted, "at-or-below", 0.0)
+    );
+    assert!(
+        on.meaning.contains("Black") || on.meaning.contains("black"),
+        "{}",
+        on.meaning
+    );
+    let above = near
+        .iter()
+        .find(|n| n.rcdts == id(12).to_string() && n.group == Group::Black)
+        .unwrap();
+    assert_eq!(above.direction, "above");
+    assert!(
+        (above.distance - 0.1 * 50.0 / 70.0).abs() < 1e-9,
+        "{}",
+        above.distance
+    );
+    // Every group at or below the Targeted cut is one the designation
+    // names as underperforming, and the reverse.
+    for n in near.iter().filter(|n| n.cut == crate::Cut::Targeted) {
+        let row = d
+            .rows
+            .iter()
+            .find(|x| x.rcdts.to_string() == n.rcdts && x.band == n.band)
+            .unwrap();
+        assert_eq!(
+            row.underperforming_groups().contains(&n.group),
+            n.direction == "at-or-below"
+        );
+    }
+    // Nothing within 0 points but what sits exactly on a cut.
+    assert!(crate::near_cut(&d, 0.0).iter().all(|n| n.distance == 0.0));
+}

@@ -74,6 +74,45 @@ struct Inputs {
     allow_incomplete: bool,
 }
 
+/// Which schools a list keeps (all of them by default).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct SchoolFilter {
+    /// Only the schools of this district (its RCDTS, or any of its
+    /// schools').
+    #[arg(long, value_name = "RCDTS")]
+    district: Option<String>,
+    /// Only the schools of this region (the RCDTS's first two characters,
+    /// the ROE/ISC code).
+    #[arg(long, value_name = "CODE")]
+    region: Option<String>,
+    /// Only the schools whose name contains this text (any case).
+    #[arg(long, value_name = "TEXT")]
+    name: Option<String>,
+}
+
+impl SchoolFilter {
+    /// Whether the school `rcdts` named `name` is kept.
+    fn keeps(&self, rcdts: &str, name: &str) -> bool {
+        let digits = |s: &str| {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        };
+        let id = digits(rcdts);
+        self.district
+            .as_deref()
+            .is_none_or(|d| digits(d).get(..11).is_some_and(|p| id.starts_with(p)))
+            && self
+                .region
+                .as_deref()
+                .is_none_or(|r| id.starts_with(&format!("{:0>2}", r.trim())))
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|n| name.to_lowercase().contains(&n.trim().to_lowercase()))
+    }
+}
+
 #[derive(Subcommand)]
 enum RarCommand {
     /// Every district's figures and the selection of a fiscal year: the
@@ -241,6 +280,31 @@ enum Command {
         /// the official one.
         #[arg(long)]
         disagreements: bool,
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// The school-bands near a cut: every all-students index within
+    /// --within points of the band's Comprehensive cut (schools in its
+    /// pool) or top-10% cut, and every qualifying group's index within
+    /// --within points of the Targeted cut, on either side, closest
+    /// first, with the group, the direction and what a move of that size
+    /// would do.
+    ///
+    /// Example: empower near-cut --year 2018 --within 2 --district 150162990250000 rc2018-general.csv rc2018-ela-math.csv
+    NearCut {
+        /// Report-card year (2018 = school year 2017-18).
+        #[arg(long)]
+        year: u16,
+        /// Accountability rules file (default: the built-in file for the year).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// How many index points from a cut count as near (either side).
+        #[arg(long, value_name = "POINTS", default_value_t = 2.0)]
+        within: f64,
+        #[command(flatten)]
+        filter: SchoolFilter,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
         #[command(flatten)]
         inputs: Inputs,
     },
@@ -661,6 +725,44 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             } else if f.overall.compared > 0 || disagreements {
                 output::fidelity_report(&f, &d, disagreements, &mut std::io::stderr())?;
             }
+        }
+        Command::NearCut {
+            year,
+            rules,
+            within,
+            filter,
+            format,
+            inputs,
+        } => {
+            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let files = Files::of(state, inputs)?;
+            let run =
+                with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
+            warnings.extend(run.warnings);
+            for n in &run.import.notes {
+                eprintln!("note: {n}");
+            }
+            let near: Vec<empower_accountability::NearCut> =
+                empower_accountability::near_cut(&run.designations, within)
+                    .into_iter()
+                    .filter(|n| filter.keeps(&n.rcdts, &n.school_name))
+                    .collect();
+            match format {
+                Format::Json => {
+                    write_json(&mut out, warnings, serde_json::json!({ "near_cut": &near }))?
+                }
+                Format::Csv => output::near_cut_csv(&near, &mut out)?,
+                Format::Table => output::near_cut_table(&near, &mut out)?,
+            }
+            out.flush()?;
+            eprintln!(
+                "{} index(es) within {within} points of a cut ({} school-bands)",
+                near.len(),
+                near.iter()
+                    .map(|n| (n.rcdts.as_str(), n.band))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+            );
         }
         Command::Explain {
             year,

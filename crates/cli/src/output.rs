@@ -51,6 +51,66 @@ pub fn designations_csv(d: &Designations, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// `near-cut --format csv`: one row per index near a cut.
+pub fn near_cut_csv(near: &[empower_accountability::NearCut], out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "rcdts",
+        "school_name",
+        "band",
+        "designation",
+        "cut",
+        "group",
+        "index",
+        "cut_value",
+        "distance",
+        "direction",
+        "meaning",
+    ])?;
+    for n in near {
+        w.write_record([
+            n.rcdts.as_str(),
+            &n.school_name,
+            &opt(n.band),
+            &opt(n.designation),
+            n.cut.as_str(),
+            n.group.slug(),
+            &format!("{:.2}", n.index),
+            &format!("{:.2}", n.cut_value),
+            &format!("{:.2}", n.distance),
+            &n.direction,
+            &n.meaning,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `near-cut`'s table: the closest first.
+pub fn near_cut_table(near: &[empower_accountability::NearCut], out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "{:<15}  {:<32}  {:<4}  {:<13}  {:<13}  {:<16}  {:>7}  {:>7}  {:>8}",
+        "RCDTS", "School", "Band", "Designation", "Cut", "Group", "Index", "Cut at", "Distance"
+    )?;
+    for n in near {
+        writeln!(
+            out,
+            "{:<15}  {:<32}  {:<4}  {:<13}  {:<13}  {:<16}  {:>7.2}  {:>7.2}  {:>+8.2}",
+            n.rcdts,
+            truncate(&n.school_name, 32),
+            opt(n.band),
+            opt(n.designation),
+            n.cut.as_str(),
+            n.group.slug(),
+            n.index,
+            n.cut_value,
+            n.distance
+        )?;
+    }
+    Ok(())
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()

@@ -260,3 +260,58 @@ fn improved_lists_k8_moves_up_with_counts_per_transition() {
         .sum();
     assert_eq!(counted, rows.len());
 }
+
+#[test]
+fn near_cut_lists_chicago_schools_within_the_distance_both_sides() {
+    let out = empower(
+        &[
+            "near-cut",
+            "--year",
+            "2018",
+            "--within",
+            "0.5",
+            "--district",
+            "150162990250000",
+            "--format",
+            "csv",
+        ],
+        &rc2018(),
+    );
+    let (header, rows) = parse_csv(&ok(&out));
+    assert_eq!(
+        header,
+        [
+            "rcdts",
+            "school_name",
+            "band",
+            "designation",
+            "cut",
+            "group",
+            "index",
+            "cut_value",
+            "distance",
+            "direction",
+            "meaning"
+        ]
+    );
+    assert!(rows.len() > 10, "{}", rows.len());
+    assert!(rows.iter().all(|r| r[0].starts_with("15016299025")));
+    let distances: Vec<f64> = rows.iter().map(|r| r[8].parse().unwrap()).collect();
+    assert!(distances.iter().all(|d| d.abs() <= 0.5));
+    assert!(distances
+        .windows(2)
+        .all(|w| w[0].abs() <= w[1].abs() + 0.005));
+    // Both sides of the cuts, and all three cuts, on real data.
+    for side in ["above", "at-or-below"] {
+        assert!(rows.iter().any(|r| r[9] == side), "no {side}");
+    }
+    for cut in ["comprehensive", "targeted", "top"] {
+        assert!(rows.iter().any(|r| r[4] == cut), "no {cut}");
+    }
+    // A group at or below the Targeted cut belongs to a school the rules
+    // identify (Targeted, or worse).
+    assert!(rows
+        .iter()
+        .filter(|r| r[4] == "targeted" && r[9] == "at-or-below")
+        .all(|r| ["Targeted", "Comprehensive", "Intensive"].contains(&r[3].as_str())));
+}
