@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Designation speed (issue 16): the whole `empower designate` process on
+# the four 2018 files, `explain` of one school and `--format json`, beside
+# the floor (reading the same files: the bytes, and parsing them as CSV),
+# in one run. Wall clock and peak memory come from /usr/bin/time -v (whole
+# process); each command runs RUNS times and the median is printed.
+#
+#   bench/designate.sh                  # designate, explain, json, floor
+#   CALIBRATE=1 bench/designate.sh      # also the full calibration grid (minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+D=${DATA:-../shared/data/illinois}
+RUNS=${RUNS:-5}
+DIR=${BENCH_DIR:-target/bench}
+mkdir -p "$DIR"
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+cargo build --release --locked --quiet -p empower-cli
+E=target/release/empower
+FILES=("$D/isbe_rc2018_general.csv" "$D/isbe_rc2018_ela_math.csv" "$D/isbe_rc2018_isa_science.csv" "$D/jserr2_rc2019_title1_frl_merged.csv")
+SIZE=$(du -ch "${FILES[@]}" | tail -1 | cut -f1)
+cat "${FILES[@]}" > /dev/null # warm the page cache
+
+measure() { # name, command...: RUNS runs, the median wall and its peak RSS
+  local name=$1; shift
+  local walls=()
+  for i in $(seq 1 "$RUNS"); do
+    /usr/bin/time -v "$@" 2> "$DIR/$name.$i.time" > /dev/null || { cat "$DIR/$name.$i.time" >&2; exit 1; }
+    walls+=("$(grep 'Elapsed (wall clock)' "$DIR/$name.$i.time" | awk -F': ' '{print $NF}' |
+      awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $i")
+  done
+  local median
+  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print}')
+  local wall=${median% *} run=${median#* }
+  local rss
+  rss=$(grep 'Maximum resident set size' "$DIR/$name.$run.time" | awk '{printf "%.0f", $NF / 1024}')
+  printf '  %-34s %8.3f s wall  %6s MB peak RSS\n' "$name" "$wall" "$rss"
+}
+
+echo "2018 report card, 4 files ($SIZE of CSV), $(nproc) cores, median of $RUNS runs"
+measure "floor: read the bytes (cat)" cat "${FILES[@]}"
+measure "floor: parse as CSV (python csv)" python3 -c '
+import csv, sys
+n = 0
+for p in sys.argv[1:]:
+    with open(p, newline="", encoding="utf-8-sig", errors="replace") as f:
+        for row in csv.reader(f):
+            n += len(row)
+print(n)' "${FILES[@]}"
+measure "empower designate --format csv" $E designate --year 2018 --format csv "${FILES[@]}"
+measure "empower designate --format json" $E designate --year 2018 --format json "${FILES[@]}"
+measure "empower explain (one school)" $E explain --year 2018 010010010260001 "${FILES[@]}"
+if [ "${CALIBRATE:-0}" = 1 ]; then
+  RUNS=1 measure "empower calibrate (full 2018 grid)" $E calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml "${FILES[@]}"
+fi
