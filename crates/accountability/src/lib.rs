@@ -4,6 +4,7 @@
 //! built from canonical records with [`SchoolData::from_records`].
 
 mod calibrate;
+mod compare;
 mod designate;
 mod explain;
 mod fidelity;
@@ -17,6 +18,7 @@ mod status;
 mod rule_tests;
 
 pub use calibrate::{calibrate, CalibrationGrid, CalibrationResult, GridChoice, GridDimension};
+pub use compare::{compare_runs, Comparison, Move, RunRow, Transition};
 pub use designate::{
     designate, reason_words, BandCuts, BandResult, Designations, NoDesignation, Reason,
 };

@@ -56,6 +56,85 @@ pub fn accountability_text(
     }
 }
 
+/// Which rules a run used: the file, the hash of its content, and
+/// whether the user changed them (`--rules` or `--set`). Every run names
+/// them, so that a what-if result is never mistaken for the state's.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RulesProvenance {
+    pub name: String,
+    /// SHA-256 of the file's text, before any `--set`.
+    pub sha256: String,
+    /// A rules file of the user's, or changes by `--set`.
+    pub modified: bool,
+    /// The `--set` changes, as given.
+    pub set: Vec<String>,
+}
+
+impl std::fmt::Display for RulesProvenance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rules: {} (sha256 {})", self.name, &self.sha256[..16])?;
+        if self.modified {
+            f.write_str(", modified")?;
+            if !self.set.is_empty() {
+                write!(f, ": --set {}", self.set.join(" --set "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rules for `year` with what-if changes: each `PATH=VALUE` sets a
+/// dotted path of the accountability rules (`accountability.cuts.
+/// targeted.share=0.06`); the value is read as TOML (a number, `true`, a
+/// quoted or bare string). An unknown path is an error naming it.
+pub fn accountability_with(
+    state: &State,
+    year: u16,
+    file: Option<&Path>,
+    set: &[String],
+) -> Result<(AccountabilityRules, RulesProvenance), AppError> {
+    let RulesText { name, text } = accountability_text(state, year, file)?;
+    let provenance = RulesProvenance {
+        sha256: crate::publish::sha256_hex(text.as_bytes()),
+        modified: file.is_some() || !set.is_empty(),
+        set: set.to_vec(),
+        name: name.clone(),
+    };
+    if set.is_empty() {
+        return Ok((accountability(state, year, file)?, provenance));
+    }
+    let mut doc: toml::Value =
+        toml::from_str(&text).map_err(|e| AppError::Refused(format!("{name}: {e}")))?;
+    let mut changes = Vec::new();
+    for s in set {
+        let Some((path, value)) = s.split_once('=') else {
+            return Err(AppError::Refused(format!(
+                "--set {s}: write PATH=VALUE, e.g. accountability.cuts.targeted.share=0.06"
+            )));
+        };
+        let Some(path) = path.trim().strip_prefix("accountability.") else {
+            return Err(AppError::Refused(format!(
+                "--set {s}: the path starts with the rules it changes: accountability.{}",
+                path.trim()
+            )));
+        };
+        let value = value.trim();
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        changes.push((path.to_string(), parsed));
+    }
+    empower_rules::apply_overrides(&mut doc, changes.iter().map(|(p, v)| (p.as_str(), v)))
+        .map_err(|e| AppError::Refused(format!("--set: {e}")))?;
+    let changed = toml::to_string(&doc).map_err(|e| AppError::Refused(e.to_string()))?;
+    let r = AccountabilityRules::from_toml(&changed, &format!("{name} (modified by --set)"))
+        .map_err(|e| AppError::Refused(e.to_string()))?;
+    r.check_measures(&state.catalogue)
+        .map_err(|e| AppError::Refused(format!("{name}: {e}")))?;
+    Ok((r, provenance))
+}
+
 /// The rules for `year`, parsed and checked: every measure they name is in
 /// the catalogue and their years cover `year`.
 pub fn accountability(

@@ -274,6 +274,11 @@ enum Command {
         /// Accountability rules file (default: the built-in file for the year).
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// What-if: set a dotted path of the rules for this run, e.g.
+        /// accountability.cuts.targeted.share=0.06 (repeatable). The run
+        /// says "modified" and names the file and its hash.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
         /// Also list every school whose computed designation differs from
@@ -298,6 +303,11 @@ enum Command {
         /// Accountability rules file (default: the built-in file for the year).
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// What-if: set a dotted path of the rules for this run, e.g.
+        /// accountability.cuts.targeted.share=0.06 (repeatable). The run
+        /// says "modified" and names the file and its hash.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// How many index points from a cut count as near (either side).
         #[arg(long, value_name = "POINTS", default_value_t = 2.0)]
         within: f64,
@@ -308,6 +318,19 @@ enum Command {
         #[command(flatten)]
         inputs: Inputs,
     },
+    /// Who moves between two designation files (`designate --format csv`,
+    /// e.g. the state's rules and a what-if with --set): every
+    /// school-band whose designation differs, and how many made each move.
+    ///
+    /// Example: empower compare state.csv targeted-6pct.csv
+    Compare {
+        /// The first run's CSV (before).
+        a: PathBuf,
+        /// The second run's CSV (after).
+        b: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Explain one school's designation: indicators, points, index, cuts,
     /// groups, the deciding rule and the distance to the next level up.
     Explain {
@@ -315,6 +338,11 @@ enum Command {
         year: u16,
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// What-if: set a dotted path of the rules for this run, e.g.
+        /// accountability.cuts.targeted.share=0.06 (repeatable). The run
+        /// says "modified" and names the file and its hash.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: TextFormat,
         /// The school's RCDTS (hyphens allowed).
@@ -597,6 +625,40 @@ fn parse_school(state: &State, code: &str) -> Result<SchoolId> {
 }
 
 /// Writes `value` as pretty JSON with the run's warnings.
+/// A designation CSV (`designate --format csv`) as the rows `compare`
+/// reads; a missing column or a short row is named with file and line.
+fn read_run(path: &std::path::Path) -> Result<Vec<empower_accountability::RunRow>> {
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let header = r.headers()?.clone();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no `{name}` column: give a file written by `empower designate --format csv`",
+                path.display()
+            )
+        })
+    };
+    let (id, name, band, des) = (
+        col("rcdts")?,
+        col("school_name")?,
+        col("band")?,
+        col("designation")?,
+    );
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}, line {}", path.display(), i + 2))?;
+        let get = |c: usize| rec.get(c).unwrap_or_default().to_string();
+        rows.push(empower_accountability::RunRow {
+            rcdts: get(id),
+            school_name: get(name),
+            band: get(band),
+            designation: get(des),
+        });
+    }
+    Ok(rows)
+}
+
 fn write_json(out: &mut dyn Write, warnings: &Warnings, value: serde_json::Value) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, &warnings.with_warnings(value))?;
     writeln!(out)?;
@@ -695,11 +757,14 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::Designate {
             year,
             rules,
+            set,
             format,
             disagreements,
             inputs,
         } => {
-            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let (rules, provenance) =
+                rules::accountability_with(state, year, rules.as_deref(), &set)?;
+            eprintln!("{provenance}");
             let files = Files::of(state, inputs)?;
             let run =
                 with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
@@ -713,7 +778,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 Format::Json => write_json(
                     &mut out,
                     warnings,
-                    serde_json::json!({ "designations": &d, "fidelity": &f }),
+                    serde_json::json!({ "rules": &provenance, "designations": &d, "fidelity": &f }),
                 )?,
                 Format::Table => output::designations_table(&d, &rules, &mut out)?,
             }
@@ -729,12 +794,15 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::NearCut {
             year,
             rules,
+            set,
             within,
             filter,
             format,
             inputs,
         } => {
-            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let (rules, provenance) =
+                rules::accountability_with(state, year, rules.as_deref(), &set)?;
+            eprintln!("{provenance}");
             let files = Files::of(state, inputs)?;
             let run =
                 with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
@@ -764,21 +832,52 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                     .len()
             );
         }
+        Command::Compare { a, b, format } => {
+            let (ra, rb) = (read_run(&a)?, read_run(&b)?);
+            let c = empower_accountability::compare_runs(&ra, &rb);
+            match format {
+                Format::Json => write_json(&mut out, warnings, serde_json::to_value(&c)?)?,
+                Format::Csv => output::moves_csv(&c, &mut out)?,
+                Format::Table => output::comparison_table(&c, &mut out)?,
+            }
+            eprintln!(
+                "{} school-band(s) moved, {} unchanged; {}",
+                c.moves.len(),
+                c.unchanged,
+                c.transitions
+                    .iter()
+                    .map(|t| format!(
+                        "{} → {}: {}",
+                        if t.from.is_empty() { "none" } else { &t.from },
+                        if t.to.is_empty() { "none" } else { &t.to },
+                        t.count
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         Command::Explain {
             year,
             rules,
+            set,
             format,
             rcdts,
             inputs,
         } => {
-            let rules = rules::accountability(state, year, rules.as_deref())?;
+            let (rules, provenance) =
+                rules::accountability_with(state, year, rules.as_deref(), &set)?;
+            eprintln!("{provenance}");
             let id = parse_school(state, &rcdts)?;
             let files = Files::of(state, inputs)?;
             let ex = warnings.take(with_bar(|bar| {
                 empower_app::explain(state, &rules, &files.inputs(), year, &id, bar)
             })?);
             match format {
-                TextFormat::Json => write_json(&mut out, warnings, serde_json::to_value(&ex)?)?,
+                TextFormat::Json => write_json(
+                    &mut out,
+                    warnings,
+                    serde_json::json!({ "rules": &provenance, "results": &ex }),
+                )?,
                 TextFormat::Text => {
                     for e in &ex {
                         output::explanation_text(e, &rules, &mut out)?;

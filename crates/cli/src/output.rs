@@ -111,6 +111,55 @@ pub fn near_cut_table(near: &[empower_accountability::NearCut], out: &mut dyn Wr
     Ok(())
 }
 
+/// `compare --format csv`: one row per school-band that moved.
+pub fn moves_csv(c: &empower_accountability::Comparison, out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["rcdts", "school_name", "band", "from", "to"])?;
+    for m in &c.moves {
+        w.write_record([&m.rcdts, &m.school_name, &m.band, &m.from, &m.to])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `compare`'s table: the counts per move, then every school-band.
+pub fn comparison_table(c: &empower_accountability::Comparison, out: &mut dyn Write) -> Result<()> {
+    let word = |d: &str| {
+        if d.is_empty() {
+            "none".to_string()
+        } else {
+            d.to_string()
+        }
+    };
+    writeln!(
+        out,
+        "{} school-band(s) moved, {} unchanged",
+        c.moves.len(),
+        c.unchanged
+    )?;
+    for t in &c.transitions {
+        writeln!(out, "  {:>5}  {} → {}", t.count, word(&t.from), word(&t.to))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<15}  {:<32}  {:<4}  {:<13}  {:<13}",
+        "RCDTS", "School", "Band", "From", "To"
+    )?;
+    for m in &c.moves {
+        writeln!(
+            out,
+            "{:<15}  {:<32}  {:<4}  {:<13}  {:<13}",
+            m.rcdts,
+            truncate(&m.school_name, 32),
+            m.band,
+            word(&m.from),
+            word(&m.to)
+        )?;
+    }
+    Ok(())
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()

@@ -315,3 +315,69 @@ fn near_cut_lists_chicago_schools_within_the_distance_both_sides() {
         .filter(|r| r[4] == "targeted" && r[9] == "at-or-below")
         .all(|r| ["Targeted", "Comprehensive", "Intensive"].contains(&r[3].as_str())));
 }
+
+#[test]
+fn a_what_if_names_its_rules_and_compare_shows_who_moves() {
+    let dir = tempfile_dir("whatif");
+    let run = |set: &[&str], name: &str| {
+        let mut args = vec!["designate", "--year", "2018", "--format", "csv"];
+        args.extend_from_slice(set);
+        let out = empower(&args, &rc2018());
+        let path = dir.join(name);
+        std::fs::write(&path, ok(&out)).unwrap();
+        (path, stderr(&out))
+    };
+    let (state_csv, state_err) = run(&[], "state.csv");
+    assert!(
+        state_err.lines().any(|l| l
+            .starts_with("rules: states/illinois/accountability/2018.toml (sha256 ")
+            && !l.contains("modified")),
+        "{state_err}"
+    );
+    let (whatif_csv, whatif_err) = run(
+        &["--set", "accountability.cuts.targeted.share=0.06"],
+        "whatif.csv",
+    );
+    assert!(
+        whatif_err.contains("modified: --set accountability.cuts.targeted.share=0.06"),
+        "{whatif_err}"
+    );
+    // CSV output stays rows only.
+    assert!(std::fs::read_to_string(&whatif_csv)
+        .unwrap()
+        .starts_with("rcdts,"));
+    let out = empower(&["compare", "--format", "csv"], &[state_csv, whatif_csv]);
+    let (header, rows) = parse_csv(&ok(&out));
+    assert_eq!(header, ["rcdts", "school_name", "band", "from", "to"]);
+    // A looser Targeted cut only adds Targeted schools.
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r[4] == "Targeted" && r[3] == "Commendable"),
+        "{rows:?}"
+    );
+    assert!(stderr(&out).contains(&format!("Commendable → Targeted: {}", rows.len())));
+    // A path the rules lack is refused, named.
+    let out = empower(
+        &[
+            "designate",
+            "--year",
+            "2018",
+            "--set",
+            "accountability.cuts.targetd.share=0.06",
+        ],
+        &rc2018(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no table `targetd`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("empower-e2e-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
