@@ -153,14 +153,29 @@ pub fn explain(
     rules: &AccountabilityRules,
     inputs: &Inputs,
     year: u16,
-    school: &SchoolId,
+    schools: &[SchoolId],
     progress: &dyn Progress,
 ) -> Result<Loaded<Vec<acc::Explanation>>, AppError> {
     let run = designate(state, rules, inputs, year, progress)?;
-    let explanations = acc::explain(&run.designations, rules, school);
-    if explanations.is_empty() {
+    let mut explanations = Vec::new();
+    let mut missing = Vec::new();
+    for school in schools {
+        let e = acc::explain(&run.designations, rules, school);
+        if e.is_empty() {
+            missing.push(school.to_string());
+        }
+        explanations.extend(e);
+    }
+    if !missing.is_empty() {
         return Err(AppError::Refused(format!(
-            "school {school} is not in the files for report-card year {year}"
+            "{} {} {} not in the files for report-card year {year}",
+            if missing.len() == 1 {
+                "school"
+            } else {
+                "schools"
+            },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
         )));
     }
     Ok(Loaded {

@@ -345,7 +345,8 @@ enum Command {
         set: Vec<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: TextFormat,
-        /// The school's RCDTS (hyphens allowed).
+        /// The school's RCDTS (hyphens allowed); several schools separated
+        /// by commas (010010010260001,010010010262002).
         rcdts: String,
         #[command(flatten)]
         inputs: Inputs,
@@ -867,10 +868,15 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let (rules, provenance) =
                 rules::accountability_with(state, year, rules.as_deref(), &set)?;
             eprintln!("{provenance}");
-            let id = parse_school(state, &rcdts)?;
+            let ids = rcdts
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse_school(state, s))
+                .collect::<Result<Vec<_>>>()?;
             let files = Files::of(state, inputs)?;
             let ex = warnings.take(with_bar(|bar| {
-                empower_app::explain(state, &rules, &files.inputs(), year, &id, bar)
+                empower_app::explain(state, &rules, &files.inputs(), year, &ids, bar)
             })?);
             match format {
                 TextFormat::Json => write_json(

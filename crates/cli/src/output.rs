@@ -445,6 +445,20 @@ pub fn explanation_text(
             .map(|p| format!("; statewide percentile {p:.1} in the band"))
             .unwrap_or_default()
     )?;
+    // How each indicator turns its value into a score (the rules').
+    if let Some(band) = e.band.and_then(|b| rules.bands.get(&b)) {
+        writeln!(out, "  Scoring:")?;
+        for i in &e.indicators {
+            if let Some(spec) = band.indicators.get(&i.name) {
+                writeln!(
+                    out,
+                    "    {:<38} {}",
+                    truncate(&i.label, 38),
+                    spec.scoring.describe()
+                )?;
+            }
+        }
+    }
     if let Some(c) = &e.cuts {
         writeln!(
             out,

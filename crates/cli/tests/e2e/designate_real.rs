@@ -381,3 +381,59 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn explain_takes_several_schools_and_shows_each_scoring_function() {
+    let out = empower(
+        &[
+            "explain",
+            "--year",
+            "2018",
+            "010010010260001,010010010262002",
+        ],
+        &rc2018(),
+    );
+    let text = ok(&out);
+    assert!(
+        text.contains("010010010260001 — ") && text.contains("010010010262002 — "),
+        "{text}"
+    );
+    assert!(
+        text.contains("Scoring:") && text.contains("linear: 30 → 0 points, 70 → 100 points"),
+        "{text}"
+    );
+    let out = empower(
+        &[
+            "explain",
+            "--year",
+            "2018",
+            "--format",
+            "json",
+            "010010010260001,010010010262002",
+        ],
+        &rc2018(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let ids: std::collections::BTreeSet<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rcdts"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let out = empower(
+        &[
+            "explain",
+            "--year",
+            "2018",
+            "010010010260001,999999999999999",
+        ],
+        &rc2018(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("999999999999999 is not in the files"),
+        "{}",
+        stderr(&out)
+    );
+}
