@@ -206,6 +206,117 @@ pub fn official_designations(
     m
 }
 
+/// Where a school is, from the files' own directory columns (each field
+/// the latest year's), for every list that names schools.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub school_name: String,
+    /// The district's RCDTS (the school's first characters, padded).
+    pub district: String,
+    pub district_name: String,
+    pub city: String,
+    pub county: String,
+    /// The ROE/ISC region code.
+    pub region: String,
+}
+
+/// Every school the records name, with its directory entry.
+pub fn directory(state: &State, records: &[Record]) -> BTreeMap<SchoolId, DirectoryEntry> {
+    let identity = &state.manifest.identity;
+    let ids = &state.catalogue.school_id;
+    let mut years: BTreeMap<(SchoolId, &str), u16> = BTreeMap::new();
+    let mut out: BTreeMap<SchoolId, DirectoryEntry> = BTreeMap::new();
+    for r in records {
+        let (Some(id), Value::Text(t)) = (&r.entity, &r.value) else {
+            continue;
+        };
+        let m = &*r.measure;
+        let field = if m == identity.name {
+            "name"
+        } else if Some(m) == identity.district_name.as_deref() {
+            "district_name"
+        } else if Some(m) == identity.city.as_deref() {
+            "city"
+        } else if Some(m) == identity.county.as_deref() {
+            "county"
+        } else {
+            continue;
+        };
+        let seen = years.entry((id.clone(), field)).or_insert(0);
+        if r.year < *seen {
+            continue;
+        }
+        *seen = r.year;
+        let e = out.entry(id.clone()).or_insert_with(|| DirectoryEntry {
+            district: ids.district_of(id),
+            region: ids.region_of(id).unwrap_or_default(),
+            ..Default::default()
+        });
+        let v = t.trim().to_string();
+        match field {
+            "name" => e.school_name = v,
+            "district_name" => e.district_name = v,
+            "city" => e.city = v,
+            _ => e.county = v,
+        }
+    }
+    out
+}
+
+/// The directory of the records, with what they lack (a file without
+/// names, like the K-8 panel) taken from the state's bundled extract.
+pub fn directory_with_bundled(
+    state: &State,
+    records: &[Record],
+) -> BTreeMap<SchoolId, DirectoryEntry> {
+    let mut dir = directory(state, records);
+    let lacking = |e: &DirectoryEntry| e.school_name.is_empty() || e.county.is_empty();
+    let ids: Vec<SchoolId> = records
+        .iter()
+        .filter_map(|r| r.entity.clone())
+        .filter(|id| dir.get(id).is_none_or(lacking))
+        .collect();
+    if ids.is_empty() || state.extract.is_empty() {
+        return dir;
+    }
+    let bundled = bundled_directory(state);
+    for id in ids {
+        let Some(b) = bundled.get(&id) else { continue };
+        let e = dir.entry(id).or_insert_with(|| b.clone());
+        for (mine, theirs) in [
+            (&mut e.school_name, &b.school_name),
+            (&mut e.district_name, &b.district_name),
+            (&mut e.city, &b.city),
+            (&mut e.county, &b.county),
+        ] {
+            if mine.is_empty() {
+                *mine = theirs.clone();
+            }
+        }
+    }
+    dir
+}
+
+/// The bundled extract's directory, read once per process.
+fn bundled_directory(state: &State) -> BTreeMap<SchoolId, DirectoryEntry> {
+    let mut out = BTreeMap::new();
+    for (year, files) in &state.extract {
+        let named: Vec<(&str, &[u8])> =
+            files.iter().map(|f| (f.name.as_str(), &*f.bytes)).collect();
+        if let Ok(import) =
+            empower_ingest::import_sources(&named, &state.layouts, &state.catalogue, *year, &())
+        {
+            for (id, e) in directory(state, &import.records) {
+                let slot: &mut DirectoryEntry = out.entry(id).or_default();
+                if slot.school_name.is_empty() {
+                    *slot = e;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// How many schools went from one designation to another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
@@ -224,6 +335,8 @@ pub struct Improved {
     pub improved: Vec<acc::Improvement>,
     /// Every (from, to) pair with a school, moves up or not.
     pub transitions: Vec<Transition>,
+    /// Where each improved school is.
+    pub schools: BTreeMap<String, DirectoryEntry>,
 }
 
 impl Improved {
@@ -260,8 +373,20 @@ pub fn improved(
         })
     };
     let report = acc::improved(get(from)?, get(to)?);
+    let dir = directory_with_bundled(state, &import.records);
+    let schools = report
+        .improved
+        .iter()
+        .map(|i| {
+            (
+                i.rcdts.to_string(),
+                dir.get(&i.rcdts).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
     Ok(Loaded {
         value: Improved {
+            schools,
             from,
             to,
             compared: report.compared,
@@ -281,6 +406,8 @@ pub fn improved(
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SchoolStatus {
     pub rcdts: SchoolId,
+    #[serde(flatten)]
+    pub school: DirectoryEntry,
     pub designation: Option<Designation>,
     #[serde(flatten)]
     pub status: acc::StatusYear,
@@ -314,6 +441,7 @@ pub fn status(
             )));
         }
     }
+    let dir = directory_with_bundled(state, &import.records);
     let mut rows = Vec::new();
     for id in schools
         .into_iter()
@@ -335,6 +463,7 @@ pub fn status(
         {
             rows.push(SchoolStatus {
                 rcdts: id.clone(),
+                school: dir.get(id).cloned().unwrap_or_default(),
                 designation: h.designation,
                 status: s,
             });

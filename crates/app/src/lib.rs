@@ -27,8 +27,9 @@ pub mod tep;
 pub mod uploads;
 
 pub use accountability::{
-    calibrate, designate, designate_import, explain, improved, official_designations,
-    required_inputs, status, Calibrated, Designated, Improved, SchoolStatus, Transition,
+    calibrate, designate, designate_import, directory, directory_with_bundled, explain, improved,
+    official_designations, required_inputs, status, Calibrated, Designated, DirectoryEntry,
+    Improved, SchoolStatus, Transition,
 };
 
 use empower_ingest::{Import, IngestError, Layout, Progress, Warning};

@@ -88,17 +88,21 @@ struct SchoolFilter {
     /// Only the schools whose name contains this text (any case).
     #[arg(long, value_name = "TEXT")]
     name: Option<String>,
+    /// Only the schools of this county (its name, any case).
+    #[arg(long, value_name = "NAME")]
+    county: Option<String>,
 }
 
 impl SchoolFilter {
-    /// Whether the school `rcdts` named `name` is kept.
-    fn keeps(&self, rcdts: &str, name: &str) -> bool {
+    /// Whether the school `rcdts`, with its directory entry, is kept.
+    fn keeps(&self, rcdts: &str, e: &empower_app::DirectoryEntry) -> bool {
         let digits = |s: &str| {
             s.chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect::<String>()
         };
         let id = digits(rcdts);
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
         self.district
             .as_deref()
             .is_none_or(|d| digits(d).get(..11).is_some_and(|p| id.starts_with(p)))
@@ -106,10 +110,12 @@ impl SchoolFilter {
                 .region
                 .as_deref()
                 .is_none_or(|r| id.starts_with(&format!("{:0>2}", r.trim())))
-            && self
-                .name
-                .as_deref()
-                .is_none_or(|n| name.to_lowercase().contains(&n.trim().to_lowercase()))
+            && self.name.as_deref().is_none_or(|n| {
+                e.school_name
+                    .to_lowercase()
+                    .contains(&n.trim().to_lowercase())
+            })
+            && self.county.as_deref().is_none_or(|c| same(c, &e.county))
     }
 }
 
@@ -357,6 +363,8 @@ enum Command {
         from: u16,
         #[arg(long)]
         to: u16,
+        #[command(flatten)]
+        filter: SchoolFilter,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
         #[command(flatten)]
@@ -390,6 +398,8 @@ enum Command {
         /// Only this school.
         #[arg(long)]
         school: Option<String>,
+        #[command(flatten)]
+        filter: SchoolFilter,
         #[command(flatten)]
         inputs: Inputs,
     },
@@ -811,10 +821,23 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             for n in &run.import.notes {
                 eprintln!("note: {n}");
             }
+            let dir = empower_app::directory_with_bundled(state, &run.import.records);
             let near: Vec<empower_accountability::NearCut> =
                 empower_accountability::near_cut(&run.designations, within)
                     .into_iter()
-                    .filter(|n| filter.keeps(&n.rcdts, &n.school_name))
+                    .filter(|n| {
+                        let e = state
+                            .catalogue
+                            .school_id
+                            .parse(&n.rcdts)
+                            .ok()
+                            .and_then(|id| dir.get(&id).cloned())
+                            .unwrap_or_else(|| empower_app::DirectoryEntry {
+                                school_name: n.school_name.clone(),
+                                ..Default::default()
+                            });
+                        filter.keeps(&n.rcdts, &e)
+                    })
                     .collect();
             match format {
                 Format::Json => {
@@ -894,13 +917,21 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
         Command::Improved {
             from,
             to,
+            filter,
             format,
             inputs,
         } => {
             let files = Files::of(state, inputs)?;
-            let report = warnings.take(with_bar(|bar| {
+            let mut report = warnings.take(with_bar(|bar| {
                 empower_app::improved(state, &files.inputs(), from, to, bar)
             })?);
+            let schools = report.schools.clone();
+            report.improved.retain(|i| {
+                filter.keeps(
+                    i.rcdts.as_str(),
+                    &schools.get(i.rcdts.as_str()).cloned().unwrap_or_default(),
+                )
+            });
             output::improved(&report, format, warnings, &mut out)?;
         }
         Command::Calibrate {
@@ -928,6 +959,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             format,
             rules,
             school,
+            filter,
             inputs,
         } => {
             let only = school
@@ -935,9 +967,10 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 .map(|s| parse_school(state, s))
                 .transpose()?;
             let files = Files::of(state, inputs)?;
-            let rows = warnings.take(with_bar(|bar| {
+            let mut rows = warnings.take(with_bar(|bar| {
                 empower_app::status(state, rules.as_deref(), &files.inputs(), only.as_ref(), bar)
             })?);
+            rows.retain(|r| filter.keeps(r.rcdts.as_str(), &r.school));
             output::status(&rows, format, warnings, &mut out)?;
         }
         Command::HigherPerforming {

@@ -525,10 +525,28 @@ pub fn improved(
     }
     if format == crate::Format::Csv {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(["rcdts", "from", "to", "from_support"])?;
+        w.write_record([
+            "rcdts",
+            "school_name",
+            "district",
+            "city",
+            "county",
+            "from",
+            "to",
+            "from_support",
+        ])?;
         for i in &report.improved {
+            let e = report
+                .schools
+                .get(i.rcdts.as_str())
+                .cloned()
+                .unwrap_or_default();
             w.write_record([
                 i.rcdts.as_str(),
+                &e.school_name,
+                &e.district_name,
+                &e.city,
+                &e.county,
                 i.from.as_str(),
                 i.to.as_str(),
                 if i.from_support { "1" } else { "0" },
@@ -580,10 +598,17 @@ pub fn improved(
     writeln!(out)?;
     writeln!(out, "Schools that moved up:")?;
     for i in &report.improved {
+        let e = report
+            .schools
+            .get(i.rcdts.as_str())
+            .cloned()
+            .unwrap_or_default();
         writeln!(
             out,
-            "  {}  {:<13} → {}",
+            "  {}  {:<32}  {:<20}  {:<13} → {}",
             i.rcdts.as_str(),
+            truncate(&e.school_name, 32),
+            truncate(&e.city, 20),
             i.from.as_str(),
             i.to.as_str()
         )?;
@@ -662,6 +687,10 @@ pub fn status(
         .from_writer(out);
     w.write_record([
         "rcdts",
+        "school_name",
+        "district",
+        "city",
+        "county",
         "year",
         "designation",
         "status",
@@ -674,6 +703,10 @@ pub fn status(
         let s = &r.status;
         w.write_record([
             r.rcdts.as_str(),
+            &r.school.school_name,
+            &r.school.district_name,
+            &r.school.city,
+            &r.school.county,
             &s.year.to_string(),
             &opt(r.designation),
             &opt(s.status),

@@ -235,15 +235,29 @@ fn improved_lists_k8_moves_up_with_counts_per_transition() {
         &[panel],
     ));
     let (h, rows) = parse_csv(&csv);
-    assert_eq!(h, ["rcdts", "from", "to", "from_support"]);
+    assert_eq!(
+        h,
+        [
+            "rcdts",
+            "school_name",
+            "district",
+            "city",
+            "county",
+            "from",
+            "to",
+            "from_support"
+        ]
+    );
     assert!(rows.len() > 50, "{} schools moved up", rows.len());
+    // Named, from the bundled extract (the panel has no names).
+    assert!(rows.iter().filter(|r| !r[1].is_empty()).count() * 10 >= rows.len() * 9);
     let rank = |d: &str| {
         ["Exemplary", "Commendable", "Targeted", "Comprehensive"]
             .iter()
             .position(|x| *x == d)
             .unwrap()
     };
-    assert!(rows.iter().all(|r| rank(&r[2]) < rank(&r[1])));
+    assert!(rows.iter().all(|r| rank(&r[6]) < rank(&r[5])));
     // The per-transition counts add up to the list.
     let counted: usize = text
         .lines()
@@ -436,4 +450,58 @@ fn explain_takes_several_schools_and_shows_each_scoring_function() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn lists_name_their_schools_and_filter_by_district_county_region_and_name() {
+    let panel = vec![data("capstone_k8_panel_2018_2020.csv")];
+    // The K-8 panel has no names: they come from the bundled extract.
+    let out = empower(&["status", "--format", "csv", "--county", "adams"], &panel);
+    let (header, rows) = parse_csv(&ok(&out));
+    assert_eq!(
+        header[..5],
+        ["rcdts", "school_name", "district", "city", "county"]
+    );
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r[4] == "Adams" && !r[1].is_empty()),
+        "{rows:?}"
+    );
+    let out = empower(
+        &[
+            "improved",
+            "--from",
+            "2018",
+            "--to",
+            "2019",
+            "--format",
+            "csv",
+            "--district",
+            "150162990250000",
+            "--name",
+            "elem",
+        ],
+        &panel,
+    );
+    let (header, rows) = parse_csv(&ok(&out));
+    assert_eq!(
+        header,
+        [
+            "rcdts",
+            "school_name",
+            "district",
+            "city",
+            "county",
+            "from",
+            "to",
+            "from_support"
+        ]
+    );
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[0].starts_with("15016299025")
+        && r[1].to_lowercase().contains("elem")
+        && r[3] == "Chicago"));
+    let out = empower(&["status", "--format", "csv", "--region", "1"], &panel);
+    let (_, rows) = parse_csv(&ok(&out));
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[0].starts_with("01")));
 }
