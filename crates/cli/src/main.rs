@@ -422,10 +422,18 @@ enum Command {
         #[arg(long, value_name = "RCDTS")]
         school: Option<String>,
     },
-    /// A school's opportunity gaps in the most recent year.
+    /// A school's opportunity gaps in the most recent year: per subject,
+    /// grade and group, its % proficient minus the mean of the top
+    /// comparable schools (those with at least as many low-income
+    /// students, less the rules' margin).
+    ///
+    /// Example: empower gaps --cells cells.csv --format csv 010010010262002
     Gaps {
         #[command(flatten)]
         input: CellsInput,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// The school's RCDTS (hyphens allowed).
         rcdts: String,
     },
     /// The schools most similar to one school (nearest neighbours on the
@@ -1005,11 +1013,15 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 peers_cmd::regressions_csv(&report, &p)?;
             }
         }
-        Command::Gaps { input, rcdts } => {
+        Command::Gaps {
+            input,
+            format,
+            rcdts,
+        } => {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
             let m = model(state, &input.source.source(), &rules, warnings)?;
-            peers_cmd::gaps(&m.report, &id, &mut out)?;
+            peers_cmd::gaps(&m.report, &id, format, warnings, &mut out)?;
         }
         Command::Similar {
             input,

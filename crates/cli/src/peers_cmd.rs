@@ -223,12 +223,74 @@ fn verdict(s: &SubjectResult) -> String {
 }
 
 /// Opportunity gaps of one school, most recent year.
-pub fn gaps(report: &HpReport, id: &SchoolId, out: &mut dyn Write) -> Result<()> {
+pub fn gaps(
+    report: &HpReport,
+    id: &SchoolId,
+    format: crate::Format,
+    warnings: &crate::warnings::Warnings,
+    out: &mut dyn Write,
+) -> Result<()> {
     let mine: Vec<&SubjectResult> = report.subjects.iter().filter(|s| &s.rcdts == id).collect();
     if mine.is_empty() {
         bail!("school {id} has no rows in the window {:?}", report.window);
     }
     let year = report.window.last().copied().unwrap_or_default();
+    let rows: Vec<serde_json::Value> = mine
+        .iter()
+        .flat_map(|s| {
+            s.gaps.iter().map(move |(grade, group, g)| {
+                serde_json::json!({
+                    "rcdts": id.to_string(),
+                    "year": year,
+                    "subject": s.subject,
+                    "grade": grade.to_string(),
+                    "group": group.as_str(),
+                    "gap": g.gap,
+                    "top_mean": g.top_mean,
+                    "comparable": g.comparable,
+                    "top": g.top,
+                })
+            })
+        })
+        .collect();
+    match format {
+        crate::Format::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &warnings.with_warnings(serde_json::json!({ "gaps": rows })),
+            )?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        crate::Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let cols = [
+                "rcdts",
+                "year",
+                "subject",
+                "grade",
+                "group",
+                "gap",
+                "top_mean",
+                "comparable",
+                "top",
+            ];
+            w.write_record(cols)?;
+            for r in &rows {
+                w.write_record(cols.iter().map(|c| match &r[*c] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => match n.as_f64() {
+                        Some(x) if n.is_f64() => format!("{x:.2}"),
+                        _ => n.to_string(),
+                    },
+                    other => other.to_string(),
+                }))?;
+            }
+            w.flush()?;
+            return Ok(());
+        }
+        crate::Format::Table => {}
+    }
     writeln!(
         out,
         "Opportunity gaps of {id}, {year} (% proficient minus the top comparable schools')"

@@ -202,6 +202,44 @@ fn real_data_cells_and_verdicts() {
         &[],
     ));
     assert!(gaps.contains("Opportunity gaps of"), "{gaps}");
+    // The same gaps as CSV, one row per subject, grade and group.
+    let csv = ok(&empower(
+        &[
+            "gaps",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            &school,
+        ],
+        &[],
+    ));
+    let (header, grows) = parse_csv(&csv);
+    assert_eq!(
+        header,
+        [
+            "rcdts",
+            "year",
+            "subject",
+            "grade",
+            "group",
+            "gap",
+            "top_mean",
+            "comparable",
+            "top"
+        ]
+    );
+    let table_rows = gaps
+        .lines()
+        .filter(|l| l.starts_with("ela ") || l.starts_with("math "))
+        .filter(|l| !l.contains("no gap"))
+        .count();
+    assert_eq!(grows.len(), table_rows, "{gaps}\n{csv}");
+    assert!(!grows.is_empty() && grows.iter().all(|r| r[0] == school));
+    for r in &grows {
+        let (gap, top_mean): (f64, f64) = (r[5].parse().unwrap(), r[6].parse().unwrap());
+        assert!(gap <= 100.0 && (0.0..=100.0).contains(&top_mean), "{r:?}");
+    }
     let similar = ok(&empower(
         &[
             "similar",
