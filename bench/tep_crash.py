@@ -41,7 +41,6 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "debug", "empower")
 DISTRICT = "010010040260000"
-RENEWAL_CENTS = 100_000
 
 
 def free_port():
@@ -128,9 +127,11 @@ def main():
                 assert s == 200, s
         fy_status, elig = call(port, "GET", "/api/v1/tep/eligibility", tokens[0])
         assert fy_status == 200, elig
+        # The renewal's amount is the rules' (draft figures), not this script's.
+        renewal_cents = next(i["amount_cents"] for i in elig["items"] if i["payment_type"] == "renewal")
         # The current fiscal year, from the server's own answer.
         status, year = call(port, "POST", "/api/v1/tep/fiscal-years", admin,
-                            {"fiscal_year": current_fiscal_year(), "appropriation_cents": a.funded * RENEWAL_CENTS})
+                            {"fiscal_year": current_fiscal_year(), "appropriation_cents": a.funded * renewal_cents})
         assert status in (200, 201), year
         fy = year["fiscal_year"]
         appropriation = year["appropriation_cents"]

@@ -78,7 +78,8 @@ pub fn years_in_status(in_status: &BTreeMap<u16, bool>, year: u16) -> u32 {
     n
 }
 
-fn pct(x: f64) -> String {
+/// A share 0..1 as a percentage: whole when it is, else one decimal.
+pub fn share_words(x: f64) -> String {
     let p = x * 100.0;
     if (p - p.round()).abs() < 1e-9 {
         format!("{p:.0}%")
@@ -174,7 +175,7 @@ pub fn select(
             "{} of {} identified ({}; weighted share {:.3}; up to {} in status)",
             r.identified,
             plural(r.schools, "school", "schools"),
-            pct(r.share),
+            share_words(r.share),
             r.weighted_share,
             plural(r.years_in_status, "year", "years"),
         );
@@ -194,7 +195,7 @@ pub fn select(
         } else if !meets_share {
             format!(
                 "not selected: {figures}; the rule needs at least {} of the schools identified",
-                pct(rules.min_share)
+                share_words(rules.min_share)
             )
         } else if rules.max_selected.is_some_and(|m| taken >= m) {
             format!(
@@ -207,7 +208,7 @@ pub fn select(
             format!(
                 "selected: {figures}; at least {} and {} identified",
                 plural(rules.min_identified, "school", "schools"),
-                pct(rules.min_share)
+                share_words(rules.min_share)
             )
         };
         r.selected = r.selected_by_rule;

@@ -28,10 +28,6 @@ pub struct YearQuery {
     pub fiscal_year: Option<String>,
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
 /// The weights, heaviest first.
 fn weights(r: &empower_rar::RarRules) -> String {
     let mut w: Vec<(&String, &f64)> = r.selection.weights.iter().collect();
@@ -173,7 +169,7 @@ async fn selection_page(app: &AppState, c: &PageCaller, fy: i16, error: FieldErr
                     "Notices are due by " (view.notice_deadline) "; " (view.notices.len()) " issued." }
                 @if let Some(r) = rules {
                     p.muted { "The rule: at least " (r.selection.min_identified) " identified schools and at least "
-                        (pct(r.selection.min_share)) " of the district's schools identified, ranked by weighted share ("
+                        (empower_rar::selection::share_words(r.selection.min_share)) " of the district's schools identified, ranked by weighted share ("
                         (weights(r))
                         ") then by years in status. Rules version " (r.version) "." }
                 }
@@ -195,7 +191,7 @@ async fn selection_page(app: &AppState, c: &PageCaller, fy: i16, error: FieldErr
                             br; small.muted { (r.reason) } }
                         td.num { (r.schools) }
                         td.num { (r.identified) }
-                        td.num { (pct(r.share)) }
+                        td.num { (empower_rar::selection::share_words(r.share)) }
                         td.num { (format!("{:.3}", r.weighted_share)) }
                         td.num { (r.years_in_status) }
                         td { strong { @if r.selected { "yes" } @else { "no" } }

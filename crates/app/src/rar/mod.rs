@@ -287,15 +287,6 @@ fn long_date(d: empower_calendar::Date) -> String {
     d.strftime("%B %-d, %Y").to_string()
 }
 
-fn share_words(x: f64) -> String {
-    let p = x * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
 /// The letter's figures for a district.
 fn letter_values(
     rules: &RarRules,
@@ -316,7 +307,7 @@ fn letter_values(
         ("report_card_year", report_card_year.to_string()),
         ("schools", row.schools.to_string()),
         ("identified", row.identified.to_string()),
-        ("share", share_words(row.share)),
+        ("share", engine::selection::share_words(row.share)),
         (
             "by_designation",
             if by.is_empty() { "none".into() } else { by },
