@@ -4,9 +4,13 @@
 # the floor (reading the same files: the bytes, and parsing them as CSV),
 # in one run. Wall clock and peak memory come from /usr/bin/time -v (whole
 # process); each command runs RUNS times and the median is printed.
+# BASE=<git commit> also builds that commit (in target/bench/base) and
+# times it in the same run, and checks that both write the same CSV.
 #
 #   bench/designate.sh                  # designate, explain, json, floor
-#   CALIBRATE=1 bench/designate.sh      # also the full calibration grid (minutes)
+#   BASE=0d81a9b bench/designate.sh     # the same, before and after
+#   BASE=0d81a9b BASE_BIN=path/to/empower bench/designate.sh  # base built already
+#   CALIBRATE=1 bench/designate.sh      # also the full calibration grid
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +38,7 @@ measure() { # name, command...: RUNS runs, the median wall and its peak RSS
   local wall=${median% *} run=${median#* }
   local rss
   rss=$(grep 'Maximum resident set size' "$DIR/$name.$run.time" | awk '{printf "%.0f", $NF / 1024}')
-  printf '  %-34s %8.3f s wall  %6s MB peak RSS\n' "$name" "$wall" "$rss"
+  printf '  %-48s %8.3f s wall  %6s MB peak RSS\n' "$name" "$wall" "$rss"
 }
 
 echo "2018 report card, 4 files ($SIZE of CSV), $(nproc) cores, median of $RUNS runs"
@@ -47,9 +51,38 @@ for p in sys.argv[1:]:
         for row in csv.reader(f):
             n += len(row)
 print(n)' "${FILES[@]}"
-measure "empower designate --format csv" $E designate --year 2018 --format csv "${FILES[@]}"
-measure "empower designate --format json" $E designate --year 2018 --format json "${FILES[@]}"
-measure "empower explain (one school)" $E explain --year 2018 010010010260001 "${FILES[@]}"
+BINARIES=("now=$E")
+if [ -n "${BASE:-}" ]; then
+  B="$DIR/base"
+  if [ -n "${BASE_BIN:-}" ]; then
+    BB=$BASE_BIN # a binary built from BASE already
+  else
+    BB="$B/target/release/empower"
+    if [ ! -x "$BB" ] || [ "$(git -C "$B" rev-parse HEAD 2>/dev/null)" != "$(git rev-parse "$BASE")" ]; then
+      rm -rf "$B" && git worktree prune
+      git worktree add --detach "$B" "$BASE" >/dev/null
+      (cd "$B" && cargo build --release --locked --quiet -p empower-cli)
+    fi
+  fi
+  BINARIES=("base=$BB" "${BINARIES[@]}")
+  $BB designate --year 2018 --format csv "${FILES[@]}" > "$DIR/base.csv" 2>/dev/null
+  $E designate --year 2018 --format csv "${FILES[@]}" > "$DIR/now.csv" 2>/dev/null
+  if cmp -s "$DIR/base.csv" "$DIR/now.csv"; then
+    echo "  designations: the same CSV, byte for byte ($(wc -l < "$DIR/now.csv") lines, sha256 $(sha256sum "$DIR/now.csv" | cut -c1-16))"
+  else
+    echo "  designations DIFFER from $BASE's: diff $DIR/base.csv $DIR/now.csv" >&2
+    exit 1
+  fi
+fi
+for pair in "${BINARIES[@]}"; do
+  tag=${pair%%=*} bin=${pair#*=}
+  measure "$tag: empower designate --format csv" "$bin" designate --year 2018 --format csv "${FILES[@]}"
+  measure "$tag: empower designate --format json" "$bin" designate --year 2018 --format json "${FILES[@]}"
+  measure "$tag: empower explain (one school)" "$bin" explain --year 2018 010010010260001 "${FILES[@]}"
+done
 if [ "${CALIBRATE:-0}" = 1 ]; then
-  RUNS=1 measure "empower calibrate (full 2018 grid)" $E calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml "${FILES[@]}"
+  for pair in "${BINARIES[@]}"; do
+    tag=${pair%%=*} bin=${pair#*=}
+    RUNS=1 measure "$tag: empower calibrate (full 2018 grid)" "$bin" calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml "${FILES[@]}"
+  done
 fi

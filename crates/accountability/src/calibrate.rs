@@ -3,7 +3,7 @@
 //! Only schools whose official designation is present are compared; no
 //! choice can name a school, only rules.
 
-use crate::designate::designate;
+use crate::designate::{designate_with, Detail};
 use crate::fidelity::{fidelity, Tally};
 use crate::input::SchoolData;
 use empower_rules::{apply_overrides, AccountabilityRules};
@@ -102,7 +102,8 @@ pub fn calibrate(
                 scope.spawn(move || {
                     let mut out = Vec::new();
                     for (k, (labels, rules)) in combos.iter().enumerate().skip(t).step_by(threads) {
-                        let d = designate(schools, rules, year);
+                        // Fidelity reads designations only: no group's indicators.
+                        let d = designate_with(schools, rules, year, Detail::Schools(&[]));
                         let f = fidelity(&d, rules);
                         out.push((
                             k,

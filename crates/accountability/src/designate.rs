@@ -7,6 +7,7 @@ use crate::input::SchoolData;
 use empower_model::{Band, Designation, Group, SchoolId};
 use empower_rules::{AccountabilityRules, Cut, Pool};
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -232,8 +233,42 @@ struct Scored<'a> {
     index: Option<f64>,
 }
 
-/// Designates every school for one year.
+/// How much of each student group's working a run keeps. Every group's
+/// indicators are computed either way (they decide whether it qualifies);
+/// a list of designations needs only each group's index and standing, an
+/// explanation or the full JSON needs every indicator of every group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail<'a> {
+    /// Every group's indicators, for every school.
+    Full,
+    /// Every group's indicators for these schools only; the others keep
+    /// each group's index, qualification and reason (an empty list keeps
+    /// no school's).
+    Schools(&'a [SchoolId]),
+}
+
+impl Detail<'_> {
+    fn keeps(&self, school: &SchoolId) -> bool {
+        match self {
+            Detail::Full => true,
+            Detail::Schools(ids) => ids.contains(school),
+        }
+    }
+}
+
+/// Designates every school for one year, keeping every group's indicators.
 pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16) -> Designations {
+    designate_with(schools, rules, year, Detail::Full)
+}
+
+/// Designates every school for one year, keeping the groups' indicators
+/// that `detail` asks for. The designations are the same whatever it says.
+pub fn designate_with(
+    schools: &[SchoolData],
+    rules: &AccountabilityRules,
+    year: u16,
+    detail: Detail,
+) -> Designations {
     let title1_data = schools.iter().any(|s| s.title1_status.is_some());
     let is_title1 = |s: &SchoolData| {
         s.title1_status
@@ -303,7 +338,7 @@ pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16)
     }
 
     let mut rows: Vec<BandResult> = Vec::with_capacity(scored.len() + 16);
-    for x in &scored {
+    for x in scored {
         let s = x.school;
         let c = &cuts[&x.band];
         let title1 = is_title1(s);
@@ -323,7 +358,7 @@ pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16)
             reasons: Vec::new(),
             title1,
             graduation_rate: grad,
-            indicators: x.indicators.clone(),
+            indicators: x.indicators,
             groups: Vec::new(),
         };
         if let Some(index) = x.index {
@@ -337,6 +372,11 @@ pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16)
             let (designation, reasons) = decide(rules, c, index, title1, grad, &row.groups);
             row.designation = Some(designation);
             row.reasons = reasons;
+            if !detail.keeps(&row.rcdts) {
+                for g in &mut row.groups {
+                    g.indicators = Vec::new();
+                }
+            }
         }
         rows.push(row);
     }
@@ -434,14 +474,7 @@ pub(crate) fn decide(
 /// Untested schools (in a band, no index) take the designation of a school
 /// of the same district whose lowest grade is just above their highest.
 fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut [BandResult]) {
-    let grades: HashMap<&SchoolId, &[u8]> = schools
-        .iter()
-        .map(|s| (s.rcdts(), s.grades.as_slice()))
-        .collect();
-    let district: HashMap<&SchoolId, &str> = schools
-        .iter()
-        .map(|s| (s.rcdts(), s.district.as_str()))
-        .collect();
+    let by_id: FxHashMap<&SchoolId, &SchoolData> = schools.iter().map(|s| (s.rcdts(), s)).collect();
     // Designation standing for each school with an index: the row of the
     // rules' official band if it has one, else its other row (rows of a
     // school are neighbours).
@@ -458,23 +491,35 @@ fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut
             }
         }
     }
+    // Partners are looked for within a district only: the tested schools
+    // of each district with their lowest grade, in RCDTS order.
+    let mut by_district: FxHashMap<&str, Vec<(&SchoolId, Designation, u8)>> = FxHashMap::default();
+    for (id, d) in &tested {
+        let Some(s) = by_id.get(id) else { continue };
+        let Some(&lowest) = s.grades.first() else {
+            continue;
+        };
+        by_district
+            .entry(s.district.as_str())
+            .or_default()
+            .push((id, *d, lowest));
+    }
     for row in rows.iter_mut() {
         if row.band.is_none() || row.index.is_some() {
             continue;
         }
         let mut partner: Option<(u8, &SchoolId, Designation)> = None;
         if rules.pairing.enabled {
-            let highest = grades
-                .get(&row.rcdts)
-                .and_then(|g| g.last().copied())
-                .unwrap_or(0);
-            for (id, d) in &tested {
-                if district.get(id) != district.get(&row.rcdts) || *id == row.rcdts {
+            let me = by_id.get(&row.rcdts);
+            let highest = me.and_then(|s| s.grades.last().copied()).unwrap_or(0);
+            let candidates = me
+                .and_then(|s| by_district.get(s.district.as_str()))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for &(id, d, lowest) in candidates {
+                if *id == row.rcdts {
                     continue;
                 }
-                let Some(&lowest) = grades.get(id).and_then(|g| g.first()) else {
-                    continue;
-                };
                 let gap = lowest.saturating_sub(highest);
                 if lowest <= highest
                     || gap < rules.pairing.min_grade_gap
@@ -484,7 +529,7 @@ fn pair_untested(rules: &AccountabilityRules, schools: &[SchoolData], rows: &mut
                 }
                 // `tested` is in RCDTS order, so the first of equal gaps wins.
                 if partner.is_none_or(|(g, _, _)| gap < g) {
-                    partner = Some((gap, id, *d));
+                    partner = Some((gap, id, d));
                 }
             }
         }

@@ -6,6 +6,7 @@ use empower_model::{Band, Group};
 use empower_rules::{AccountabilityRules, CountSource, IndicatorKind, IndicatorRules, Scoring};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -23,8 +24,10 @@ pub enum IndicatorStatus {
 /// One indicator of one school (or group) in one band.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorResult {
-    pub name: String,
-    pub label: String,
+    /// Shared with every result of the indicator in a run: a designation
+    /// holds hundreds of thousands of results.
+    pub name: Arc<str>,
+    pub label: Arc<str>,
     pub value: Option<f64>,
     pub n: Option<f64>,
     pub score: Option<f64>,
@@ -33,7 +36,7 @@ pub struct IndicatorResult {
     pub points: Option<f64>,
     pub status: IndicatorStatus,
     /// Which measures the value came from (graduation: the rates averaged).
-    pub source: Vec<String>,
+    pub source: Arc<[Arc<str>]>,
 }
 
 /// A student group's index in a band and whether it qualifies.
@@ -48,17 +51,65 @@ pub struct GroupResult {
     pub indicators: Vec<IndicatorResult>,
 }
 
-/// Sorted all-students values of each percentile-scored indicator in a band.
-pub(crate) type Populations = IndexMap<String, Vec<f64>>;
+/// What one band's run shares between its schools: the sorted
+/// all-students values of each percentile-scored indicator, and the
+/// indicators' names, labels and measures (made once, shared by every
+/// result).
+#[derive(Debug, Default)]
+pub(crate) struct Populations {
+    sorted: IndexMap<String, Vec<f64>>,
+    names: OnceLock<(Band, Vec<IndicatorNames>)>,
+}
+
+#[derive(Debug)]
+struct IndicatorNames {
+    name: Arc<str>,
+    label: Arc<str>,
+    /// All its measures: the source of a value that had each of them.
+    measures: Arc<[Arc<str>]>,
+}
+
+impl Populations {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The band's indicator names, in the rules' order.
+    fn names(&self, rules: &AccountabilityRules, band: Band) -> &[IndicatorNames] {
+        let (b, names) = self
+            .names
+            .get_or_init(|| (band, indicator_names(rules, band)));
+        debug_assert_eq!(*b, band, "one Populations serves one band");
+        names
+    }
+}
+
+fn indicator_names(rules: &AccountabilityRules, band: Band) -> Vec<IndicatorNames> {
+    rules
+        .bands
+        .get(&band)
+        .map(|b| {
+            b.indicators
+                .iter()
+                .map(|(name, ind)| IndicatorNames {
+                    name: Arc::from(name.as_str()),
+                    label: Arc::from(ind.label.as_str()),
+                    measures: ind.measures.iter().map(|m| Arc::from(m.as_str())).collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 pub(crate) fn populations(
     rules: &AccountabilityRules,
     band: Band,
     schools: &[&SchoolData],
 ) -> Populations {
-    let mut pops = Populations::new();
+    let mut sorted = IndexMap::new();
     let Some(b) = rules.bands.get(&band) else {
-        return pops;
+        return Populations::default();
     };
     for (name, ind) in &b.indicators {
         if matches!(ind.scoring, Scoring::Percentile { .. }) {
@@ -67,30 +118,36 @@ pub(crate) fn populations(
                 .filter_map(|s| indicator_value(s, ind, Group::All).map(|(v, _)| v))
                 .collect();
             v.sort_by(f64::total_cmp);
-            pops.insert(name.clone(), v);
+            sorted.insert(name.clone(), v);
         }
     }
-    pops
+    Populations {
+        sorted,
+        names: OnceLock::new(),
+    }
 }
 
-/// Mean of the indicator's measures present for the group.
+/// Mean of the indicator's measures present for the group, and which of
+/// them were present (bit i: the i-th measure).
 pub(crate) fn indicator_value(
     s: &SchoolData,
     ind: &IndicatorRules,
     group: Group,
-) -> Option<(f64, Vec<String>)> {
+) -> Option<(f64, u64)> {
     let mut sum = 0.0;
-    let mut used = Vec::new();
-    for m in &ind.measures {
+    let mut used = 0u64;
+    let mut count = 0;
+    for (i, m) in ind.measures.iter().enumerate() {
         if let Some(v) = s.value(m, group, ind.subject) {
             if ind.zero_is_missing && v == 0.0 {
                 continue;
             }
             sum += v;
-            used.push(m.clone());
+            used |= 1 << i;
+            count += 1;
         }
     }
-    (!used.is_empty()).then(|| (sum / used.len() as f64, used))
+    (count > 0).then(|| (sum / count as f64, used))
 }
 
 fn count_for(s: &SchoolData, source: &CountSource, group: Group) -> Option<f64> {
@@ -135,7 +192,10 @@ fn percentile_rank(sorted: &[f64], v: f64) -> f64 {
 fn score(ind: &IndicatorRules, name: &str, value: f64, pops: &Populations) -> f64 {
     match ind.scoring {
         Scoring::Percentile { lower_is_better } => {
-            let p = percentile_rank(pops.get(name).map(Vec::as_slice).unwrap_or(&[]), value);
+            let p = percentile_rank(
+                pops.sorted.get(name).map(Vec::as_slice).unwrap_or(&[]),
+                value,
+            );
             if lower_is_better {
                 100.0 - p
             } else {
@@ -159,19 +219,21 @@ pub(crate) fn indicators(
     let Some(b) = rules.bands.get(&band) else {
         return Vec::new();
     };
+    let names = pops.names(rules, band);
     b.indicators
         .iter()
-        .map(|(name, ind)| {
+        .zip(names)
+        .map(|((name, ind), names)| {
             let mut r = IndicatorResult {
-                name: name.clone(),
-                label: ind.label.clone(),
+                name: Arc::clone(&names.name),
+                label: Arc::clone(&names.label),
                 value: None,
                 n: None,
                 score: None,
                 weight: ind.weight,
                 points: None,
                 status: IndicatorStatus::Missing,
-                source: Vec::new(),
+                source: Arc::new([]),
             };
             if ind.weight == 0.0 {
                 r.status = IndicatorStatus::NotWeighted;
@@ -183,11 +245,21 @@ pub(crate) fn indicators(
                 r.status = IndicatorStatus::Used;
                 return r;
             }
-            let Some((value, source)) = indicator_value(s, ind, group) else {
+            let Some((value, used)) = indicator_value(s, ind, group) else {
                 return r;
             };
             r.value = Some(value);
-            r.source = source;
+            r.source = if used.count_ones() as usize == names.measures.len() {
+                Arc::clone(&names.measures)
+            } else {
+                names
+                    .measures
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| used & (1 << i) != 0)
+                    .map(|(_, m)| Arc::clone(m))
+                    .collect()
+            };
             r.n = ind.n.as_ref().and_then(|c| count_for(s, c, group));
             let min_n = if group == Group::All {
                 ind.all_students_min_n
@@ -228,12 +300,11 @@ pub(crate) fn school_index(
     inds: &[IndicatorResult],
 ) -> Option<f64> {
     let b = rules.bands.get(&band)?;
-    let has_required = inds.iter().any(|i| {
-        i.status == IndicatorStatus::Used
-            && b.indicators
-                .get(&i.name)
-                .is_some_and(|r| r.required_for_index)
-    });
+    // `inds` are the band's indicators in the rules' order.
+    let has_required = inds
+        .iter()
+        .zip(b.indicators.values())
+        .any(|(i, r)| i.status == IndicatorStatus::Used && r.required_for_index);
     if has_required {
         weighted_index(inds)
     } else {
@@ -250,16 +321,15 @@ pub(crate) fn group_result(
 ) -> GroupResult {
     let inds = indicators(rules, band, s, group, pops);
     let b = &rules.bands[&band];
-    let counted: Vec<&IndicatorResult> = inds
+    // `inds` are the band's indicators in the rules' order.
+    let counted: Vec<(&IndicatorResult, &IndicatorRules)> = inds
         .iter()
-        .filter(|i| {
-            i.status == IndicatorStatus::Used
-                && b.indicators[&i.name].kind != IndicatorKind::FullCredit
-        })
+        .zip(b.indicators.values())
+        .filter(|(i, r)| i.status == IndicatorStatus::Used && r.kind != IndicatorKind::FullCredit)
         .collect();
     let non_academic = counted
         .iter()
-        .any(|i| b.indicators[&i.name].kind == IndicatorKind::NonAcademic);
+        .any(|(_, r)| r.kind == IndicatorKind::NonAcademic);
     let g = &rules.groups;
     let any_value = inds.iter().any(|i| i.value.is_some());
     let why_not = if !any_value {
@@ -275,7 +345,7 @@ pub(crate) fn group_result(
         Some("no non-academic indicator with enough students".to_string())
     } else if g.hs_requires_graduation
         && g.graduation_indicator.as_ref().is_some_and(|gi| {
-            b.indicators.contains_key(gi) && !counted.iter().any(|i| &i.name == gi)
+            b.indicators.contains_key(gi) && !counted.iter().any(|(i, _)| *i.name == **gi)
         })
     {
         Some("no graduation rate with enough students".to_string())

@@ -1,7 +1,7 @@
 use empower_model::{
     parse_grades, Designation, Grade, Group, Level, Record, SchoolId, Subject, Value,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The text measures that say which school a row is about, from the
 /// state's manifest, and the one holding its Title I status (from the
@@ -36,7 +36,9 @@ pub struct SchoolData {
     pub title1_status: Option<String>,
     /// The published designation, when present (blank = withheld or none).
     pub official: Option<Designation>,
-    values: HashMap<String, Vec<(Group, Option<Subject>, Observation)>>,
+    /// By measure; hashed with Fx, as designating looks values up a few
+    /// million times.
+    values: FxHashMap<String, Vec<(Group, Option<Subject>, Observation)>>,
 }
 
 impl SchoolData {
@@ -129,43 +131,33 @@ impl SchoolData {
         year: u16,
         identity: &Identity,
     ) -> Vec<SchoolData> {
-        let mut schools: Vec<SchoolData> = Vec::new();
-        let mut position: HashMap<SchoolId, usize> = HashMap::new();
-        // Importers emit a school's records together: remember the last one.
-        let mut last: Option<usize> = None;
-        for r in records {
-            if r.year != year || r.level != Level::School || r.grade != Grade::All {
-                continue;
-            }
-            let Some(id) = &r.entity else { continue };
-            let k = match last {
-                Some(k) if schools[k].rcdts.as_ref() == Some(id) => k,
-                _ => *position.entry(id.clone()).or_insert_with(|| {
-                    schools.push(SchoolData {
-                        district: identity.ids.district_of(id),
-                        rcdts: Some(id.clone()),
-                        ..Default::default()
-                    });
-                    schools.len() - 1
-                }),
-            };
-            last = Some(k);
-            let s = &mut schools[k];
-            match (&r.value, &*r.measure) {
-                (Value::Text(t), m) if m == identity.name => s.name = t.clone(),
-                (Value::Text(t), m) if m == identity.grades_served => s.grades = parse_grades(t),
-                (Value::Text(t), m) if m == identity.official_designation => {
-                    s.official = t.parse().ok()
+        SchoolData::from_parts(vec![SchoolsPart::of_records(records, year, identity)])
+    }
+
+    /// The schools of several parts (e.g. one per file, each read on its
+    /// own thread), as [`SchoolData::from_records`] gives them for all the
+    /// parts' records in the parts' order: a later part's values replace
+    /// an earlier one's, and an identity text comes from the last part
+    /// that has it.
+    pub fn from_parts(parts: Vec<SchoolsPart>) -> Vec<SchoolData> {
+        let mut parts = parts.into_iter();
+        let Some(mut all) = parts.next() else {
+            return Vec::new();
+        };
+        for part in parts {
+            for s in part.schools {
+                match all.position.get(s.rcdts()) {
+                    Some(&k) => all.schools[k].take_from(s),
+                    None => {
+                        all.position.insert(s.rcdts().clone(), all.schools.len());
+                        all.schools.push(s);
+                    }
                 }
-                (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
-                (Value::Number(x), m) => {
-                    s.set(m, r.group, r.subject, *x, r.n);
-                }
-                _ => {}
             }
         }
         // A school known only from a supplementary list (a Title I list of
         // another year) is not in this year's report card.
+        let mut schools = all.schools;
         schools.sort_by(|a, b| a.rcdts.cmp(&b.rcdts));
         schools
             .into_iter()
@@ -176,5 +168,89 @@ impl SchoolData {
                     && s.official.is_none())
             })
             .collect()
+    }
+
+    /// What `later` read of the same school, over this: its values and
+    /// the identity texts it has.
+    fn take_from(&mut self, later: SchoolData) {
+        if !later.name.is_empty() {
+            self.name = later.name;
+        }
+        if !later.grades.is_empty() {
+            self.grades = later.grades;
+        }
+        if later.official.is_some() {
+            self.official = later.official;
+        }
+        if later.title1_status.is_some() {
+            self.title1_status = later.title1_status;
+        }
+        for (measure, values) in later.values {
+            for (g, s, o) in values {
+                self.set(&measure, g, s, o.value, o.n);
+            }
+        }
+    }
+}
+
+/// The schools of some of a year's records, before they are put together
+/// with the others' ([`SchoolData::from_parts`]).
+#[derive(Debug, Default)]
+pub struct SchoolsPart {
+    schools: Vec<SchoolData>,
+    position: FxHashMap<SchoolId, usize>,
+    /// The school of the last record: importers emit a school's records
+    /// together.
+    last: Option<usize>,
+}
+
+impl SchoolsPart {
+    /// Groups a year's school records (all grades) by school; later
+    /// records replace earlier ones.
+    pub fn of_records<'a>(
+        records: impl IntoIterator<Item = &'a Record>,
+        year: u16,
+        identity: &Identity,
+    ) -> SchoolsPart {
+        let mut part = SchoolsPart::default();
+        for r in records {
+            part.add(r, year, identity);
+        }
+        part
+    }
+
+    /// Adds one record: a school's record of `year` for all grades (others
+    /// are passed over).
+    pub fn add(&mut self, r: &Record, year: u16, identity: &Identity) {
+        if r.year != year || r.level != Level::School || r.grade != Grade::All {
+            return;
+        }
+        let Some(id) = &r.entity else { return };
+        let (schools, position) = (&mut self.schools, &mut self.position);
+        let k = match self.last {
+            Some(k) if schools[k].rcdts.as_ref() == Some(id) => k,
+            _ => *position.entry(id.clone()).or_insert_with(|| {
+                schools.push(SchoolData {
+                    district: identity.ids.district_of(id),
+                    rcdts: Some(id.clone()),
+                    ..Default::default()
+                });
+                schools.len() - 1
+            }),
+        };
+        self.last = Some(k);
+        let s = &mut schools[k];
+        match (&r.value, &*r.measure) {
+            (Value::Text(t), m) if m == identity.name => s.name = t.clone(),
+            (Value::Text(t), m) if m == identity.grades_served => s.grades = parse_grades(t),
+            (Value::Text(t), m) if m == identity.official_designation => {
+                s.official = t.parse().ok()
+            }
+            (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
+            (Value::Number(x), m) => {
+                s.set(m, r.group, r.subject, *x, r.n);
+            }
+            _ => {}
+        }
     }
 }

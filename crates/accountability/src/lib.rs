@@ -20,12 +20,13 @@ mod rule_tests;
 pub use calibrate::{calibrate, CalibrationGrid, CalibrationResult, GridChoice, GridDimension};
 pub use compare::{compare_runs, Comparison, Move, RunRow, Transition};
 pub use designate::{
-    designate, reason_words, BandCuts, BandResult, Designations, NoDesignation, Reason,
+    designate, designate_with, reason_words, BandCuts, BandResult, Designations, Detail,
+    NoDesignation, Reason,
 };
 pub use explain::{explain, Explanation, NextStep};
 pub use fidelity::{fidelity, Disagreement, Fidelity, Tally};
 pub use improved::{improved, ImprovedReport, Improvement};
 pub use index::{GroupResult, IndicatorResult, IndicatorStatus};
-pub use input::{Identity, Observation, SchoolData};
+pub use input::{Identity, Observation, SchoolData, SchoolsPart};
 pub use near::{near_cut, Cut, NearCut};
 pub use status::{support_status, StatusEvent, StatusYear, YearDesignation};

@@ -384,10 +384,13 @@ fn graduation_at_exactly_67_is_comprehensive_and_zero_is_missing() {
     let grad = zero
         .indicators
         .iter()
-        .find(|i| i.name == "graduation")
+        .find(|i| &*i.name == "graduation")
         .unwrap();
     assert_eq!(grad.value, Some(92.0));
-    assert_eq!(grad.source, vec!["graduation_5yr_pct".to_string()]);
+    assert_eq!(
+        &*grad.source,
+        &[std::sync::Arc::<str>::from("graduation_5yr_pct")]
+    );
     // (92 × 60 + 50 × 40) / 100
     assert!((zero.index.unwrap() - 75.2).abs() < 1e-12);
 }
@@ -643,7 +646,7 @@ fn the_measures_behind_an_enrolment_share_are_rules_data() {
     let absent = iep
         .indicators
         .iter()
-        .find(|i| i.name == "absenteeism")
+        .find(|i| &*i.name == "absenteeism")
         .unwrap();
     // 300 students × 10% ÷ 1, from the measures the rules name.
     assert_eq!(absent.n, Some(30.0));

@@ -9,7 +9,7 @@ use empower_model::{Designation, Group, Level, Record, SchoolId, Value};
 use empower_rules::AccountabilityRules;
 use empower_states::State;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 /// A year designated: the schools as read, the designations, and the
@@ -33,10 +33,107 @@ pub fn designate(
     rules: &AccountabilityRules,
     inputs: &Inputs,
     year: u16,
+    detail: acc::Detail,
     progress: &dyn Progress,
 ) -> Result<Designated, AppError> {
-    let import = import(state, inputs, Some(year), progress)?;
-    designate_import(state, rules, import, inputs, year)
+    state
+        .catalogue
+        .check_year(year)
+        .map_err(AppError::Refused)?;
+    let keep = designation_measures(state, rules);
+    let identity = state.identity(rules);
+    // Each file's figures are grouped by school on the thread that read
+    // it, as they are read: only the identity texts (few, and kept once
+    // per school across files) are put together as records.
+    let (mut import, parts) = empower_ingest::import_parts(
+        inputs.files,
+        inputs.layouts,
+        &state.catalogue,
+        Some(year),
+        empower_ingest::ImportOptions {
+            keep: Some(&keep),
+            threads: inputs.threads,
+        },
+        progress,
+        &|| FiguresBySchool {
+            year,
+            identity: &identity,
+            schools: acc::SchoolsPart::default(),
+            present: BTreeSet::new(),
+        },
+    )?;
+    let mut present = measures_present(&import.records, year);
+    let mut schools = vec![acc::SchoolsPart::of_records(
+        &import.records,
+        year,
+        &identity,
+    )];
+    for part in parts {
+        schools.push(part.schools);
+        present.extend(part.present);
+    }
+    let schools = acc::SchoolData::from_parts(schools);
+    import.records.shrink_to_fit();
+    designate_schools(rules, import, schools, &present, inputs, year, detail)
+}
+
+/// A file's figures grouped by school as they are read, and the measures
+/// the file has for the year.
+struct FiguresBySchool<'a> {
+    year: u16,
+    identity: &'a acc::Identity,
+    schools: acc::SchoolsPart,
+    present: BTreeSet<String>,
+}
+
+impl empower_ingest::RecordSink for FiguresBySchool<'_> {
+    fn take(&mut self, records: &mut Vec<Record>, from: usize) {
+        let mut last: Option<&str> = None;
+        for r in records[from..].iter().filter(|r| r.year == self.year) {
+            // Records of a column come together: look the name up once.
+            if last != Some(&*r.measure) && !self.present.contains(&*r.measure) {
+                self.present.insert(r.measure.to_string());
+            }
+            last = Some(&r.measure);
+        }
+        // Figures go into the schools; texts stay, moved up in order.
+        let mut kept = from;
+        for i in from..records.len() {
+            match records[i].value {
+                Value::Number(_) => self.schools.add(&records[i], self.year, self.identity),
+                Value::Text(_) => {
+                    records.swap(kept, i);
+                    kept += 1;
+                }
+            }
+        }
+        records.truncate(kept);
+    }
+}
+
+/// The measures a designation reads: the rules' and the school's identity
+/// (name, grades, published designation, district, city, county). The
+/// import of a designation keeps these only; the files' other columns are
+/// checked and let go.
+pub fn designation_measures(state: &State, rules: &AccountabilityRules) -> HashSet<String> {
+    let identity = &state.manifest.identity;
+    let mut keep: HashSet<String> = rules
+        .measures_read()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    keep.extend([
+        identity.name.clone(),
+        identity.grades_served.clone(),
+        identity.official_designation.clone(),
+    ]);
+    keep.extend(
+        [&identity.district_name, &identity.city, &identity.county]
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    keep
 }
 
 /// Designates every school of `year` in records already imported.
@@ -46,16 +143,42 @@ pub fn designate_import(
     import: Import,
     inputs: &Inputs,
     year: u16,
+    detail: acc::Detail,
+) -> Result<Designated, AppError> {
+    let schools = acc::SchoolData::from_records(&import.records, year, &state.identity(rules));
+    let present = measures_present(&import.records, year);
+    designate_schools(rules, import, schools, &present, inputs, year, detail)
+}
+
+/// The measures the records have figures of for `year`.
+fn measures_present(records: &[Record], year: u16) -> BTreeSet<String> {
+    let mut present: HashSet<&str> = HashSet::new();
+    for r in records.iter().filter(|r| r.year == year) {
+        present.insert(&r.measure);
+    }
+    present.into_iter().map(str::to_string).collect()
+}
+
+/// Designates `schools`, read from `import` (whose records may be only a
+/// part of what was read: `present` names every measure the files had
+/// for `year`).
+fn designate_schools(
+    rules: &AccountabilityRules,
+    import: Import,
+    schools: Vec<acc::SchoolData>,
+    present: &BTreeSet<String>,
+    inputs: &Inputs,
+    year: u16,
+    detail: acc::Detail,
 ) -> Result<Designated, AppError> {
     let mut warnings = import.warnings.clone();
-    let schools = acc::SchoolData::from_records(&import.records, year, &state.identity(rules));
     if schools.is_empty() {
         return Err(AppError::Refused(format!(
             "the files hold no school rows for report-card year {year}"
         )));
     }
-    let missing = required_inputs(&import, rules, inputs, year)?;
-    let designations = acc::designate(&schools, rules, year);
+    let missing = required_inputs(present, rules, inputs, year)?;
+    let designations = acc::designate_with(&schools, rules, year, detail);
     if !designations.rows.iter().any(|r| r.index.is_some()) {
         let why = if missing.is_empty() {
             "the files lack the figures the rules read (are the assessment files among them?)"
@@ -87,17 +210,11 @@ pub fn designate_import(
 /// out, and designations from the others would quietly differ. With
 /// `allow_incomplete` that is a warning instead of a refusal.
 pub fn required_inputs(
-    import: &Import,
+    present: &BTreeSet<String>,
     rules: &AccountabilityRules,
     inputs: &Inputs,
     year: u16,
 ) -> Result<Vec<Warning>, AppError> {
-    let present: HashSet<&str> = import
-        .records
-        .iter()
-        .filter(|r| r.year == year)
-        .map(|r| &*r.measure)
-        .collect();
     let mut readers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for b in rules.bands.values() {
         for (name, ind) in &b.indicators {
@@ -156,7 +273,14 @@ pub fn explain(
     schools: &[SchoolId],
     progress: &dyn Progress,
 ) -> Result<Loaded<Vec<acc::Explanation>>, AppError> {
-    let run = designate(state, rules, inputs, year, progress)?;
+    let run = designate(
+        state,
+        rules,
+        inputs,
+        year,
+        acc::Detail::Schools(schools),
+        progress,
+    )?;
     let mut explanations = Vec::new();
     let mut missing = Vec::new();
     for school in schools {
@@ -298,7 +422,9 @@ pub fn directory_with_bundled(
 }
 
 /// The bundled extract's directory, read once per process.
-fn bundled_directory(state: &State) -> BTreeMap<SchoolId, DirectoryEntry> {
+/// The directory of every school the bundled extract names (empty for a
+/// state without one): names for lists whose input has none.
+pub fn bundled_directory(state: &State) -> BTreeMap<SchoolId, DirectoryEntry> {
     let mut out = BTreeMap::new();
     for (year, files) in &state.extract {
         let named: Vec<(&str, &[u8])> =
@@ -519,7 +645,12 @@ pub fn calibrate(
     let base_rules = crate::rules::accountability(state, year, rules_file)?;
     let import = import(state, inputs, Some(year), progress)?;
     let mut warnings = import.warnings.clone();
-    warnings.extend(required_inputs(&import, &base_rules, inputs, year)?);
+    warnings.extend(required_inputs(
+        &measures_present(&import.records, year),
+        &base_rules,
+        inputs,
+        year,
+    )?);
     let schools =
         acc::SchoolData::from_records(&import.records, year, &state.identity(&base_rules));
     let compared = schools.iter().filter(|s| s.official.is_some()).count();

@@ -25,11 +25,12 @@ pub mod rar;
 pub mod rules;
 pub mod tep;
 pub mod uploads;
+pub mod wide;
 
 pub use accountability::{
-    calibrate, designate, designate_import, directory, directory_with_bundled, explain, improved,
-    official_designations, required_inputs, status, Calibrated, Designated, DirectoryEntry,
-    Improved, SchoolStatus, Transition,
+    bundled_directory, calibrate, designate, designate_import, directory, directory_with_bundled,
+    explain, improved, official_designations, required_inputs, status, Calibrated, Designated,
+    DirectoryEntry, Improved, SchoolStatus, Transition,
 };
 
 use empower_ingest::{Import, IngestError, Layout, Progress, Warning};
@@ -87,6 +88,8 @@ pub struct Inputs<'a> {
     pub layouts: &'a [Layout],
     /// Go on when the files lack a table the rules read, with a warning.
     pub allow_incomplete: bool,
+    /// CSV files read at once (the caller's choice: the CLI, every core).
+    pub threads: usize,
 }
 
 /// Imports the files for a report-card year (or any year), checking the
@@ -132,8 +135,17 @@ mod tests {
             files: &both,
             layouts: &state.layouts,
             allow_incomplete: false,
+            threads: 2,
         };
-        let d = designate(&state, rules, &inputs, 2018, &()).unwrap();
+        let d = designate(
+            &state,
+            rules,
+            &inputs,
+            2018,
+            empower_accountability::Detail::Full,
+            &(),
+        )
+        .unwrap();
         assert_eq!(d.schools.len(), 60);
         assert!(d.designations.rows.iter().any(|r| r.designation.is_some()));
         let general = [fixture("rc2018-general-60.csv")];
@@ -141,7 +153,15 @@ mod tests {
             files: &general,
             ..inputs.clone()
         };
-        let e = designate(&state, rules, &only_general, 2018, &()).unwrap_err();
+        let e = designate(
+            &state,
+            rules,
+            &only_general,
+            2018,
+            empower_accountability::Detail::Full,
+            &(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("--allow-incomplete"), "{e}");
         let e = import(&state, &inputs, Some(1800), &()).unwrap_err();
         assert!(e.to_string().contains("1800"), "{e}");

@@ -706,8 +706,8 @@ pub async fn recommendations(
                     .iter()
                     .filter_map(|i| {
                         Some(engine::IndicatorScore {
-                            indicator: i.name.clone(),
-                            label: i.label.clone(),
+                            indicator: i.name.to_string(),
+                            label: i.label.to_string(),
                             score: i.score?,
                         })
                     })
@@ -732,7 +732,7 @@ pub async fn recommendations(
             .map(|e| {
                 e.indicators
                     .iter()
-                    .filter_map(|i| Some((i.name.clone(), i.score?)))
+                    .filter_map(|i| Some((i.name.to_string(), i.score?)))
                     .collect()
             })
             .unwrap_or_default();

@@ -366,8 +366,8 @@ pub async fn school(
             indicators.push(IndicatorView {
                 year: e.year,
                 band: band.clone(),
-                indicator: i.name.clone(),
-                label: i.label.clone(),
+                indicator: i.name.to_string(),
+                label: i.label.to_string(),
                 value: i.value,
                 n: i.n,
                 score: i.score,
@@ -389,7 +389,7 @@ pub async fn school(
                     .indicators
                     .iter()
                     .map(|i| GroupIndicator {
-                        indicator: i.name.clone(),
+                        indicator: i.name.to_string(),
                         n: i.n,
                         value: i.value,
                     })

@@ -184,6 +184,7 @@ pub fn build_publication(
         files: &[],
         layouts: &state.layouts,
         allow_incomplete: false,
+        threads: 1,
     };
     let mut imports: Vec<Import> = Vec::new();
     for (year, files) in &groups {
@@ -227,7 +228,14 @@ pub fn build_publication(
             let Some(rules) = state.rules_for(y) else {
                 continue;
             };
-            match crate::designate_import(state, &rules.rules, import.clone(), &inputs, y) {
+            match crate::designate_import(
+                state,
+                &rules.rules,
+                import.clone(),
+                &inputs,
+                y,
+                empower_accountability::Detail::Full,
+            ) {
                 Ok(d) => {
                     for w in d.warnings {
                         if !warnings.contains(&w) {

@@ -7,8 +7,9 @@ mod platform;
 mod progress;
 mod warnings;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use empower_accountability::Detail;
 use empower_app::peers::CellsSource;
 use empower_app::rules;
 use empower_model::SchoolId;
@@ -51,6 +52,22 @@ enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// `designate`'s formats: the usual three and the wide spreadsheet.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DesignateFormat {
+    /// A table for people, with the agreement with the official designations.
+    Table,
+    /// One row per school and band (the output contract's columns).
+    Csv,
+    /// Everything, with every group's indicators.
+    Json,
+    /// One row per school and band with every figure behind it: each
+    /// indicator's value, n, score and points, each group's index and
+    /// whether it qualifies, the percentile, the weight present and the
+    /// distance to each cut. CSV, or a spreadsheet with --output FILE.xlsx.
+    Wide,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -285,8 +302,14 @@ enum Command {
         /// says "modified" and names the file and its hash.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// How to write the designations.
         #[arg(long, value_enum, default_value = "table")]
-        format: Format,
+        format: DesignateFormat,
+        /// Write to this file instead of standard output; with --format
+        /// wide, a name ending in .xlsx writes a spreadsheet (ids as text,
+        /// a second sheet describing every column).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Also list every school whose computed designation differs from
         /// the official one.
         #[arg(long)]
@@ -421,6 +444,8 @@ enum Command {
         /// figures and, for a failed one, by how much.
         #[arg(long, value_name = "RCDTS")]
         school: Option<String>,
+        #[command(flatten)]
+        filter: SchoolFilter,
     },
     /// A school's opportunity gaps in the most recent year: per subject,
     /// grade and group, its % proficient minus the mean of the top
@@ -438,12 +463,18 @@ enum Command {
     },
     /// The schools most similar to one school (nearest neighbours on the
     /// standardised demographics, same band and school type).
+    ///
+    /// Example: empower similar --cells cells.csv --county Cook 010010010260001
     Similar {
         #[command(flatten)]
         input: CellsInput,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// The school's RCDTS (hyphens allowed).
         rcdts: String,
+        /// Keep only the similar schools that pass these filters.
+        #[command(flatten)]
+        filter: SchoolFilter,
     },
     /// Build the cells CSV of the higher-performing analysis from
     /// report-card files of one or more years.
@@ -549,8 +580,20 @@ enum ExportFormat {
     Csv,
 }
 
+/// mimalloc's `mi_option_purge_delay` (`mimalloc.h`, v2: option 15): how
+/// long freed memory is held for reuse before it goes back to the system.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // A command runs once and ends: memory its reading threads free
+        // goes back at once instead of 10 ms later, which halves the
+        // peak of `designate` (the server keeps the default, which serves
+        // its many small requests faster).
+        // SAFETY: sets one of mimalloc's options, a plain integer.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
     let mut warnings = Warnings::default();
     let result = run(cli, &mut warnings);
     warnings.print_summary();
@@ -589,6 +632,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         }
         false
     })
+}
+
+/// Lets the operating system take back a run's memory when the process
+/// ends instead of freeing it value by value: a designation holds some
+/// hundred thousand allocations, and freeing them one by one took a
+/// tenth of the run. Only for values kept to the end of a command.
+fn skip_freeing<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// Runs a use case under a progress bar that shows only when it lasts.
@@ -634,8 +685,17 @@ impl Files {
             files: &self.files,
             layouts: &self.layouts,
             allow_incomplete: self.allow_incomplete,
+            threads: threads(),
         }
     }
+}
+
+/// A school's directory entry, or an empty one when the directory lacks it.
+fn entry(
+    dir: &std::collections::BTreeMap<SchoolId, empower_app::DirectoryEntry>,
+    id: &SchoolId,
+) -> empower_app::DirectoryEntry {
+    dir.get(id).cloned().unwrap_or_default()
 }
 
 /// A school id typed by the user, read as the state writes them.
@@ -778,37 +838,81 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             rules,
             set,
             format,
+            output,
             disagreements,
             inputs,
         } => {
+            let xlsx = output
+                .as_ref()
+                .and_then(|p| p.extension())
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            if xlsx && format != DesignateFormat::Wide {
+                bail!("a spreadsheet (.xlsx) is written by --format wide; use it, or name a .csv or .json file");
+            }
             let (rules, provenance) =
                 rules::accountability_with(state, year, rules.as_deref(), &set)?;
             eprintln!("{provenance}");
             let files = Files::of(state, inputs)?;
-            let run =
-                with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
+            // A list needs each group's index and standing; the JSON
+            // carries every group's indicators too.
+            let detail = match format {
+                DesignateFormat::Json => Detail::Full,
+                _ => Detail::Schools(&[]),
+            };
+            let run = with_bar(|bar| {
+                empower_app::designate(state, &rules, &files.inputs(), year, detail, bar)
+            })?;
             warnings.extend(run.warnings);
             for n in &run.import.notes {
                 eprintln!("note: {n}");
             }
+            let dir = if format == DesignateFormat::Wide {
+                empower_app::directory_with_bundled(state, &run.import.records)
+            } else {
+                Default::default()
+            };
+            skip_freeing((run.import, run.schools));
             let (d, f) = (run.designations, run.fidelity);
+            let mut out = output_to(&output, &mut out)?;
             match format {
-                Format::Csv => output::designations_csv(&d, &mut out)?,
-                Format::Json => write_json(
+                DesignateFormat::Csv => output::designations_csv(&d, &mut out)?,
+                DesignateFormat::Json => write_json(
                     &mut out,
                     warnings,
                     serde_json::json!({ "rules": &provenance, "designations": &d, "fidelity": &f }),
                 )?,
-                Format::Table => output::designations_table(&d, &rules, &mut out)?,
+                DesignateFormat::Table => output::designations_table(&d, &rules, &mut out)?,
+                DesignateFormat::Wide => {
+                    let table = empower_app::wide::designations_wide(&d, &rules, &dir);
+                    match &output {
+                        Some(path) if xlsx => {
+                            drop(out);
+                            std::fs::remove_file(path).ok();
+                            output::wide_xlsx(&table, path)?;
+                            eprintln!(
+                                "wrote {} ({} rows, {} columns)",
+                                path.display(),
+                                table.rows.len(),
+                                table.columns.len()
+                            );
+                            skip_freeing((d, f, table));
+                            return Ok(());
+                        }
+                        _ => output::wide_csv(&table, &mut out)?,
+                    }
+                    skip_freeing(table);
+                }
             }
-            out.flush()?;
             // The fidelity summary goes to stderr for CSV and JSON so that
             // standard output stays a clean file.
-            if format == Format::Table {
+            if format == DesignateFormat::Table {
                 output::fidelity_report(&f, &d, disagreements, &mut out)?;
             } else if f.overall.compared > 0 || disagreements {
+                out.flush()?;
                 output::fidelity_report(&f, &d, disagreements, &mut std::io::stderr())?;
             }
+            out.flush()?;
+            skip_freeing((d, f));
         }
         Command::NearCut {
             year,
@@ -823,8 +927,16 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 rules::accountability_with(state, year, rules.as_deref(), &set)?;
             eprintln!("{provenance}");
             let files = Files::of(state, inputs)?;
-            let run =
-                with_bar(|bar| empower_app::designate(state, &rules, &files.inputs(), year, bar))?;
+            let run = with_bar(|bar| {
+                empower_app::designate(
+                    state,
+                    &rules,
+                    &files.inputs(),
+                    year,
+                    Detail::Schools(&[]),
+                    bar,
+                )
+            })?;
             warnings.extend(run.warnings);
             for n in &run.import.notes {
                 eprintln!("note: {n}");
@@ -987,6 +1099,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             detail,
             regressions,
             school,
+            filter,
         } => {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let source = input.source.source();
@@ -994,17 +1107,28 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 .as_deref()
                 .map(|s| parse_school(state, s))
                 .transpose()?;
-            let empower_app::peers::Modelled { cells, report } =
+            let empower_app::peers::Modelled { cells, mut report } =
                 model(state, &source, &rules, warnings)?;
             if let Some(id) = school {
                 peers_cmd::explain_school(&report, &cells.rows, &rules, &id, &mut out)?;
                 out.flush()?;
                 return Ok(());
             }
+            let dir = empower_app::bundled_directory(state);
+            report
+                .subjects
+                .retain(|s| filter.keeps(s.rcdts.as_str(), &entry(&dir, &s.rcdts)));
             match format {
-                Format::Csv => peers_cmd::main_csv(&report, &mut out)?,
-                Format::Json => write_json(&mut out, warnings, serde_json::to_value(&report)?)?,
-                Format::Table => peers_cmd::table(&report, &mut out)?,
+                Format::Csv => peers_cmd::main_csv(&report, &dir, &mut out)?,
+                Format::Json => {
+                    let mut v = serde_json::to_value(&report)?;
+                    v["schools"] = serde_json::to_value(peers_cmd::names_of(
+                        &dir,
+                        report.subjects.iter().map(|s| &s.rcdts),
+                    ))?;
+                    write_json(&mut out, warnings, v)?
+                }
+                Format::Table => peers_cmd::table(&report, &dir, &mut out)?,
             }
             if let Some(p) = detail {
                 peers_cmd::detail_csv(&report, &cells.rows, &p)?;
@@ -1021,19 +1145,37 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
             let m = model(state, &input.source.source(), &rules, warnings)?;
-            peers_cmd::gaps(&m.report, &id, format, warnings, &mut out)?;
+            let dir = empower_app::bundled_directory(state);
+            peers_cmd::gaps(
+                &m.report,
+                &m.cells.rows,
+                &rules,
+                &dir,
+                &id,
+                format,
+                warnings,
+                &mut out,
+            )?;
         }
         Command::Similar {
             input,
             format,
             rcdts,
+            filter,
         } => {
             let rules = rules::higher_performing(state, input.rules.as_deref())?;
             let id = parse_school(state, &rcdts)?;
             let source = input.source.source();
             let m = model(state, &source, &rules, warnings)?;
-            let list = empower_app::peers::similar(&m.cells.rows, &rules, &id, source.path())?;
-            peers_cmd::similar(&m.report, &list, &rules, &id, format, warnings, &mut out)?;
+            let mut list = empower_app::peers::similar(&m.cells.rows, &rules, &id, source.path())?;
+            if let Some(w) = empower_peers::sparse_neighbours(&list, &rules.predictors) {
+                warnings.extend([empower_ingest::Warning::new(source.path(), None, w)]);
+            }
+            let dir = empower_app::bundled_directory(state);
+            list.retain(|s| filter.keeps(s.rcdts.as_str(), &entry(&dir, &s.rcdts)));
+            peers_cmd::similar(
+                &m.report, &list, &rules, &dir, &id, format, warnings, &mut out,
+            )?;
         }
         Command::Cells {
             rules,
@@ -1177,6 +1319,7 @@ fn model(
         empower_app::peers::model(state, source, rules, threads(), bar)
     })?);
     peers_cmd::describe_cells(&m.cells);
+    peers_cmd::describe_coverage(&m.cells.rows, rules);
     peers_cmd::describe_run(&m.report);
     Ok(m)
 }

@@ -1,7 +1,7 @@
 //! Rendering for people (terminal tables, explanations) and machines (CSV).
 
 use crate::warnings::Warnings;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use empower_accountability::{Designations, Explanation, Fidelity, IndicatorStatus};
 use empower_app::{Calibrated, Improved, SchoolStatus};
 use empower_model::Designation;
@@ -449,7 +449,7 @@ pub fn explanation_text(
     if let Some(band) = e.band.and_then(|b| rules.bands.get(&b)) {
         writeln!(out, "  Scoring:")?;
         for i in &e.indicators {
-            if let Some(spec) = band.indicators.get(&i.name) {
+            if let Some(spec) = band.indicators.get(&*i.name) {
                 writeln!(
                     out,
                     "    {:<38} {}",
@@ -717,5 +717,68 @@ pub fn status(
         ])?;
     }
     w.flush()?;
+    Ok(())
+}
+
+/// `designate --format wide` as CSV: the table's columns and rows.
+pub fn wide_csv(t: &empower_app::wide::WideTable, out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(t.columns.iter().map(|c| c.name.as_str()))?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(|c| c.csv()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `designate --format wide --output FILE.xlsx`: the table on a first
+/// sheet (header frozen and filtered; ids and codes written as text, so
+/// that leading zeros survive), what each column holds on a second.
+pub fn wide_xlsx(t: &empower_app::wide::WideTable, path: &std::path::Path) -> Result<()> {
+    use empower_app::wide::WideCell;
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let as_text = Format::new().set_num_format("@");
+    let ws = wb.add_worksheet();
+    ws.set_name("designations")?;
+    for (c, col) in t.columns.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, &col.name, &bold)?;
+    }
+    // Typing into the id column later keeps text too.
+    ws.set_column_format(0, &as_text)?;
+    ws.set_column_width(0, 17)?;
+    ws.set_column_width(1, 36)?;
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                WideCell::Empty => {}
+                WideCell::Text(s) => {
+                    ws.write_string(r, c, s)?;
+                }
+                WideCell::Number(x) => {
+                    ws.write_number(r, c, *x)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 2)?;
+    if !t.columns.is_empty() {
+        ws.autofilter(0, 0, t.rows.len() as u32, t.columns.len() as u16 - 1)?;
+    }
+    let about = wb.add_worksheet();
+    about.set_name("columns")?;
+    about.write_string_with_format(0, 0, "column", &bold)?;
+    about.write_string_with_format(0, 1, "what it holds", &bold)?;
+    about.set_column_width(0, 28)?;
+    about.set_column_width(1, 100)?;
+    for (i, col) in t.columns.iter().enumerate() {
+        about.write_string(i as u32 + 1, 0, &col.name)?;
+        about.write_string(i as u32 + 1, 1, &col.description)?;
+    }
+    wb.save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -29,6 +29,37 @@ pub fn describe_run(report: &HpReport) {
     );
 }
 
+/// Per year and predictor, how many schools have it (standard error),
+/// before the model: a predictor most schools lack in a year makes that
+/// year's ranks few.
+pub fn describe_coverage(rows: &[CellRow], rules: &HpRules) {
+    let coverage = empower_peers::predictor_coverage(rows, rules);
+    if coverage.is_empty() {
+        return;
+    }
+    let width = rules
+        .predictors
+        .iter()
+        .map(|p| p.len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let mut header = format!("{:<width$}", "predictor");
+    for (year, schools, _) in &coverage {
+        header.push_str(&format!("  {:>13}", format!("{year} ({schools})")));
+    }
+    eprintln!("schools with each predictor, per year (schools in the year):");
+    eprintln!("  {header}");
+    for (j, p) in rules.predictors.iter().enumerate() {
+        let mut line = format!("{p:<width$}");
+        for (_, schools, counts) in &coverage {
+            let pct = 100.0 * counts[j] as f64 / (*schools).max(1) as f64;
+            line.push_str(&format!("  {:>13}", format!("{} ({pct:.0}%)", counts[j])));
+        }
+        eprintln!("  {line}");
+    }
+}
+
 /// Says what the cells came from (standard error).
 pub fn describe_cells(cells: &empower_app::peers::Cells) {
     if let Some((students, years)) = &cells.students {
@@ -37,6 +68,46 @@ pub fn describe_cells(cells: &empower_app::peers::Cells) {
             years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
             cells.rows.len()
         );
+    }
+}
+
+/// The directory of the schools a list names.
+pub type Directory = std::collections::BTreeMap<SchoolId, empower_app::DirectoryEntry>;
+
+/// The entries of `ids` the directory has, by id (JSON's `schools`).
+pub fn names_of<'a>(
+    dir: &Directory,
+    ids: impl Iterator<Item = &'a SchoolId>,
+) -> std::collections::BTreeMap<String, empower_app::DirectoryEntry> {
+    ids.filter_map(|id| dir.get(id).map(|e| (id.to_string(), e.clone())))
+        .collect()
+}
+
+/// Name, district, city and county of a school: the columns every list
+/// ends with (empty where the directory lacks the school).
+fn place(dir: &Directory, id: &SchoolId) -> [String; 4] {
+    match dir.get(id) {
+        Some(e) => [
+            e.school_name.clone(),
+            e.district_name.clone(),
+            e.city.clone(),
+            e.county.clone(),
+        ],
+        None => Default::default(),
+    }
+}
+
+const PLACE_COLUMNS: [&str; 4] = ["school_name", "district", "city", "county"];
+
+/// A school's name for a table, shortened to `width` characters.
+fn short_name(dir: &Directory, id: &SchoolId, width: usize) -> String {
+    let name = dir.get(id).map(|e| e.school_name.as_str()).unwrap_or("");
+    if name.chars().count() <= width {
+        name.to_string()
+    } else {
+        let mut s: String = name.chars().take(width - 1).collect();
+        s.push('…');
+        s
     }
 }
 
@@ -57,12 +128,16 @@ pub const MAIN_COLUMNS: [&str; 10] = [
     "failed",
 ];
 
-pub fn main_csv(report: &HpReport, out: &mut dyn Write) -> Result<()> {
+/// The main CSV: the contract's columns, then residual, band and recent
+/// failing, then where the school is (name, district, city, county).
+pub fn main_csv(report: &HpReport, dir: &Directory, out: &mut dyn Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = MAIN_COLUMNS.to_vec();
     header.extend(["overall_residual", "overall_band", "recent_failing"]);
+    header.extend(PLACE_COLUMNS);
     w.write_record(&header)?;
     for s in &report.subjects {
+        let [name, district, city, county] = place(dir, &s.rcdts);
         w.write_record([
             s.rcdts.to_string(),
             s.subject.clone(),
@@ -77,6 +152,10 @@ pub fn main_csv(report: &HpReport, out: &mut dyn Write) -> Result<()> {
             num(s.overall_residual),
             s.overall_band.map(|b| b.to_string()).unwrap_or_default(),
             s.recent_failing.to_string(),
+            name,
+            district,
+            city,
+            county,
         ])?;
     }
     w.flush()?;
@@ -160,7 +239,7 @@ pub fn regressions_csv(report: &HpReport, path: &PathBuf) -> Result<()> {
     Ok(())
 }
 
-pub fn table(report: &HpReport, out: &mut dyn Write) -> Result<()> {
+pub fn table(report: &HpReport, dir: &Directory, out: &mut dyn Write) -> Result<()> {
     let mut by_subject: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for s in &report.subjects {
         let e = by_subject.entry(s.subject.as_str()).or_default();
@@ -190,14 +269,15 @@ pub fn table(report: &HpReport, out: &mut dyn Write) -> Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<15}  {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  verdict",
-        "rcdts", "subject", "ranks", "overall", "needed", "exceptions", "min gap"
+        "{:<15}  {:<30} {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  verdict",
+        "rcdts", "school", "subject", "ranks", "overall", "needed", "exceptions", "min gap"
     )?;
     for s in &report.subjects {
         writeln!(
             out,
-            "{:<15}  {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  {}",
+            "{:<15}  {:<30} {:<8} {:>5} {:>8} {:>8} {:>10} {:>8}  {}",
             s.rcdts.as_str(),
+            short_name(dir, &s.rcdts, 30),
             s.subject,
             s.ranks,
             s.overall_rank
@@ -223,8 +303,13 @@ fn verdict(s: &SubjectResult) -> String {
 }
 
 /// Opportunity gaps of one school, most recent year.
+/// A school's gaps, each with the top comparable schools behind it.
+#[allow(clippy::too_many_arguments)]
 pub fn gaps(
     report: &HpReport,
+    rows: &[CellRow],
+    rules: &HpRules,
+    dir: &Directory,
     id: &SchoolId,
     format: crate::Format,
     warnings: &crate::warnings::Warnings,
@@ -235,12 +320,37 @@ pub fn gaps(
         bail!("school {id} has no rows in the window {:?}", report.window);
     }
     let year = report.window.last().copied().unwrap_or_default();
+    let tops = empower_peers::top_comparable_schools(rows, rules, id, year);
+    let top_of =
+        |subject: &str, grade: &empower_model::Grade, group: &empower_model::PriorGroup| {
+            tops.iter()
+                .find(|(k, _)| k.subject == subject && k.grade == *grade && k.group == *group)
+                .map(|(_, list)| list.as_slice())
+                .unwrap_or(&[])
+        };
+    let [name, district, city, county] = place(dir, id);
     let rows: Vec<serde_json::Value> = mine
         .iter()
         .flat_map(|s| {
+            let (name, district, city, county) = (&name, &district, &city, &county);
+            let top_of = &top_of;
             s.gaps.iter().map(move |(grade, group, g)| {
+                let top: Vec<serde_json::Value> = top_of(&s.subject, grade, group)
+                    .iter()
+                    .map(|(school, p)| {
+                        serde_json::json!({
+                            "rcdts": school.to_string(),
+                            "school_name": dir.get(*school).map(|e| e.school_name.as_str()).unwrap_or(""),
+                            "proficient_pct": p,
+                        })
+                    })
+                    .collect();
                 serde_json::json!({
                     "rcdts": id.to_string(),
+                    "school_name": name,
+                    "district": district,
+                    "city": city,
+                    "county": county,
                     "year": year,
                     "subject": s.subject,
                     "grade": grade.to_string(),
@@ -249,10 +359,31 @@ pub fn gaps(
                     "top_mean": g.top_mean,
                     "comparable": g.comparable,
                     "top": g.top,
+                    "top_schools": top,
                 })
             })
         })
         .collect();
+    // "Name (92.1%); ..." for a CSV cell or a table line.
+    let top_words = |r: &serde_json::Value| -> String {
+        r["top_schools"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|t| {
+                        let n = t["school_name"].as_str().unwrap_or("");
+                        let id = t["rcdts"].as_str().unwrap_or("");
+                        format!(
+                            "{} ({:.1}%)",
+                            if n.is_empty() { id } else { n },
+                            t["proficient_pct"].as_f64().unwrap_or(f64::NAN)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    };
     match format {
         crate::Format::Json => {
             serde_json::to_writer_pretty(
@@ -274,17 +405,28 @@ pub fn gaps(
                 "top_mean",
                 "comparable",
                 "top",
+                "school_name",
+                "district",
+                "city",
+                "county",
             ];
-            w.write_record(cols)?;
+            let mut header: Vec<&str> = cols.to_vec();
+            header.push("top_schools");
+            w.write_record(&header)?;
             for r in &rows {
-                w.write_record(cols.iter().map(|c| match &r[*c] {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Number(n) => match n.as_f64() {
-                        Some(x) if n.is_f64() => format!("{x:.2}"),
-                        _ => n.to_string(),
-                    },
-                    other => other.to_string(),
-                }))?;
+                let mut rec: Vec<String> = cols
+                    .iter()
+                    .map(|c| match &r[*c] {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(n) => match n.as_f64() {
+                            Some(x) if n.is_f64() => format!("{x:.2}"),
+                            _ => n.to_string(),
+                        },
+                        other => other.to_string(),
+                    })
+                    .collect();
+                rec.push(top_words(r));
+                w.write_record(&rec)?;
             }
             w.flush()?;
             return Ok(());
@@ -293,7 +435,12 @@ pub fn gaps(
     }
     writeln!(
         out,
-        "Opportunity gaps of {id}, {year} (% proficient minus the top comparable schools')"
+        "Opportunity gaps of {id}{}, {year} (% proficient minus the top comparable schools')",
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!(" ({name}, {district})")
+        }
     )?;
     writeln!(
         out,
@@ -320,6 +467,27 @@ pub fn gaps(
                 g.comparable,
                 g.top
             )?;
+            let r = rows.iter().find(|r| {
+                r["subject"] == s.subject.as_str()
+                    && r["grade"] == grade.to_string().as_str()
+                    && r["group"] == group.as_str()
+            });
+            if let Some(words) = r.map(&top_words).filter(|w| !w.is_empty()) {
+                // The first few; the CSV and JSON list them all.
+                const SHOWN: usize = 5;
+                let all: Vec<&str> = words.split("; ").collect();
+                let more = all.len().saturating_sub(SHOWN);
+                writeln!(
+                    out,
+                    "         top: {}{}",
+                    all[..all.len().min(SHOWN)].join("; "),
+                    if more > 0 {
+                        format!("; and {more} more (--format csv lists them all)")
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
         }
     }
     Ok(())
@@ -331,6 +499,7 @@ pub fn similar(
     report: &HpReport,
     list: &[empower_peers::SimilarSchool],
     rules: &HpRules,
+    dir: &Directory,
     id: &SchoolId,
     format: crate::Format,
     warnings: &crate::warnings::Warnings,
@@ -350,6 +519,7 @@ pub fn similar(
             .map(|s| {
                 serde_json::json!({
                     "rcdts": s.rcdts, "distance": s.distance, "performance": s.performance,
+                    "school": dir.get(&s.rcdts),
                     "predictors": rules.predictors.iter().zip(&s.predictors).map(|(p, v)| (p.clone(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
                     "relative_performance": relative(&s.rcdts).into_iter().map(|(subj, res, rank)| serde_json::json!({"subject": subj, "overall_residual": res, "overall_rank": rank})).collect::<Vec<_>>(),
                 })
@@ -366,6 +536,7 @@ pub fn similar(
         let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["rcdts".to_string(), "distance".into(), "performance".into()];
         header.extend(rules.predictors.iter().cloned());
+        header.extend(PLACE_COLUMNS.map(str::to_string));
         w.write_record(&header)?;
         for s in list {
             let mut rec = vec![
@@ -374,6 +545,7 @@ pub fn similar(
                 num(s.performance),
             ];
             rec.extend(s.predictors.iter().map(|v| num(*v)));
+            rec.extend(place(dir, &s.rcdts));
             w.write_record(&rec)?;
         }
         w.flush()?;
@@ -397,8 +569,8 @@ pub fn similar(
     }
     writeln!(
         out,
-        "{:>3}  {:<15} {:>8} {:>11}  relative performance by subject",
-        "#", "rcdts", "distance", "performance"
+        "{:>3}  {:<15} {:<30} {:>8} {:>11}  relative performance by subject",
+        "#", "rcdts", "school", "distance", "performance"
     )?;
     for (k, s) in list.iter().enumerate() {
         let rel: Vec<String> = relative(&s.rcdts)
@@ -413,9 +585,10 @@ pub fn similar(
             .collect();
         writeln!(
             out,
-            "{:>3}  {:<15} {:>8.3} {:>11}  {}",
+            "{:>3}  {:<15} {:<30} {:>8.3} {:>11}  {}",
             k + 1,
             s.rcdts.as_str(),
+            short_name(dir, &s.rcdts, 30),
             s.distance,
             s.performance
                 .map(|p| format!("{p:.1}"))
@@ -445,6 +618,20 @@ pub fn explain_school(
         years.join(", "),
         years.last().cloned().unwrap_or_default()
     )?;
+    for (year, missing) in empower_peers::missing_predictors(rows, rules, id) {
+        // Predictors the model dropped (empty everywhere) are missing for all.
+        let missing: Vec<&str> = missing
+            .into_iter()
+            .filter(|p| report.predictors_used.iter().any(|u| u == p))
+            .collect();
+        if !missing.is_empty() {
+            writeln!(
+                out,
+                "  {year}: no {} for this school, so its cells of {year} have no rank",
+                missing.join(", ")
+            )?;
+        }
+    }
     // Per-cell results of this school, for residuals and reasons.
     let cells: Vec<empower_peers::CellResult> = report
         .cell_results()

@@ -20,7 +20,10 @@ pub use canonical::{write_canonical_csv, CANONICAL_HEADER};
 pub use cells::{read_cells, read_cells_from, write_cells_csv, CellChecks, CellsFile};
 pub use error::IngestError;
 pub use layout::{ColumnSpec, Layout, SheetSpec};
-pub use read::{import_bytes, import_files, import_sources, Import, Progress, Warning};
+pub use read::{
+    import_bytes, import_files, import_measures, import_parts, import_sources, Import,
+    ImportOptions, Progress, RecordSink, Warning,
+};
 pub use students::{
     line_number, scan_source, scan_students, ReadAt, ScanStats, StudentChecks, STUDENT_COLUMNS,
 };

@@ -4,7 +4,7 @@ use crate::layout::{ColumnSpec, Layout, SheetSpec};
 use crate::sniff::{not_csv_message, sniff_text};
 use crate::xlsx::{Limits, Workbook, XCell, XlsxError};
 use empower_model::vocab::shown;
-use empower_model::{Level, MeasureCatalogue, Record, SchoolId, Value};
+use empower_model::{Level, MeasureCatalogue, MeasureSpec, Record, SchoolId, Value};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -95,25 +95,233 @@ pub fn import_files(
     year: Option<u16>,
     progress: &dyn Progress,
 ) -> Result<Import, IngestError> {
-    let mut run = ImportRun::new(layouts, catalogue, year, progress);
-    for path in paths {
-        let ext = path
-            .extension()
+    import_measures(
+        paths,
+        layouts,
+        catalogue,
+        year,
+        ImportOptions::default(),
+        progress,
+    )
+}
+
+/// Imports as [`import_measures`] does, each file on its own and up to
+/// `options.threads` files at once (CSV only; workbooks one after the
+/// other). Each file gets a sink from `new_sink`, which takes records out
+/// as they are read, on the reading thread (e.g. to sum them up without
+/// holding them all); what the sinks leave is put together in the files'
+/// order as one run would have read it (a text identity value kept once
+/// per school and year, the first file's). The sinks come back in the
+/// files' order, each after its file's last records. An error is the
+/// first failing file's.
+pub fn import_parts<S: RecordSink>(
+    paths: &[PathBuf],
+    layouts: &[Layout],
+    catalogue: &MeasureCatalogue,
+    year: Option<u16>,
+    options: ImportOptions,
+    progress: &dyn Progress,
+    new_sink: &(dyn Fn() -> S + Sync),
+) -> Result<(Import, Vec<S>), IngestError> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    let sizes: Vec<u64> = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    let all_csv = paths.iter().all(|p| !is_workbook(p));
+    let threads = if all_csv {
+        options.threads.clamp(1, paths.len().max(1))
+    } else {
+        1
+    };
+    let shared = SharedProgress {
+        outer: progress,
+        done: AtomicU64::new(0),
+    };
+    if threads > 1 {
+        progress.start(
+            Path::new(&format!("{} files", paths.len())),
+            sizes.iter().sum(),
+        );
+    }
+    // The largest files first, so that the threads finish together.
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    if threads > 1 {
+        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    }
+    let next = AtomicUsize::new(0);
+    let read_some = || {
+        let mut out = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            let file = FileProgress {
+                shared: &shared,
+                total: AtomicU64::new(0),
+                last: AtomicU64::new(0),
+            };
+            let one: &dyn Progress = if threads > 1 { &file } else { progress };
+            let mut sink = new_sink();
+            let mut run = ImportRun::new(layouts, catalogue, year, one);
+            run.keep = options.keep;
+            run.sink = Some(&mut sink);
+            let result = run
+                .read_path(&paths[i])
+                .map(|()| (run.import, run.sink_from));
+            let result = result.map(|(mut part, from)| {
+                sink.take(&mut part.records, from);
+                (part, sink)
+            });
+            out.push((i, result));
+        }
+        out
+    };
+    let mut results: Vec<Option<Result<(Import, S), IngestError>>> =
+        (0..paths.len()).map(|_| None).collect();
+    if threads > 1 {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(read_some)).collect();
+            for w in workers {
+                for (i, r) in w.join().expect("an import thread panicked") {
+                    results[i] = Some(r);
+                }
+            }
+        });
+        progress.finish();
+    } else {
+        for (i, r) in read_some() {
+            results[i] = Some(r);
+        }
+    }
+    let mut import = Import::default();
+    let mut answers = Vec::with_capacity(paths.len());
+    let mut seen_text: HashSet<(Option<SchoolId>, u16, Arc<str>)> = HashSet::new();
+    for r in results {
+        let (part, answer) = r.expect("every file was read")?;
+        answers.push(answer);
+        // One run keeps a column map's text values once per school and
+        // year across files; canonical rows are kept as they are.
+        let dedup = !part.sheets.iter().any(|s| s.layout == CANONICAL_LAYOUT);
+        import.records.reserve(part.records.len());
+        for rec in part.records {
+            if dedup
+                && matches!(rec.value, Value::Text(_))
+                && !seen_text.insert((rec.entity.clone(), rec.year, Arc::clone(&rec.measure)))
+            {
+                continue;
+            }
+            import.records.push(rec);
+        }
+        if import.records.len() > MAX_VALUES {
+            return Err(IngestError::file(
+                import.sheets.last().map_or(Path::new(""), |s| &s.file),
+                too_many_values(),
+            ));
+        }
+        import.warnings.extend(part.warnings);
+        import.sheets.extend(part.sheets);
+        for n in part.notes {
+            if !import.notes.contains(&n) {
+                import.notes.push(n);
+            }
+        }
+        import.tables.extend(part.tables);
+    }
+    let coverage = coverage_warnings(&import.tables);
+    import.warnings.extend(coverage);
+    Ok((import, answers))
+}
+
+/// A sink that leaves every record to the import.
+struct KeepAll;
+
+impl RecordSink for KeepAll {
+    fn take(&mut self, _records: &mut Vec<Record>, _from: usize) {}
+}
+
+fn is_workbook(path: &Path) -> bool {
+    matches!(
+        path.extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        match ext.as_str() {
-            "xlsx" | "xlsm" => run.read_workbook(path)?,
-            "xls" | "xlsb" | "ods" => {
-                return Err(IngestError::file(
-                    path,
-                    format!(
-                    ".{ext} workbooks are not read: save it as .xlsx, or export its sheets as CSV"
-                ),
-                ))
-            }
-            _ => run.read_csv(path)?,
+            .as_deref(),
+        Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
+    )
+}
+
+/// The layout name of a table in the canonical long format.
+const CANONICAL_LAYOUT: &str = "canonical long format";
+
+/// Progress of files read at once, as one count of bytes.
+struct SharedProgress<'a> {
+    outer: &'a dyn Progress,
+    done: std::sync::atomic::AtomicU64,
+}
+
+/// One file's part of a [`SharedProgress`].
+struct FileProgress<'a> {
+    shared: &'a SharedProgress<'a>,
+    total: std::sync::atomic::AtomicU64,
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl Progress for FileProgress<'_> {
+    fn start(&self, _file: &Path, total: u64) {
+        self.total
+            .store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn advance(&self, done: u64) {
+        use std::sync::atomic::Ordering;
+        let step = done.saturating_sub(self.last.swap(done, Ordering::Relaxed));
+        let total = self.shared.done.fetch_add(step, Ordering::Relaxed) + step;
+        self.shared.outer.advance(total);
+    }
+    fn finish(&self) {
+        self.advance(self.total.load(std::sync::atomic::Ordering::Relaxed));
+    }
+}
+
+/// How an import runs beyond what it reads.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportOptions<'a> {
+    /// Keep only the records of these measures (every measure with
+    /// `None`). Every value is still checked, so that a file is accepted or
+    /// refused the same either way; a run that reads a few measures
+    /// (designating) does not hold the rest.
+    pub keep: Option<&'a HashSet<String>>,
+    /// CSV files read at once. The records come out in the files' order
+    /// whatever the number, and an error is the first file's in that order.
+    pub threads: usize,
+}
+
+impl Default for ImportOptions<'_> {
+    fn default() -> Self {
+        ImportOptions {
+            keep: None,
+            threads: 1,
         }
+    }
+}
+
+/// Imports as [`import_files`] does, with `options`.
+pub fn import_measures(
+    paths: &[PathBuf],
+    layouts: &[Layout],
+    catalogue: &MeasureCatalogue,
+    year: Option<u16>,
+    options: ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Import, IngestError> {
+    if options.threads > 1 && paths.len() > 1 {
+        return import_parts(paths, layouts, catalogue, year, options, progress, &|| {
+            KeepAll
+        })
+        .map(|(import, _)| import);
+    }
+    let mut run = ImportRun::new(layouts, catalogue, year, progress);
+    run.keep = options.keep;
+    for path in paths {
+        run.read_path(path)?;
     }
     Ok(run.finish())
 }
@@ -217,8 +425,29 @@ struct ImportRun<'a> {
     year: Option<u16>,
     progress: &'a dyn Progress,
     import: Import,
-    seen_text: HashSet<(Option<SchoolId>, u16, String)>,
+    /// The measures whose records are kept (all with `None`).
+    keep: Option<&'a HashSet<String>>,
+    /// One shared name per measure, however many rows and tables hold it;
+    /// its position numbers the measure in `seen_text`.
+    measures: HashMap<String, (Arc<str>, u32)>,
+    /// Text identity values already kept: (school, year, measure number).
+    seen_text: HashSet<(Option<SchoolId>, u16, u32)>,
+    /// Takes the records it wants out of the run as they are read, a few
+    /// thousand at a time (see [`import_parts`]).
+    sink: Option<&'a mut dyn RecordSink>,
+    /// Records before this one were handed to the sink already.
+    sink_from: usize,
 }
+
+/// Records read so far, handed over while a file is read: it takes out
+/// what it wants of `records[from..]` (those it has not seen; e.g. figures
+/// it sums up at once) and leaves the rest, which the import keeps.
+pub trait RecordSink: Send {
+    fn take(&mut self, records: &mut Vec<Record>, from: usize);
+}
+
+/// Records handed to the sink at a time.
+const SINK_CHUNK: usize = 8192;
 
 impl<'a> ImportRun<'a> {
     fn new(
@@ -233,8 +462,23 @@ impl<'a> ImportRun<'a> {
             year,
             progress,
             import: Import::default(),
+            keep: None,
+            measures: HashMap::new(),
             seen_text: HashSet::new(),
+            sink: None,
+            sink_from: 0,
         }
+    }
+
+    /// The shared name and number of a measure.
+    fn measure(&mut self, name: &str) -> (Arc<str>, u32) {
+        if let Some((a, n)) = self.measures.get(name) {
+            return (Arc::clone(a), *n);
+        }
+        let n = self.measures.len() as u32;
+        let a: Arc<str> = Arc::from(name);
+        self.measures.insert(name.to_string(), (Arc::clone(&a), n));
+        (a, n)
     }
 
     /// The import, with what the files' coverage of each other says.
@@ -242,6 +486,25 @@ impl<'a> ImportRun<'a> {
         let coverage = coverage_warnings(&self.import.tables);
         self.import.warnings.extend(coverage);
         self.import
+    }
+
+    /// Reads a file as its extension says: a workbook or CSV.
+    fn read_path(&mut self, path: &Path) -> Result<(), IngestError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "xlsx" | "xlsm" => self.read_workbook(path),
+            "xls" | "xlsb" | "ods" => Err(IngestError::file(
+                path,
+                format!(
+                    ".{ext} workbooks are not read: save it as .xlsx, or export its sheets as CSV"
+                ),
+            )),
+            _ => self.read_csv(path),
+        }
     }
 
     fn read_csv(&mut self, path: &Path) -> Result<(), IngestError> {
@@ -487,10 +750,49 @@ type Rows<'a> = dyn Iterator<Item = Result<(usize, csv::StringRecord), IngestErr
 
 struct Resolved<'a> {
     spec: &'a ColumnSpec,
+    /// The catalogue's entry of the measure, looked up once per table.
+    measure_spec: &'a MeasureSpec,
+    /// Whether the run keeps this column's records (checked either way).
+    kept: bool,
     /// The measure's name, shared by every record of the column.
     measure: Arc<str>,
+    /// The measure's number in this import (see `ImportRun::measures`).
+    number: u32,
     index: usize,
     n_index: Option<usize>,
+}
+
+/// The texts a layout writes for "no value" (`""`, `"*"`, `"NA"`...),
+/// checked on every cell: most cells are numbers, which a table of first
+/// bytes turns away without comparing strings.
+struct MissingTokens<'a> {
+    tokens: Vec<&'a str>,
+    empty: bool,
+    first: [bool; 256],
+}
+
+impl<'a> MissingTokens<'a> {
+    fn new(tokens: &'a [String]) -> Self {
+        let tokens: Vec<&str> = tokens.iter().map(|t| t.trim()).collect();
+        let mut first = [false; 256];
+        for t in &tokens {
+            if let Some(&b) = t.as_bytes().first() {
+                first[b as usize] = true;
+            }
+        }
+        MissingTokens {
+            empty: tokens.iter().any(|t| t.is_empty()),
+            tokens,
+            first,
+        }
+    }
+
+    fn contains(&self, cell: &str) -> bool {
+        match cell.as_bytes().first() {
+            None => self.empty,
+            Some(&b) => self.first[b as usize] && self.tokens.contains(&cell),
+        }
+    }
 }
 
 fn find(headers: &[String], header: &str, occurrence: usize) -> Option<usize> {
@@ -510,9 +812,8 @@ impl ImportRun<'_> {
         headers: &[String],
         rows: &mut Rows,
     ) -> Result<(), TableError> {
-        let (layouts, year, catalogue) = (self.layouts, self.year, self.catalogue);
-        let import = &mut self.import;
-        let seen_text = &mut self.seen_text;
+        let (layouts, year, catalogue, keep) = (self.layouts, self.year, self.catalogue, self.keep);
+        let kept = |measure: &str| keep.is_none_or(|k| k.contains(measure));
         let err = |row: Option<usize>, column: Option<&str>, message: String| IngestError {
             file: path.to_path_buf(),
             sheet: sheet.map(str::to_string),
@@ -565,8 +866,16 @@ impl ImportRun<'_> {
                         .or_default()
                         .insert(id.clone());
                 }
-                import.records.push(rec);
-                if import.records.len() > MAX_VALUES {
+                if kept(&rec.measure) {
+                    self.import.records.push(rec);
+                    if self.import.records.len() >= self.sink_from + SINK_CHUNK {
+                        if let Some(sink) = self.sink.as_deref_mut() {
+                            sink.take(&mut self.import.records, self.sink_from);
+                            self.sink_from = self.import.records.len();
+                        }
+                    }
+                }
+                if self.import.records.len() > MAX_VALUES {
                     return Err(err(Some(line), None, too_many_values()).into());
                 }
                 n += 1;
@@ -579,14 +888,14 @@ impl ImportRun<'_> {
                 )
                 .into());
             }
-            import.sheets.push(SheetRead {
+            self.import.sheets.push(SheetRead {
                 file: path.to_path_buf(),
                 sheet: sheet.map(str::to_string),
-                layout: "canonical long format".into(),
+                layout: CANONICAL_LAYOUT.into(),
                 sheet_name: "canonical".into(),
                 rows: n,
             });
-            import.tables.push(table);
+            self.import.tables.push(table);
             return Ok(());
         }
 
@@ -640,8 +949,8 @@ impl ImportRun<'_> {
             },
         };
         if let Some(n) = &layout.note {
-            if !import.notes.contains(n) {
-                import.notes.push(n.clone());
+            if !self.import.notes.contains(n) {
+                self.import.notes.push(n.clone());
             }
         }
 
@@ -673,12 +982,22 @@ impl ImportRun<'_> {
         let mut missing = Vec::new();
         for c in &spec.columns {
             match find(headers, &c.header, c.occurrence) {
-                Some(index) => resolved.push(Resolved {
-                    spec: c,
-                    measure: Arc::from(c.measure.as_str()),
-                    index,
-                    n_index: c.n_header.as_deref().and_then(|h| find(headers, h, 1)),
-                }),
+                Some(index) => {
+                    let (measure, number) = self.measure(&c.measure);
+                    resolved.push(Resolved {
+                        spec: c,
+                        // Column maps name only catalogue measures (checked
+                        // when the state loads); a bad one is refused here.
+                        measure_spec: catalogue
+                            .spec(&c.measure)
+                            .map_err(|m| err(Some(1), Some(&c.header), m))?,
+                        kept: kept(&c.measure),
+                        measure,
+                        number,
+                        index,
+                        n_index: c.n_header.as_deref().and_then(|h| find(headers, h, 1)),
+                    })
+                }
                 None => missing.push(if c.occurrence > 1 {
                     format!("{} (#{})", c.header, c.occurrence)
                 } else {
@@ -713,6 +1032,10 @@ impl ImportRun<'_> {
             .map(String::as_str)
             .filter(|h| !h.trim().is_empty() && !known.contains(h))
             .collect();
+        let import = &mut self.import;
+        let seen_text = &mut self.seen_text;
+        let mut sink = self.sink.as_deref_mut();
+        let sink_from = &mut self.sink_from;
         let warn = |import: &mut Import, message: String| {
             import.warnings.push(Warning::new(path, sheet, message))
         };
@@ -740,8 +1063,8 @@ impl ImportRun<'_> {
             );
         }
 
-        let missing_tokens: Vec<&str> = layout.missing.iter().map(|s| s.trim()).collect();
-        let is_missing = |s: &str| missing_tokens.contains(&s);
+        let missing_tokens = MissingTokens::new(&layout.missing);
+        let is_missing = |s: &str| missing_tokens.contains(s);
         let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
         let mut count = 0usize;
         let mut first_row: HashMap<(Option<SchoolId>, u16), usize> = HashMap::new();
@@ -848,11 +1171,11 @@ impl ImportRun<'_> {
                     if t.is_empty() {
                         continue;
                     }
-                    let t = catalogue
+                    let t = c
+                        .measure_spec
                         .check_text(&c.spec.measure, t)
                         .map_err(|m| err(Some(line), Some(&c.spec.header), m))?;
-                    let key = (entity.clone(), row_year, c.spec.measure.clone());
-                    if !seen_text.insert(key) {
+                    if !c.kept || !seen_text.insert((entity.clone(), row_year, c.number)) {
                         continue;
                     }
                     Value::Text(t.to_string())
@@ -864,7 +1187,7 @@ impl ImportRun<'_> {
                             format!("`{}` is not a number", shown(raw)),
                         )
                     })?;
-                    catalogue
+                    c.measure_spec
                         .check_number(&c.spec.measure, v)
                         .map_err(|m| err(Some(line), Some(&c.spec.header), m))?;
                     Value::Number(v)
@@ -885,6 +1208,9 @@ impl ImportRun<'_> {
                     }
                     _ => None,
                 };
+                if !c.kept {
+                    continue;
+                }
                 import.records.push(Record {
                     year: row_year,
                     entity: entity.clone(),
@@ -896,6 +1222,12 @@ impl ImportRun<'_> {
                     value,
                     n,
                 });
+            }
+            if import.records.len() >= *sink_from + SINK_CHUNK {
+                if let Some(sink) = sink.as_deref_mut() {
+                    sink.take(&mut import.records, *sink_from);
+                    *sink_from = import.records.len();
+                }
             }
             if import.records.len() > MAX_VALUES {
                 return Err(err(Some(line), None, too_many_values()).into());

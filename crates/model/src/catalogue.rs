@@ -122,14 +122,27 @@ impl MeasureCatalogue {
 
     /// A number of `measure`: finite and inside its range.
     pub fn check_number(&self, measure: &str, value: f64) -> Result<(), String> {
-        let spec = self.spec(measure)?;
-        if spec.text {
+        self.spec(measure)?.check_number(measure, value)
+    }
+
+    /// A text of `measure`: one of its words, if it lists any. Returns the
+    /// word as the catalogue spells it.
+    pub fn check_text<'a>(&'a self, measure: &str, text: &'a str) -> Result<&'a str, String> {
+        self.spec(measure)?.check_text(measure, text)
+    }
+}
+
+impl MeasureSpec {
+    /// A number of this measure (named `measure` in messages): finite and
+    /// inside its range.
+    pub fn check_number(&self, measure: &str, value: f64) -> Result<(), String> {
+        if self.text {
             return Err(format!("`{measure}` holds text, not numbers"));
         }
         if !value.is_finite() {
             return Err(format!("`{value}` is not a finite number"));
         }
-        if let Some([lo, hi]) = spec.range {
+        if let Some([lo, hi]) = self.range {
             if value < lo || value > hi {
                 return Err(format!(
                     "`{}` is outside the range of {measure}, {lo} to {hi}",
@@ -140,18 +153,17 @@ impl MeasureCatalogue {
         Ok(())
     }
 
-    /// A text of `measure`: one of its words, if it lists any. Returns the
-    /// word as the catalogue spells it.
+    /// A text of this measure: one of its words, if it lists any. Returns
+    /// the word as the catalogue spells it.
     pub fn check_text<'a>(&'a self, measure: &str, text: &'a str) -> Result<&'a str, String> {
-        let spec = self.spec(measure)?;
-        if !spec.text {
+        if !self.text {
             return Err(format!("`{measure}` holds numbers, not text"));
         }
-        if spec.values.is_empty() {
+        if self.values.is_empty() {
             return Ok(text);
         }
         let t = text.trim();
-        spec.values
+        self.values
             .iter()
             .find(|v| v.eq_ignore_ascii_case(t))
             .map(String::as_str)
@@ -159,7 +171,7 @@ impl MeasureCatalogue {
                 not_one_of(
                     &format!("a value of {measure}"),
                     text,
-                    spec.values.iter().map(String::as_str),
+                    self.values.iter().map(String::as_str),
                 )
             })
     }

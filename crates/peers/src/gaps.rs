@@ -5,6 +5,7 @@
 //! prefix, and the top of it is kept in two heaps.
 
 use crate::rules::HpRules;
+use empower_model::{CellKey, CellRow, SchoolId};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -104,6 +105,50 @@ pub fn opportunity_gaps(schools: &[(f64, f64)], rules: &HpRules) -> Vec<Option<G
             comparable: m,
             top: k,
         });
+    }
+    out
+}
+
+/// The top comparable schools behind one school's gaps: for each cell of
+/// `year` the school has a % proficient and % low income in, the schools
+/// whose % proficient the gap compares with (the same top as
+/// [`opportunity_gaps`] takes: the highest of the comparable schools), with
+/// their % proficient, highest first (ties by id).
+pub fn top_comparable_schools<'a>(
+    rows: &'a [CellRow],
+    rules: &HpRules,
+    school: &SchoolId,
+    year: u16,
+) -> Vec<(&'a CellKey, Vec<(&'a SchoolId, f64)>)> {
+    let Some(li_index) = rules
+        .predictors
+        .iter()
+        .position(|p| *p == rules.band_predictor)
+    else {
+        return Vec::new();
+    };
+    let point = |r: &'a CellRow| Some((r.predictors[li_index]?, r.proficient_pct?));
+    let mut out = Vec::new();
+    for mine in rows
+        .iter()
+        .filter(|r| &r.rcdts == school && r.key.year == year)
+    {
+        let Some((li, _)) = point(mine) else { continue };
+        let threshold = li - rules.comparable_low_income_margin - rules.tolerance;
+        let mut comparable: Vec<(&SchoolId, f64)> = rows
+            .iter()
+            .filter(|r| r.key == mine.key)
+            .filter_map(|r| point(r).map(|(l, p)| (r, l, p)))
+            .filter(|(_, l, _)| *l >= threshold)
+            .map(|(r, _, p)| (&r.rcdts, p))
+            .collect();
+        if comparable.len() < rules.top_min {
+            continue;
+        }
+        let k = top_count(comparable.len(), rules).min(comparable.len());
+        comparable.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        comparable.truncate(k);
+        out.push((&mine.key, comparable));
     }
     out
 }

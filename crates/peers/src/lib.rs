@@ -28,7 +28,7 @@ pub use criteria::{
 };
 pub use empower_model::{CellKey, CellRow, PriorGroup, Race, StudentRecord};
 pub use from_records::{cells_from_records, CellsBuild};
-pub use gaps::{opportunity_gaps, Gap};
+pub use gaps::{opportunity_gaps, top_comparable_schools, Gap};
 pub use longitudinal::{AggregateCell, CellSums, DuplicateRecords, Enrollment};
 pub use percentile::percentile_ranks;
 pub use regression::{weighted_least_squares, Fit};
@@ -36,5 +36,8 @@ pub use rules::{
     Assessment, AssessmentUnknown, HpRules, LongitudinalRules, MeasureRef, ReportCardCells,
     TableRow,
 };
-pub use similar::{similar_schools, SimilarIndex, SimilarSchool};
+pub use similar::{
+    missing_predictors, predictor_coverage, similar_schools, sparse_neighbours, SimilarIndex,
+    SimilarSchool,
+};
 pub use validate::{validate, CellsError};

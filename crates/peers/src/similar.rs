@@ -139,3 +139,82 @@ impl<'a> SimilarIndex<'a> {
         Some(out)
     }
 }
+/// How many schools have each predictor, per year: (year, schools in the
+/// year, for each of the rules' predictors the schools with a value on at
+/// least one of their rows).
+pub fn predictor_coverage(rows: &[CellRow], rules: &HpRules) -> Vec<(u16, usize, Vec<usize>)> {
+    let mut by_year: std::collections::BTreeMap<
+        u16,
+        std::collections::BTreeMap<&SchoolId, Vec<bool>>,
+    > = Default::default();
+    for r in rows {
+        let has = by_year
+            .entry(r.key.year)
+            .or_default()
+            .entry(&r.rcdts)
+            .or_insert_with(|| vec![false; rules.predictors.len()]);
+        for (h, v) in has.iter_mut().zip(&r.predictors) {
+            *h |= v.is_some();
+        }
+    }
+    by_year
+        .into_iter()
+        .map(|(year, schools)| {
+            let counts = (0..rules.predictors.len())
+                .map(|j| schools.values().filter(|h| h[j]).count())
+                .collect();
+            (year, schools.len(), counts)
+        })
+        .collect()
+}
+
+/// The predictors a school lacks, per year of its rows (only years where
+/// it lacks one).
+pub fn missing_predictors<'a>(
+    rows: &[CellRow],
+    rules: &'a HpRules,
+    school: &SchoolId,
+) -> Vec<(u16, Vec<&'a str>)> {
+    let mut by_year: std::collections::BTreeMap<u16, Vec<bool>> = Default::default();
+    for r in rows.iter().filter(|r| &r.rcdts == school) {
+        let has = by_year
+            .entry(r.key.year)
+            .or_insert_with(|| vec![false; rules.predictors.len()]);
+        for (h, v) in has.iter_mut().zip(&r.predictors) {
+            *h |= v.is_some();
+        }
+    }
+    by_year
+        .into_iter()
+        .filter_map(|(year, has)| {
+            let missing: Vec<&str> = rules
+                .predictors
+                .iter()
+                .zip(&has)
+                .filter(|(_, h)| !**h)
+                .map(|(p, _)| p.as_str())
+                .collect();
+            (!missing.is_empty()).then_some((year, missing))
+        })
+        .collect()
+}
+
+/// A warning when most of the neighbours lack most predictors: their
+/// distance then rests on a few figures, and "similar" says little.
+pub fn sparse_neighbours(list: &[SimilarSchool], predictors: &[String]) -> Option<String> {
+    let p = predictors.len();
+    if list.is_empty() || p == 0 {
+        return None;
+    }
+    let sparse = list
+        .iter()
+        .filter(|s| 2 * s.predictors.iter().filter(|v| v.is_none()).count() > p)
+        .count();
+    (2 * sparse > list.len()).then(|| {
+        format!(
+            "{sparse} of the {} similar schools lack more than half of the {p} predictors ({}): their distance rests on a few figures",
+            list.len(),
+            predictors.join(", ")
+        )
+    })
+}

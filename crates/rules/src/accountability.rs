@@ -361,39 +361,48 @@ impl AccountabilityRules {
     /// catalogue (a misspelled measure would silently mean "no data"), and
     /// that the Title I statuses counted are words the catalogue knows.
     pub fn check_measures(&self, catalogue: &MeasureCatalogue) -> Result<(), String> {
-        for (band, b) in &self.bands {
-            for (name, i) in &b.indicators {
-                for m in &i.measures {
-                    known_measure(
-                        catalogue,
-                        &format!("bands.{band}.indicators.{name}.measures"),
-                        m,
-                    )?;
-                }
-                match &i.n {
-                    Some(CountSource::Measure { measure, .. })
-                    | Some(CountSource::GradeShare { measure, .. }) => known_measure(
-                        catalogue,
-                        &format!("bands.{band}.indicators.{name}.n.measure"),
-                        measure,
-                    )?,
-                    Some(CountSource::EnrollmentShare { total, share, .. }) => {
-                        let key = format!("bands.{band}.indicators.{name}.n");
-                        known_measure(catalogue, &format!("{key}.total"), total)?;
-                        known_measure(catalogue, &format!("{key}.share"), share)?;
-                    }
-                    None => {}
-                }
-            }
+        for (key, m) in self.measure_keys() {
+            known_measure(catalogue, &key, m)?;
         }
-        known_measure(catalogue, "graduation.measure", &self.graduation.measure)?;
-        known_measure(catalogue, "title1.measure", &self.title1.measure)?;
         for c in &self.title1.counts {
             catalogue
                 .check_text(&self.title1.measure, c)
                 .map_err(|e| format!("`title1.counts`: {e}"))?;
         }
         Ok(())
+    }
+
+    /// Every measure the rules read: a run that only designates needs
+    /// no other.
+    pub fn measures_read(&self) -> std::collections::BTreeSet<&str> {
+        self.measure_keys().into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// Every measure the rules name, with the key naming it.
+    fn measure_keys(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = Vec::new();
+        for (band, b) in &self.bands {
+            for (name, i) in &b.indicators {
+                let key = format!("bands.{band}.indicators.{name}");
+                for m in &i.measures {
+                    out.push((format!("{key}.measures"), m));
+                }
+                match &i.n {
+                    Some(CountSource::Measure { measure, .. })
+                    | Some(CountSource::GradeShare { measure, .. }) => {
+                        out.push((format!("{key}.n.measure"), measure))
+                    }
+                    Some(CountSource::EnrollmentShare { total, share, .. }) => {
+                        out.push((format!("{key}.n.total"), total));
+                        out.push((format!("{key}.n.share"), share));
+                    }
+                    None => {}
+                }
+            }
+        }
+        out.push(("graduation.measure".into(), &self.graduation.measure));
+        out.push(("title1.measure".into(), &self.title1.measure));
+        out
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -505,3 +505,125 @@ fn lists_name_their_schools_and_filter_by_district_county_region_and_name() {
     let (_, rows) = parse_csv(&ok(&out));
     assert!(!rows.is_empty() && rows.iter().all(|r| r[0].starts_with("01")));
 }
+
+#[test]
+fn the_wide_file_holds_every_figure_and_the_spreadsheet_keeps_ids_as_text() {
+    let csv_out = ok(&empower(
+        &["designate", "--year", "2018", "--format", "csv"],
+        &rc2018(),
+    ));
+    let (_, plain) = parse_csv(&csv_out);
+    let wide = ok(&empower(
+        &["designate", "--year", "2018", "--format", "wide"],
+        &rc2018(),
+    ));
+    let (header, rows) = parse_csv(&wide);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no `{name}` column in {header:?}"))
+    };
+    // One row per school and band, in the same order as the plain list,
+    // with the same designations.
+    assert_eq!(rows.len(), plain.len());
+    for (w, p) in rows.iter().zip(&plain) {
+        assert_eq!((&w[0], &w[col("designation")]), (&p[0], &p[4]));
+    }
+    for name in [
+        "district",
+        "city",
+        "county",
+        "reportable",
+        "percentile",
+        "weight_present",
+        "to_comprehensive_cut",
+        "to_targeted_cut",
+        "to_top_cut",
+        "ela_proficiency_value",
+        "ela_proficiency_n",
+        "ela_proficiency_score",
+        "ela_proficiency_points",
+        "low-income_index",
+        "low-income_qualifies",
+        "low-income_to_targeted_cut",
+    ] {
+        col(name);
+    }
+    // Seymour (Payson CUSD 1): Targeted for IEP and low-income students,
+    // both at or below the Targeted cut; its index above it.
+    let seymour = rows
+        .iter()
+        .find(|r| r[0] == "010010010260001")
+        .expect("Seymour's row");
+    assert_eq!(seymour[col("district")], "Payson CUSD 1");
+    assert_eq!(seymour[col("county")], "Adams");
+    let num = |r: &Vec<String>, c: &str| r[col(c)].parse::<f64>().unwrap();
+    assert!(num(seymour, "low-income_to_targeted_cut") <= 0.0);
+    assert!(num(seymour, "iep_to_targeted_cut") <= 0.0);
+    assert!(num(seymour, "to_targeted_cut") > 0.0);
+    assert_eq!(seymour[col("low-income_qualifies")], "1");
+    // Rounded to what the data supports: two decimals at most.
+    for c in ["index", "to_top_cut", "ela_proficiency_points"] {
+        let v = &seymour[col(c)];
+        assert!(
+            v.split('.').nth(1).is_none_or(|d| d.len() <= 2),
+            "{c} = {v}"
+        );
+    }
+    // Exactly one reportable row per school.
+    let mut per_school: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in &rows {
+        *per_school.entry(r[0].as_str()).or_default() += usize::from(r[col("reportable")] == "1");
+    }
+    assert!(
+        per_school.values().all(|n| *n == 1),
+        "one reportable row each"
+    );
+
+    // The spreadsheet: ids are text (a leading zero survives), numbers
+    // are numbers, and a second sheet says what each column holds.
+    let d = tempfile_dir("wide-xlsx");
+    let path = d.join("designations.xlsx");
+    ok(&empower(
+        &[
+            "designate",
+            "--year",
+            "2018",
+            "--format",
+            "wide",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+        &rc2018(),
+    ));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let sheet = read("xl/worksheets/sheet1.xml");
+    let strings = read("xl/sharedStrings.xml");
+    let a2 = &sheet[sheet.find("<c r=\"A2\"").expect("cell A2")..];
+    assert!(
+        a2[..a2.find("</c>").unwrap()].contains("t=\"s\""),
+        "A2 is a text cell: {}",
+        &a2[..80]
+    );
+    assert!(strings.contains(">010010010260001<"));
+    assert!(read("xl/workbook.xml").contains("name=\"columns\""));
+    // A spreadsheet needs the wide format.
+    let out = empower(
+        &[
+            "designate",
+            "--year",
+            "2018",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+        &rc2018(),
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--format wide"), "{}", stderr(&out));
+}

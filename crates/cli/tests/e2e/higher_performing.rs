@@ -226,9 +226,40 @@ fn real_data_cells_and_verdicts() {
             "gap",
             "top_mean",
             "comparable",
-            "top"
+            "top",
+            "school_name",
+            "district",
+            "city",
+            "county",
+            "top_schools"
         ]
     );
+    // Named from the bundled extract; each gap names as many top schools
+    // as it averages, and their mean is the gap's top mean.
+    assert!(
+        grows.iter().all(|r| !r[9].is_empty() && !r[12].is_empty()),
+        "{csv}"
+    );
+    for r in &grows {
+        let top: usize = r[8].parse().unwrap();
+        let named: Vec<&str> = r[13].split("; ").collect();
+        assert_eq!(named.len(), top, "{r:?}");
+        let mean = named
+            .iter()
+            .map(|t| {
+                let pct = &t[t.rfind('(').unwrap() + 1..t.len() - 2];
+                pct.parse::<f64>().unwrap()
+            })
+            .sum::<f64>()
+            / top as f64;
+        let top_mean: f64 = r[6].parse().unwrap();
+        // Each shown to one decimal, the mean to two: within 0.056.
+        assert!(
+            (mean - top_mean).abs() <= 0.056,
+            "{mean} vs {top_mean}: {r:?}"
+        );
+    }
+    assert!(gaps.contains("top: "), "{gaps}");
     let table_rows = gaps
         .lines()
         .filter(|l| l.starts_with("ela ") || l.starts_with("math "))
@@ -251,11 +282,62 @@ fn real_data_cells_and_verdicts() {
         ],
         &[],
     ));
-    let (_, srows) = parse_csv(&similar);
+    let (sh, srows) = parse_csv(&similar);
     assert_eq!(srows.len(), 40);
     let distances: Vec<f64> = srows.iter().map(|r| r[1].parse().unwrap()).collect();
     assert!(distances.windows(2).all(|w| w[0] <= w[1]));
     assert!(srows.iter().all(|r| r[0] != school));
+    let county = sh.iter().position(|h| h == "county").unwrap();
+    assert!(srows.iter().all(|r| !r[county].is_empty()));
+    // The same list, only one county's schools.
+    let cook = ok(&empower(
+        &[
+            "similar",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--county",
+            "cook",
+            &school,
+        ],
+        &[],
+    ));
+    let (_, cook) = parse_csv(&cook);
+    let expected: Vec<&Vec<String>> = srows.iter().filter(|r| r[county] == "Cook").collect();
+    assert_eq!(cook.iter().collect::<Vec<_>>(), expected);
+
+    // The main list names its schools (after the contract's columns) and
+    // takes the filters.
+    let run = empower(
+        &[
+            "higher-performing",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--county",
+            "Adams",
+        ],
+        &[],
+    );
+    let adams = ok(&run);
+    // Before the model: per year and predictor, the schools that have it
+    // (every school has a % low income in 2019; nobody a selective_magnet).
+    let err = stderr(&run);
+    assert!(err.contains("schools with each predictor, per year"), "{err}");
+    let line = |p: &str| err.lines().find(|l| l.trim_start().starts_with(p)).unwrap_or("");
+    assert!(line("pct_low_income").contains("(100%)"), "{err}");
+    assert!(line("selective_magnet").contains("0 (0%)"), "{err}");
+    let (ah, arows) = parse_csv(&adams);
+    assert_eq!(
+        &ah[ah.len() - 4..],
+        ["school_name", "district", "city", "county"]
+    );
+    assert!(!arows.is_empty());
+    assert!(arows
+        .iter()
+        .all(|r| r[ah.len() - 1] == "Adams" && r[0].starts_with("01")));
 }
 
 fn cells_file(dir: &std::path::Path, body: &str) -> PathBuf {
