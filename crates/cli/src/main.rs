@@ -158,8 +158,10 @@ enum UsersCommand {
     /// holds already changes nothing). Without --password-stdin a new
     /// user has no password until they follow an invitation or reset link.
     Add {
+        /// The user's e-mail address (how they sign in).
         #[arg(long, value_name = "E")]
         email: String,
+        /// The user's name as pages show it.
         #[arg(long, value_name = "N")]
         name: String,
         /// state-admin, state-coordinator, district-leader, school-leader,
@@ -177,6 +179,7 @@ enum UsersCommand {
     },
     /// Print a new API token for the user: the token alone and a newline.
     Token {
+        /// The user's e-mail address.
         #[arg(long, value_name = "E")]
         email: String,
     },
@@ -187,6 +190,8 @@ enum Command {
     /// Run the web application: public pages and the JSON API, on the
     /// embedded SQLite database (created, migrated and loaded with the
     /// bundled report cards on first start) or on --database-url.
+    ///
+    /// Example: empower serve --listen 127.0.0.1:8080
     Serve {
         /// Address to listen on.
         #[arg(
@@ -232,6 +237,8 @@ enum Command {
         sign_in_window: u32,
     },
     /// Accounts: add a user or a role, print an API token.
+    ///
+    /// Example: empower users add --email analyst@isbe.net --name "Ana Lyst" --role state-coordinator
     #[command(subcommand)]
     Users(UsersCommand),
     /// The improvement cycle's reminders: every needs assessment or work
@@ -271,6 +278,8 @@ enum Command {
     Rar(RarCommand),
     /// Create or update the database's tables (every platform command does
     /// this first).
+    ///
+    /// Example: empower --database-url postgres://empower@db/empower migrate
     Migrate,
     /// Import report-card files into the database and publish what they
     /// give (designations, explanations, higher-performing results) with
@@ -281,15 +290,22 @@ enum Command {
         /// I list).
         #[arg(long)]
         year: Option<u16>,
+        /// Report-card files (.xlsx or CSV sheets), Title I lists or
+        /// canonical CSV, recognised by their headers.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Copy the SQLite database to a new file while it may be in use.
+    ///
+    /// Example: empower backup empower-backup.sqlite
     Backup {
+        /// The new file (refused if it exists).
         #[arg(value_name = "FILE")]
         to: PathBuf,
     },
     /// Designate every school (one row per school and band).
+    ///
+    /// Example: empower designate --year 2018 --format wide --output designations.xlsx ../shared/data/illinois/isbe_rc2018_*.csv ../shared/data/illinois/jserr2_rc2019_title1_frl_merged.csv
     Designate {
         /// Report-card year (2018 = school year 2017-18).
         #[arg(long)]
@@ -362,6 +378,8 @@ enum Command {
     },
     /// Explain one school's designation: indicators, points, index, cuts,
     /// groups, the deciding rule and the distance to the next level up.
+    ///
+    /// Example: empower explain --year 2018 010010010260001,010010010262002 ../shared/data/illinois/isbe_rc2018_*.csv ../shared/data/illinois/jserr2_rc2019_title1_frl_merged.csv
     Explain {
         #[arg(long)]
         year: u16,
@@ -381,6 +399,8 @@ enum Command {
         inputs: Inputs,
     },
     /// Schools whose official designation moved up between two years.
+    ///
+    /// Example: empower improved --from 2018 --to 2019 --county Adams ../shared/data/illinois/capstone_k8_panel_2018_2020.csv
     Improved {
         #[arg(long)]
         from: u16,
@@ -395,6 +415,8 @@ enum Command {
     },
     /// Try the alternative scoring choices of a grid file and report the
     /// agreement of each combination with the official designations.
+    ///
+    /// Example: empower calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml ../shared/data/illinois/isbe_rc2018_*.csv ../shared/data/illinois/jserr2_rc2019_title1_frl_merged.csv
     Calibrate {
         #[arg(long)]
         year: u16,
@@ -412,6 +434,8 @@ enum Command {
     },
     /// Support status (cohort, term, exit or escalation) from the official
     /// designations of several years.
+    ///
+    /// Example: empower status --school 010010010262002 ../shared/data/illinois/capstone_k8_panel_2018_2020.csv
     Status {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
@@ -429,6 +453,8 @@ enum Command {
     /// Find higher-performing schools (NCEA / Just for the Kids model):
     /// per school and subject the ranks, overall rank, exceptions, gaps and
     /// verdict.
+    ///
+    /// Example: empower higher-performing --cells cells.csv --county Adams --format csv
     HigherPerforming {
         #[command(flatten)]
         input: CellsInput,
@@ -478,6 +504,8 @@ enum Command {
     },
     /// Build the cells CSV of the higher-performing analysis from
     /// report-card files of one or more years.
+    ///
+    /// Example: empower cells -o cells.csv ../shared/data/illinois/isbe_rc2018_general.csv ../shared/data/illinois/isbe_rc2018_ela_math.csv ../shared/data/illinois/capstone_k8_panel_2018_2020.csv
     Cells {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
@@ -496,11 +524,15 @@ enum Command {
         columns: Vec<PathBuf>,
     },
     /// Generate realistic synthetic data (nothing in it is real student data).
+    ///
+    /// Example: empower generate students --schools 1450 --years 5 --seed 1 -o students.csv
     Generate {
         #[command(subcommand)]
         what: GenerateWhat,
     },
     /// Write the imported data in the canonical long format.
+    ///
+    /// Example: empower export --year 2018 -o long.csv ../shared/data/illinois/isbe_rc2018_*.csv
     Export {
         #[arg(long)]
         year: u16,

@@ -325,8 +325,15 @@ fn real_data_cells_and_verdicts() {
     // Before the model: per year and predictor, the schools that have it
     // (every school has a % low income in 2019; nobody a selective_magnet).
     let err = stderr(&run);
-    assert!(err.contains("schools with each predictor, per year"), "{err}");
-    let line = |p: &str| err.lines().find(|l| l.trim_start().starts_with(p)).unwrap_or("");
+    assert!(
+        err.contains("schools with each predictor, per year"),
+        "{err}"
+    );
+    let line = |p: &str| {
+        err.lines()
+            .find(|l| l.trim_start().starts_with(p))
+            .unwrap_or("")
+    };
     assert!(line("pct_low_income").contains("(100%)"), "{err}");
     assert!(line("selective_magnet").contains("0 (0%)"), "{err}");
     let (ah, arows) = parse_csv(&adams);
