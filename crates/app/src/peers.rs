@@ -117,8 +117,15 @@ pub fn generate_students(
             "the school list has no school with grades served and an enrolment".into(),
         ));
     }
-    let generated = empower_synth::generate_students(&real, settings, out)
+    let generated =
+        empower_synth::generate_students_with(&real, settings, out, &mut |done, all| {
+            if done == 1 {
+                progress.begin("generating students, school by school", all as u64);
+            }
+            progress.advance(done as u64)
+        })
         .map_err(|e| AppError::Refused(format!("cannot write the student records: {e}")))?;
+    progress.finish();
     Ok(Loaded {
         value: generated,
         warnings,
@@ -419,7 +426,10 @@ pub fn aggregate_students(
         path,
         threads,
         &checks,
-        progress,
+        &Pass {
+            label: "pass 1 of 2, enrolment",
+            inner: progress,
+        },
         Enrollment::default,
         |e, r| e.add(r, lr.proficient_level),
     )?;
@@ -464,7 +474,10 @@ pub fn aggregate_students(
         path,
         threads,
         &checks,
-        progress,
+        &Pass {
+            label: "pass 2 of 2, cells",
+            inner: progress,
+        },
         CellSums::default,
         |c, r| c.add(&enrollment, r, lr),
     )?;
@@ -484,6 +497,33 @@ pub fn aggregate_students(
         years: enrollment.years().to_vec(),
         warnings,
     })
+}
+
+/// One of the passes over a student file, named on the progress bar
+/// ("pass 1 of 2, enrolment: reading students.csv").
+struct Pass<'a> {
+    label: &'a str,
+    inner: &'a dyn empower_ingest::Progress,
+}
+
+impl empower_ingest::Progress for Pass<'_> {
+    fn start(&self, file: &Path, total: u64) {
+        let name = file
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default();
+        self.inner
+            .begin(&format!("{}: reading {name}", self.label), total);
+    }
+    fn begin(&self, task: &str, total: u64) {
+        self.inner.begin(task, total);
+    }
+    fn advance(&self, done: u64) {
+        self.inner.advance(done);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
 }
 
 /// Row of the second record of a repeated student, year and subject (one

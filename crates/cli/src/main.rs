@@ -908,11 +908,30 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let mut out = output_to(&output, &mut out)?;
             match format {
                 DesignateFormat::Csv => output::designations_csv(&d, &mut out)?,
-                DesignateFormat::Json => write_json(
-                    &mut out,
-                    warnings,
-                    serde_json::json!({ "rules": &provenance, "designations": &d, "fidelity": &f }),
-                )?,
+                DesignateFormat::Json => {
+                    // Written as it is serialised: a tree of JSON values
+                    // for every indicator of every group took most of the
+                    // run. Keys in the order of the types' fields.
+                    #[derive(serde::Serialize)]
+                    struct Run<'a> {
+                        rules: &'a empower_app::rules::RulesProvenance,
+                        designations: &'a empower_accountability::Designations,
+                        fidelity: &'a empower_accountability::Fidelity,
+                        warnings: &'a Warnings,
+                    }
+                    let run = Run {
+                        rules: &provenance,
+                        designations: &d,
+                        fidelity: &f,
+                        warnings,
+                    };
+                    // A buffer of its own: the serialiser writes token by
+                    // token, and each write through `dyn Write` is a call.
+                    let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut out);
+                    serde_json::to_writer_pretty(&mut w, &run)?;
+                    writeln!(w)?;
+                    w.flush()?;
+                }
                 DesignateFormat::Table => output::designations_table(&d, &rules, &mut out)?,
                 DesignateFormat::Wide => {
                     let table = empower_app::wide::designations_wide(&d, &rules, &dir);

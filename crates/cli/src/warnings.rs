@@ -7,7 +7,9 @@
 use empower_app::Loaded;
 use empower_ingest::Warning;
 
-#[derive(Default)]
+/// Serialised as the list of warnings.
+#[derive(Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct Warnings(Vec<Warning>);
 
 impl Warnings {

@@ -257,6 +257,17 @@ pub fn generate_students<W: Write>(
     settings: &GeneratorSettings,
     out: W,
 ) -> io::Result<Generated> {
+    generate_students_with(real, settings, out, &mut |_, _| {})
+}
+
+/// [`generate_students`], telling `progress` (schools done, schools) after
+/// each school.
+pub fn generate_students_with<W: Write>(
+    real: &[SchoolProfile],
+    settings: &GeneratorSettings,
+    out: W,
+    progress: &mut dyn FnMut(usize, usize),
+) -> io::Result<Generated> {
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let schools = choose_schools(real, settings.schools, &mut rng);
     let map = Map::new(&schools, &mut rng);
@@ -332,6 +343,7 @@ pub fn generate_students<W: Write>(
                 }
             }
         }
+        progress(si + 1, schools.len());
     }
     w.flush()?;
     Ok(g)
