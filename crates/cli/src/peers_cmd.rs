@@ -302,8 +302,8 @@ fn verdict(s: &SubjectResult) -> String {
     }
 }
 
-/// Opportunity gaps of one school, most recent year.
-/// A school's gaps, each with the top comparable schools behind it.
+/// A school's opportunity gaps in the most recent year, each with the top
+/// comparable schools behind it.
 #[allow(clippy::too_many_arguments)]
 pub fn gaps(
     report: &HpReport,
