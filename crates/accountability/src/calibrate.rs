@@ -3,8 +3,9 @@
 //! Only schools whose official designation is present are compared; no
 //! choice can name a school, only rules.
 
-use crate::designate::{designate_with, Detail};
+use crate::designate::{designate_reading, Detail};
 use crate::fidelity::{fidelity, Tally};
+use crate::index::ReadingBook;
 use crate::input::SchoolData;
 use empower_rules::{apply_overrides, AccountabilityRules};
 use indexmap::IndexMap;
@@ -92,6 +93,13 @@ pub fn calibrate(
             .map_err(|e| format!("combination {}: {e}", labels.join(" / ")))?;
         combos.push((labels, rules));
     }
+    // What the combinations' indicators read, read once: most differ
+    // only in how they score it.
+    let mut book = ReadingBook::default();
+    for (_, rules) in &combos {
+        book.add(schools, rules);
+    }
+    let book = &book;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let threads = threads.max(1);
     let mut results: Vec<(usize, CalibrationResult)> = std::thread::scope(|scope| {
@@ -103,7 +111,13 @@ pub fn calibrate(
                     let mut out = Vec::new();
                     for (k, (labels, rules)) in combos.iter().enumerate().skip(t).step_by(threads) {
                         // Fidelity reads designations only: no group's indicators.
-                        let d = designate_with(schools, rules, year, Detail::Schools(&[]));
+                        let d = designate_reading(
+                            schools,
+                            rules,
+                            year,
+                            Detail::Schools(&[]),
+                            Some(book),
+                        );
                         let f = fidelity(&d, rules);
                         out.push((
                             k,

@@ -1,7 +1,8 @@
 //! Cuts and designations for every school and band of one year.
 
 use crate::index::{
-    group_result, indicators, populations, school_index, GroupResult, IndicatorResult, Populations,
+    group_standing, named, outcomes_into, populations, read, school_index, BandReadings,
+    GroupResult, IndicatorResult, Populations, Reading, ReadingBook,
 };
 use crate::input::SchoolData;
 use empower_model::{Band, Designation, Group, SchoolId};
@@ -9,7 +10,6 @@ use empower_rules::{AccountabilityRules, Cut, Pool};
 use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,7 +227,11 @@ fn top_cut(sorted: &[f64], share: f64) -> Option<f64> {
 }
 
 struct Scored<'a> {
+    /// The school's place in the list of schools.
+    k: usize,
     school: &'a SchoolData,
+    /// The band's place in the rules.
+    b: usize,
     band: Band,
     indicators: Vec<IndicatorResult>,
     index: Option<f64>,
@@ -269,6 +273,38 @@ pub fn designate_with(
     year: u16,
     detail: Detail,
 ) -> Designations {
+    designate_reading(schools, rules, year, detail, None)
+}
+
+/// The band's readings from `book` where it has them all, else from
+/// the schools' data.
+struct Reader<'a>(Option<BandReadings<'a>>);
+
+impl Reader<'_> {
+    fn read(
+        &self,
+        k: usize,
+        s: &SchoolData,
+        position: usize,
+        ind: &empower_rules::IndicatorRules,
+        group: Group,
+    ) -> Option<Reading> {
+        match &self.0 {
+            Some(book) => book.get(position, k, group),
+            None => read(s, ind, group),
+        }
+    }
+}
+
+/// [`designate_with`], reading indicators from `book` (made over the same
+/// `schools`) where it has them.
+pub(crate) fn designate_reading(
+    schools: &[SchoolData],
+    rules: &AccountabilityRules,
+    year: u16,
+    detail: Detail,
+    book: Option<&ReadingBook>,
+) -> Designations {
     let title1_data = schools.iter().any(|s| s.title1_status.is_some());
     let is_title1 = |s: &SchoolData| {
         s.title1_status
@@ -278,24 +314,37 @@ pub fn designate_with(
 
     // All-students indicators and index of every school in every band.
     let mut scored: Vec<Scored> = Vec::new();
-    let mut pops: HashMap<Band, Populations> = HashMap::new();
-    for &band in rules.bands.keys() {
-        let members: Vec<&SchoolData> = schools
+    // Each school's and group's indicators are worked out here, and
+    // named only where they are kept.
+    let mut scratch = Vec::new();
+    // Per band in the rules' order (as `Scored::b` counts them): its
+    // populations and where its readings come from.
+    let mut pops: Vec<(Populations, Reader)> = Vec::new();
+    for (b, (&band, band_rules)) in rules.bands.iter().enumerate() {
+        let reader = Reader(book.and_then(|book| book.band(rules, band)));
+        let members: Vec<(usize, &SchoolData)> = schools
             .iter()
-            .filter(|s| rules.bands_for(&s.grades).contains(&band))
+            .enumerate()
+            .filter(|(_, s)| band_rules.serves(&s.grades))
             .collect();
-        let p = populations(rules, band, &members);
-        for s in members {
-            let inds = indicators(rules, band, s, Group::All, &p);
-            let index = school_index(rules, band, &inds);
+        let p = populations(rules, band, members.len(), &|i, pos, ind| {
+            let (k, s) = members[i];
+            reader.read(k, s, pos, ind, Group::All)
+        });
+        for (k, s) in members {
+            let read = |pos, ind: &_| reader.read(k, s, pos, ind, Group::All);
+            outcomes_into(rules, band_rules, Group::All, &p, &read, &mut scratch);
+            let index = school_index(rules, band, &scratch);
             scored.push(Scored {
+                k,
                 school: s,
+                b,
                 band,
-                indicators: inds,
+                indicators: named(rules, band, &p, &scratch),
                 index,
             });
         }
-        pops.insert(band, p);
+        pops.push((p, reader));
     }
 
     // Cuts per band.
@@ -340,7 +389,7 @@ pub fn designate_with(
     let mut rows: Vec<BandResult> = Vec::with_capacity(scored.len() + 16);
     for x in scored {
         let s = x.school;
-        let c = &cuts[&x.band];
+        let c = &cuts[x.b];
         let title1 = is_title1(s);
         let grad = if x.band == rules.graduation.band {
             s.value(&rules.graduation.measure, Group::All, None)
@@ -362,21 +411,22 @@ pub fn designate_with(
             groups: Vec::new(),
         };
         if let Some(index) = x.index {
-            let p = &pops[&x.band];
+            let (p, reader) = &pops[x.b];
+            let band_rules = &rules.bands[x.b];
+            let keep = detail.keeps(&row.rcdts);
             row.groups = rules
                 .groups
                 .eligible
                 .iter()
-                .map(|&g| group_result(rules, x.band, s, g, p))
+                .map(|&g| {
+                    let read = |pos, ind: &_| reader.read(x.k, s, pos, ind, g);
+                    outcomes_into(rules, band_rules, g, p, &read, &mut scratch);
+                    group_standing(rules, x.band, band_rules, g, p, &scratch, keep)
+                })
                 .collect();
             let (designation, reasons) = decide(rules, c, index, title1, grad, &row.groups);
             row.designation = Some(designation);
             row.reasons = reasons;
-            if !detail.keeps(&row.rcdts) {
-                for g in &mut row.groups {
-                    g.indicators = Vec::new();
-                }
-            }
         }
         rows.push(row);
     }

@@ -2,8 +2,10 @@
 //! student groups) in one band.
 
 use crate::input::SchoolData;
-use empower_model::{Band, Group};
-use empower_rules::{AccountabilityRules, CountSource, IndicatorKind, IndicatorRules, Scoring};
+use empower_model::{Band, Group, Subject};
+use empower_rules::{
+    AccountabilityRules, BandRules, CountSource, IndicatorKind, IndicatorRules, Scoring,
+};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
@@ -102,20 +104,22 @@ fn indicator_names(rules: &AccountabilityRules, band: Band) -> Vec<IndicatorName
         .unwrap_or_default()
 }
 
+/// The band's populations, from the all-students readings of its
+/// schools: `read(k, position, indicator)` reads the `k`-th school's.
 pub(crate) fn populations(
     rules: &AccountabilityRules,
     band: Band,
-    schools: &[&SchoolData],
+    schools: usize,
+    read: &dyn Fn(usize, usize, &IndicatorRules) -> Option<Reading>,
 ) -> Populations {
     let mut sorted = IndexMap::new();
     let Some(b) = rules.bands.get(&band) else {
         return Populations::default();
     };
-    for (name, ind) in &b.indicators {
+    for (pos, (name, ind)) in b.indicators.iter().enumerate() {
         if matches!(ind.scoring, Scoring::Percentile { .. }) {
-            let mut v: Vec<f64> = schools
-                .iter()
-                .filter_map(|s| indicator_value(s, ind, Group::All).map(|(v, _)| v))
+            let mut v: Vec<f64> = (0..schools)
+                .filter_map(|k| read(k, pos, ind).map(|r| r.value))
                 .collect();
             v.sort_by(f64::total_cmp);
             sorted.insert(name.clone(), v);
@@ -127,13 +131,125 @@ pub(crate) fn populations(
     }
 }
 
+/// What an indicator reads of a school (or one of its groups), whatever
+/// the scoring: the mean of its measures present, which of them were
+/// present (bit i: the i-th measure) and the count behind the value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Reading {
+    pub value: f64,
+    pub used: u64,
+    pub n: Option<f64>,
+}
+
+/// The indicator's reading of the group in the school's data (`None`: no
+/// measure of it present).
+pub(crate) fn read(s: &SchoolData, ind: &IndicatorRules, group: Group) -> Option<Reading> {
+    let (value, used) = indicator_value(s, ind, group)?;
+    Some(Reading {
+        value,
+        used,
+        n: ind.n.as_ref().and_then(|c| count_for(s, c, group)),
+    })
+}
+
+/// Readings made once for many runs over the same schools: the
+/// combinations of a calibration grid change how indicators are scored
+/// far more often than what they read. One table per distinct way of
+/// reading (measures, subject, zeros, count), over every school and
+/// group.
+#[derive(Debug, Default)]
+pub(crate) struct ReadingBook {
+    schools: usize,
+    tables: Vec<(ReadingSpec, Vec<Option<Reading>>)>,
+}
+
+/// What decides an indicator's reading (not its label, weight or scoring).
+#[derive(Debug, PartialEq)]
+struct ReadingSpec {
+    measures: Vec<String>,
+    subject: Option<Subject>,
+    zero_is_missing: bool,
+    n: Option<CountSource>,
+}
+
+impl ReadingSpec {
+    fn of(ind: &IndicatorRules) -> Self {
+        ReadingSpec {
+            measures: ind.measures.clone(),
+            subject: ind.subject,
+            zero_is_missing: ind.zero_is_missing,
+            n: ind.n.clone(),
+        }
+    }
+
+    fn reads(&self, ind: &IndicatorRules) -> bool {
+        self.measures == ind.measures
+            && self.subject == ind.subject
+            && self.zero_is_missing == ind.zero_is_missing
+            && self.n == ind.n
+    }
+}
+
+/// A group's place in a school's stretch of a table.
+fn group_slot(group: Group) -> usize {
+    group as usize
+}
+
+impl ReadingBook {
+    /// Reads, for every school and group, what `rules`' indicators read
+    /// that the book does not hold yet.
+    pub(crate) fn add(&mut self, schools: &[SchoolData], rules: &AccountabilityRules) {
+        assert!(
+            self.tables.is_empty() || self.schools == schools.len(),
+            "a reading book serves one list of schools"
+        );
+        self.schools = schools.len();
+        for ind in rules.bands.values().flat_map(|b| b.indicators.values()) {
+            if self.tables.iter().any(|(spec, _)| spec.reads(ind)) {
+                continue;
+            }
+            let table = schools
+                .iter()
+                .flat_map(|s| Group::ALL.iter().map(move |&g| read(s, ind, g)))
+                .collect();
+            self.tables.push((ReadingSpec::of(ind), table));
+        }
+    }
+
+    /// The tables of `band`'s indicators in the rules' order, or `None`
+    /// when the book lacks one.
+    pub(crate) fn band(&self, rules: &AccountabilityRules, band: Band) -> Option<BandReadings<'_>> {
+        let b = rules.bands.get(&band)?;
+        let tables = b
+            .indicators
+            .values()
+            .map(|ind| {
+                self.tables
+                    .iter()
+                    .find(|(spec, _)| spec.reads(ind))
+                    .map(|(_, t)| t.as_slice())
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(BandReadings { tables })
+    }
+}
+
+/// The readings of one band's indicators, from a [`ReadingBook`].
+pub(crate) struct BandReadings<'a> {
+    tables: Vec<&'a [Option<Reading>]>,
+}
+
+impl BandReadings<'_> {
+    /// The reading of the indicator at `position` for the `school`-th
+    /// school of the book's list and `group`.
+    pub(crate) fn get(&self, position: usize, school: usize, group: Group) -> Option<Reading> {
+        self.tables[position][school * Group::ALL.len() + group_slot(group)]
+    }
+}
+
 /// Mean of the indicator's measures present for the group, and which of
 /// them were present (bit i: the i-th measure).
-pub(crate) fn indicator_value(
-    s: &SchoolData,
-    ind: &IndicatorRules,
-    group: Group,
-) -> Option<(f64, u64)> {
+fn indicator_value(s: &SchoolData, ind: &IndicatorRules, group: Group) -> Option<(f64, u64)> {
     let mut sum = 0.0;
     let mut used = 0u64;
     let mut count = 0;
@@ -208,82 +324,146 @@ fn score(ind: &IndicatorRules, name: &str, value: f64, pops: &Populations) -> f6
     }
 }
 
-/// Indicator results of a school (group `All`) or one of its groups.
+/// One indicator of a school (or group) in one band as a run weighs it,
+/// before it is named: a run works out hundreds of thousands and names
+/// only those it keeps ([`named`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Outcome {
+    pub value: Option<f64>,
+    /// Which of the indicator's measures the value came from (bit i: the
+    /// i-th measure).
+    pub used: u64,
+    pub n: Option<f64>,
+    pub score: Option<f64>,
+    pub weight: f64,
+    pub status: IndicatorStatus,
+}
+
+impl Outcome {
+    /// score × weight / 100 before rescaling: the points as ISBE prints them.
+    pub(crate) fn points(&self) -> Option<f64> {
+        self.score.map(|s| s * self.weight / 100.0)
+    }
+}
+
+/// The outcomes of a school's (group `All`) or group's indicators, read
+/// from its data.
+#[cfg(test)]
 pub(crate) fn indicators(
     rules: &AccountabilityRules,
     band: Band,
     s: &SchoolData,
     group: Group,
     pops: &Populations,
-) -> Vec<IndicatorResult> {
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
     let Some(b) = rules.bands.get(&band) else {
-        return Vec::new();
+        return out;
     };
+    outcomes_into(
+        rules,
+        b,
+        group,
+        pops,
+        &|_, ind| read(s, ind, group),
+        &mut out,
+    );
+    out
+}
+
+/// The outcomes of a school's (group `All`) or group's indicators, in the
+/// rules' order, in `out` (emptied first): `read(position, indicator)`
+/// gives the reading of the band's indicator at that position.
+pub(crate) fn outcomes_into(
+    rules: &AccountabilityRules,
+    b: &BandRules,
+    group: Group,
+    pops: &Populations,
+    read: &dyn Fn(usize, &IndicatorRules) -> Option<Reading>,
+    out: &mut Vec<Outcome>,
+) {
+    out.clear();
+    out.extend(b.indicators.iter().enumerate().map(|(pos, (name, ind))| {
+        let mut r = Outcome {
+            value: None,
+            used: 0,
+            n: None,
+            score: None,
+            weight: ind.weight,
+            status: IndicatorStatus::Missing,
+        };
+        if ind.weight == 0.0 {
+            r.status = IndicatorStatus::NotWeighted;
+            return r;
+        }
+        if ind.kind == IndicatorKind::FullCredit {
+            r.score = Some(100.0);
+            r.status = IndicatorStatus::Used;
+            return r;
+        }
+        let Some(Reading { value, used, n }) = read(pos, ind) else {
+            return r;
+        };
+        r.value = Some(value);
+        r.used = used;
+        r.n = n;
+        let min_n = if group == Group::All {
+            ind.all_students_min_n
+        } else {
+            Some(rules.groups.min_n)
+        };
+        if let Some(min) = min_n {
+            if r.n.is_none_or(|n| n < min) {
+                r.status = IndicatorStatus::TooFewStudents;
+                return r;
+            }
+        }
+        r.score = Some(score(ind, name, value, pops));
+        r.status = IndicatorStatus::Used;
+        r
+    }));
+}
+
+/// The band's outcomes (in the rules' order) as named results.
+pub(crate) fn named(
+    rules: &AccountabilityRules,
+    band: Band,
+    pops: &Populations,
+    outcomes: &[Outcome],
+) -> Vec<IndicatorResult> {
     let names = pops.names(rules, band);
-    b.indicators
+    outcomes
         .iter()
         .zip(names)
-        .map(|((name, ind), names)| {
-            let mut r = IndicatorResult {
-                name: Arc::clone(&names.name),
-                label: Arc::clone(&names.label),
-                value: None,
-                n: None,
-                score: None,
-                weight: ind.weight,
-                points: None,
-                status: IndicatorStatus::Missing,
-                source: Arc::new([]),
-            };
-            if ind.weight == 0.0 {
-                r.status = IndicatorStatus::NotWeighted;
-                return r;
-            }
-            if ind.kind == IndicatorKind::FullCredit {
-                r.score = Some(100.0);
-                r.points = Some(ind.weight);
-                r.status = IndicatorStatus::Used;
-                return r;
-            }
-            let Some((value, used)) = indicator_value(s, ind, group) else {
-                return r;
-            };
-            r.value = Some(value);
-            r.source = if used.count_ones() as usize == names.measures.len() {
+        .map(|(o, names)| IndicatorResult {
+            name: Arc::clone(&names.name),
+            label: Arc::clone(&names.label),
+            value: o.value,
+            n: o.n,
+            score: o.score,
+            weight: o.weight,
+            points: o.points(),
+            status: o.status,
+            source: if o.value.is_none() {
+                Arc::new([])
+            } else if o.used.count_ones() as usize == names.measures.len() {
                 Arc::clone(&names.measures)
             } else {
                 names
                     .measures
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| used & (1 << i) != 0)
+                    .filter(|(i, _)| o.used & (1 << i) != 0)
                     .map(|(_, m)| Arc::clone(m))
                     .collect()
-            };
-            r.n = ind.n.as_ref().and_then(|c| count_for(s, c, group));
-            let min_n = if group == Group::All {
-                ind.all_students_min_n
-            } else {
-                Some(rules.groups.min_n)
-            };
-            if let Some(min) = min_n {
-                if r.n.is_none_or(|n| n < min) {
-                    r.status = IndicatorStatus::TooFewStudents;
-                    return r;
-                }
-            }
-            let sc = score(ind, name, value, pops);
-            r.score = Some(sc);
-            r.points = Some(sc * ind.weight / 100.0);
-            r.status = IndicatorStatus::Used;
-            r
+            },
         })
         .collect()
 }
 
 /// Σ score × weight / Σ weight over the indicators used (the remaining
 /// weights rescaled to 100).
-pub(crate) fn weighted_index(inds: &[IndicatorResult]) -> Option<f64> {
+pub(crate) fn weighted_index(inds: &[Outcome]) -> Option<f64> {
     let (mut num, mut den) = (0.0, 0.0);
     for i in inds.iter().filter(|i| i.status == IndicatorStatus::Used) {
         num += i.score? * i.weight;
@@ -297,7 +477,7 @@ pub(crate) fn weighted_index(inds: &[IndicatorResult]) -> Option<f64> {
 pub(crate) fn school_index(
     rules: &AccountabilityRules,
     band: Band,
-    inds: &[IndicatorResult],
+    inds: &[Outcome],
 ) -> Option<f64> {
     let b = rules.bands.get(&band)?;
     // `inds` are the band's indicators in the rules' order.
@@ -312,6 +492,7 @@ pub(crate) fn school_index(
     }
 }
 
+#[cfg(test)]
 pub(crate) fn group_result(
     rules: &AccountabilityRules,
     band: Band,
@@ -320,33 +501,46 @@ pub(crate) fn group_result(
     pops: &Populations,
 ) -> GroupResult {
     let inds = indicators(rules, band, s, group, pops);
-    let b = &rules.bands[&band];
+    group_standing(rules, band, &rules.bands[&band], group, pops, &inds, true)
+}
+
+/// A group's index and standing in `band` (whose rules are `b`) from its
+/// outcomes (`inds`, the band's indicators in the rules' order), with
+/// them named when `keep` says so.
+pub(crate) fn group_standing(
+    rules: &AccountabilityRules,
+    band: Band,
+    b: &BandRules,
+    group: Group,
+    pops: &Populations,
+    inds: &[Outcome],
+    keep: bool,
+) -> GroupResult {
     // `inds` are the band's indicators in the rules' order.
-    let counted: Vec<(&IndicatorResult, &IndicatorRules)> = inds
-        .iter()
-        .zip(b.indicators.values())
-        .filter(|(i, r)| i.status == IndicatorStatus::Used && r.kind != IndicatorKind::FullCredit)
-        .collect();
+    let counts = |(i, r): &(&Outcome, &IndicatorRules)| {
+        i.status == IndicatorStatus::Used && r.kind != IndicatorKind::FullCredit
+    };
+    let counted = inds.iter().zip(b.indicators.values()).filter(counts);
+    let counted_indicators = counted.clone().count();
     let non_academic = counted
-        .iter()
+        .clone()
         .any(|(_, r)| r.kind == IndicatorKind::NonAcademic);
     let g = &rules.groups;
     let any_value = inds.iter().any(|i| i.value.is_some());
     let why_not = if !any_value {
         Some("no figures published for this group (none or too few students)".to_string())
-    } else if counted.len() < g.min_indicators {
+    } else if counted_indicators < g.min_indicators {
         Some(format!(
             "{} of {} indicators needed with at least {} students",
-            counted.len(),
-            g.min_indicators,
-            g.min_n
+            counted_indicators, g.min_indicators, g.min_n
         ))
     } else if g.require_non_academic && !non_academic {
         Some("no non-academic indicator with enough students".to_string())
     } else if g.hs_requires_graduation
-        && g.graduation_indicator.as_ref().is_some_and(|gi| {
-            b.indicators.contains_key(gi) && !counted.iter().any(|(i, _)| *i.name == **gi)
-        })
+        && g.graduation_indicator
+            .as_ref()
+            .and_then(|gi| b.indicators.get_index_of(gi))
+            .is_some_and(|pos| !counts(&(&inds[pos], &b.indicators[pos])))
     {
         Some("no graduation rate with enough students".to_string())
     } else {
@@ -356,20 +550,31 @@ pub(crate) fn group_result(
     GroupResult {
         group,
         index: if qualifies {
-            weighted_index(&inds)
+            weighted_index(inds)
         } else {
             None
         },
         qualifies,
-        counted_indicators: counted.len(),
+        counted_indicators,
         why_not,
-        indicators: inds,
+        indicators: if keep {
+            named(rules, band, pops, inds)
+        } else {
+            Vec::new()
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_slots_follow_the_list_of_groups() {
+        for (k, g) in Group::ALL.iter().enumerate() {
+            assert_eq!(group_slot(*g), k, "{g:?}");
+        }
+    }
 
     #[test]
     fn percentile_rank_counts_ties_half() {

@@ -39,6 +39,13 @@ pub struct BandRules {
     pub indicators: IndexMap<String, IndicatorRules>,
 }
 
+impl BandRules {
+    /// Whether a school serving `grades` is in this band.
+    pub fn serves(&self, grades: &[u8]) -> bool {
+        grades.iter().any(|g| self.grades.contains(g))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndicatorKind {
@@ -352,7 +359,7 @@ impl AccountabilityRules {
     pub fn bands_for(&self, grades: &[u8]) -> Vec<Band> {
         self.bands
             .iter()
-            .filter(|(_, b)| grades.iter().any(|g| b.grades.contains(g)))
+            .filter(|(_, b)| b.serves(grades))
             .map(|(band, _)| *band)
             .collect()
     }
