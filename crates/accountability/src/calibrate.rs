@@ -117,6 +117,7 @@ pub fn calibrate(
                             year,
                             Detail::Schools(&[]),
                             Some(book),
+                            1,
                         );
                         let f = fidelity(&d, rules);
                         out.push((

@@ -2,7 +2,7 @@
 
 use crate::index::{
     group_standing, named, outcomes_into, populations, read, school_index, BandReadings,
-    GroupResult, IndicatorResult, Populations, Reading, ReadingBook,
+    GroupResult, IndicatorResult, Outcome, Populations, Reading, ReadingBook,
 };
 use crate::input::SchoolData;
 use empower_model::{Band, Designation, Group, SchoolId};
@@ -262,18 +262,20 @@ impl Detail<'_> {
 
 /// Designates every school for one year, keeping every group's indicators.
 pub fn designate(schools: &[SchoolData], rules: &AccountabilityRules, year: u16) -> Designations {
-    designate_with(schools, rules, year, Detail::Full)
+    designate_with(schools, rules, year, Detail::Full, 1)
 }
 
 /// Designates every school for one year, keeping the groups' indicators
-/// that `detail` asks for. The designations are the same whatever it says.
+/// that `detail` asks for, on up to `threads` threads. The designations
+/// are the same whatever either says.
 pub fn designate_with(
     schools: &[SchoolData],
     rules: &AccountabilityRules,
     year: u16,
     detail: Detail,
+    threads: usize,
 ) -> Designations {
-    designate_reading(schools, rules, year, detail, None)
+    designate_reading(schools, rules, year, detail, None, threads)
 }
 
 /// The band's readings from `book` where it has them all, else from
@@ -304,6 +306,7 @@ pub(crate) fn designate_reading(
     year: u16,
     detail: Detail,
     book: Option<&ReadingBook>,
+    threads: usize,
 ) -> Designations {
     let title1_data = schools.iter().any(|s| s.title1_status.is_some());
     let is_title1 = |s: &SchoolData| {
@@ -386,8 +389,9 @@ pub(crate) fn designate_reading(
         );
     }
 
-    let mut rows: Vec<BandResult> = Vec::with_capacity(scored.len() + 16);
-    for x in scored {
+    // Each school-band's groups and designation: most of the work, shared
+    // out in stretches of `scored` between `threads` threads.
+    let row_of = |x: Scored, scratch: &mut Vec<Outcome>| -> BandResult {
         let s = x.school;
         let c = &cuts[x.b];
         let title1 = is_title1(s);
@@ -420,16 +424,43 @@ pub(crate) fn designate_reading(
                 .iter()
                 .map(|&g| {
                     let read = |pos, ind: &_| reader.read(x.k, s, pos, ind, g);
-                    outcomes_into(rules, band_rules, g, p, &read, &mut scratch);
-                    group_standing(rules, x.band, band_rules, g, p, &scratch, keep)
+                    outcomes_into(rules, band_rules, g, p, &read, scratch);
+                    group_standing(rules, x.band, band_rules, g, p, scratch, keep)
                 })
                 .collect();
             let (designation, reasons) = decide(rules, c, index, title1, grad, &row.groups);
             row.designation = Some(designation);
             row.reasons = reasons;
         }
-        rows.push(row);
+        row
+    };
+    let rows_of = |part: Vec<Scored>| -> Vec<BandResult> {
+        let mut scratch = Vec::new();
+        part.into_iter().map(|x| row_of(x, &mut scratch)).collect()
+    };
+    let stretch = scored.len().div_ceil(threads.max(1)).max(1);
+    let mut parts: Vec<Vec<Scored>> = Vec::new();
+    let mut rest = scored;
+    while rest.len() > stretch {
+        let tail = rest.split_off(stretch);
+        parts.push(rest);
+        rest = tail;
     }
+    parts.push(rest);
+    let mut rows: Vec<BandResult> = if parts.len() == 1 {
+        rows_of(parts.pop().unwrap_or_default())
+    } else {
+        std::thread::scope(|scope| {
+            let mut parts = parts.into_iter();
+            let first = parts.next().unwrap_or_default();
+            let others: Vec<_> = parts.map(|part| scope.spawn(|| rows_of(part))).collect();
+            let mut rows = rows_of(first);
+            for h in others {
+                rows.extend(h.join().expect("a designation thread panicked"));
+            }
+            rows
+        })
+    };
 
     // Schools in no band: one row with an empty band.
     for s in schools {

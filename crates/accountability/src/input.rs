@@ -2,6 +2,7 @@ use empower_model::{
     parse_grades, Designation, Grade, Group, Level, Record, SchoolId, Subject, Value,
 };
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// The text measures that say which school a row is about, from the
 /// state's manifest, and the one holding its Title I status (from the
@@ -38,7 +39,8 @@ pub struct SchoolData {
     pub official: Option<Designation>,
     /// By measure; hashed with Fx, as designating looks values up a few
     /// million times.
-    values: FxHashMap<String, Vec<(Group, Option<Subject>, Observation)>>,
+    /// Keyed by the import's shared names: no name is copied per school.
+    values: FxHashMap<Arc<str>, Vec<(Group, Option<Subject>, Observation)>>,
 }
 
 impl SchoolData {
@@ -74,13 +76,42 @@ impl SchoolData {
         value: f64,
         n: Option<f64>,
     ) -> &mut Self {
-        let obs = Observation { value, n };
-        // Look up before inserting: most measures already have a slot, and
-        // `entry` would allocate the key every time.
-        let slot = match self.values.get_mut(measure) {
-            Some(slot) => slot,
-            None => self.values.entry(measure.to_string()).or_default(),
-        };
+        match self.values.get_mut(measure) {
+            Some(slot) => Self::put(slot, group, subject, Observation { value, n }),
+            None => {
+                self.values.insert(
+                    Arc::from(measure),
+                    vec![(group, subject, Observation { value, n })],
+                );
+            }
+        }
+        self
+    }
+
+    /// [`SchoolData::set`] with a name the import shares.
+    fn set_shared(
+        &mut self,
+        measure: &Arc<str>,
+        group: Group,
+        subject: Option<Subject>,
+        obs: Observation,
+    ) {
+        match self.values.get_mut(measure) {
+            Some(slot) => Self::put(slot, group, subject, obs),
+            None => {
+                self.values
+                    .insert(Arc::clone(measure), vec![(group, subject, obs)]);
+            }
+        }
+    }
+
+    /// Sets the group's and subject's value of one measure.
+    fn put(
+        slot: &mut Vec<(Group, Option<Subject>, Observation)>,
+        group: Group,
+        subject: Option<Subject>,
+        obs: Observation,
+    ) {
         match slot
             .iter_mut()
             .find(|(g, s, _)| *g == group && *s == subject)
@@ -88,7 +119,6 @@ impl SchoolData {
             Some(existing) => existing.2 = obs,
             None => slot.push((group, subject, obs)),
         }
-        self
     }
 
     pub fn get(
@@ -186,8 +216,17 @@ impl SchoolData {
             self.title1_status = later.title1_status;
         }
         for (measure, values) in later.values {
-            for (g, s, o) in values {
-                self.set(&measure, g, s, o.value, o.n);
+            // Files mostly hold different measures: a measure new to this
+            // school moves over whole.
+            match self.values.get_mut(&measure) {
+                Some(slot) => {
+                    for (g, s, o) in values {
+                        Self::put(slot, g, s, o);
+                    }
+                }
+                None => {
+                    self.values.insert(measure, values);
+                }
             }
         }
     }
@@ -247,8 +286,13 @@ impl SchoolsPart {
                 s.official = t.parse().ok()
             }
             (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
-            (Value::Number(x), m) => {
-                s.set(m, r.group, r.subject, *x, r.n);
+            (Value::Number(x), _) => {
+                s.set_shared(
+                    &r.measure,
+                    r.group,
+                    r.subject,
+                    Observation { value: *x, n: r.n },
+                );
             }
             _ => {}
         }

@@ -650,7 +650,7 @@ proptest! {
         book.add(&field, &other);
         for r in [&base, &other] {
             let from_data = designate(&field, r, 2018);
-            let from_book = designate_reading(&field, r, 2018, Detail::Full, Some(&book));
+            let from_book = designate_reading(&field, r, 2018, Detail::Full, Some(&book), 3);
             prop_assert_eq!(&from_data.rows, &from_book.rows);
             prop_assert_eq!(&from_data.cuts, &from_book.cuts);
         }

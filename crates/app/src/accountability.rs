@@ -178,7 +178,7 @@ fn designate_schools(
         )));
     }
     let missing = required_inputs(present, rules, inputs, year)?;
-    let designations = acc::designate_with(&schools, rules, year, detail);
+    let designations = acc::designate_with(&schools, rules, year, detail, inputs.threads);
     if !designations.rows.iter().any(|r| r.index.is_some()) {
         let why = if missing.is_empty() {
             "the files lack the figures the rules read (are the assessment files among them?)"
