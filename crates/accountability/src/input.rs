@@ -24,6 +24,9 @@ pub struct Observation {
     pub n: Option<f64>,
 }
 
+/// One measure's values of a school: per group and subject.
+type MeasureValues = Vec<(Group, Option<Subject>, Observation)>;
+
 /// Everything the engine needs about one school in one year.
 #[derive(Clone, Debug, Default)]
 pub struct SchoolData {
@@ -40,7 +43,7 @@ pub struct SchoolData {
     /// By measure; hashed with Fx, as designating looks values up a few
     /// million times.
     /// Keyed by the import's shared names: no name is copied per school.
-    values: FxHashMap<Arc<str>, Vec<(Group, Option<Subject>, Observation)>>,
+    values: FxHashMap<Arc<str>, MeasureValues>,
 }
 
 impl SchoolData {
@@ -106,12 +109,7 @@ impl SchoolData {
     }
 
     /// Sets the group's and subject's value of one measure.
-    fn put(
-        slot: &mut Vec<(Group, Option<Subject>, Observation)>,
-        group: Group,
-        subject: Option<Subject>,
-        obs: Observation,
-    ) {
+    fn put(slot: &mut MeasureValues, group: Group, subject: Option<Subject>, obs: Observation) {
         match slot
             .iter_mut()
             .find(|(g, s, _)| *g == group && *s == subject)

@@ -70,6 +70,19 @@ pub struct RulesProvenance {
     pub set: Vec<String>,
 }
 
+impl RulesProvenance {
+    /// The rules file `name` holding `text`: a file of the user's when
+    /// `users_file`, changed by `set`.
+    fn new(name: &str, text: &str, users_file: bool, set: &[String]) -> Self {
+        RulesProvenance {
+            name: name.to_string(),
+            sha256: crate::publish::sha256_hex(text.as_bytes()),
+            modified: users_file || !set.is_empty(),
+            set: set.to_vec(),
+        }
+    }
+}
+
 impl std::fmt::Display for RulesProvenance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "rules: {} (sha256 {})", self.name, &self.sha256[..16])?;
@@ -94,39 +107,17 @@ pub fn accountability_with(
     set: &[String],
 ) -> Result<(AccountabilityRules, RulesProvenance), AppError> {
     let RulesText { name, text } = accountability_text(state, year, file)?;
-    let provenance = RulesProvenance {
-        sha256: crate::publish::sha256_hex(text.as_bytes()),
-        modified: file.is_some() || !set.is_empty(),
-        set: set.to_vec(),
-        name: name.clone(),
-    };
+    let provenance = RulesProvenance::new(&name, &text, file.is_some(), set);
     if set.is_empty() {
         return Ok((accountability(state, year, file)?, provenance));
     }
-    let mut doc: toml::Value =
-        toml::from_str(&text).map_err(|e| AppError::Refused(format!("{name}: {e}")))?;
-    let mut changes = Vec::new();
-    for s in set {
-        let Some((path, value)) = s.split_once('=') else {
-            return Err(AppError::Refused(format!(
-                "--set {s}: write PATH=VALUE, e.g. accountability.cuts.targeted.share=0.06"
-            )));
-        };
-        let Some(path) = path.trim().strip_prefix("accountability.") else {
-            return Err(AppError::Refused(format!(
-                "--set {s}: the path starts with the rules it changes: accountability.{}",
-                path.trim()
-            )));
-        };
-        let value = value.trim();
-        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(value.to_string()));
-        changes.push((path.to_string(), parsed));
-    }
-    empower_rules::apply_overrides(&mut doc, changes.iter().map(|(p, v)| (p.as_str(), v)))
-        .map_err(|e| AppError::Refused(format!("--set: {e}")))?;
+    let doc = with_changes(
+        &name,
+        &text,
+        set,
+        "accountability",
+        "cuts.targeted.share=0.06",
+    )?;
     let changed = toml::to_string(&doc).map_err(|e| AppError::Refused(e.to_string()))?;
     let r = AccountabilityRules::from_toml(&changed, &format!("{name} (modified by --set)"))
         .map_err(|e| AppError::Refused(e.to_string()))?;
@@ -155,6 +146,73 @@ pub fn accountability(
         )));
     }
     Ok(r)
+}
+
+/// The rules file `text` (named `name`) with the `--set` changes, each
+/// `PATH=VALUE` whose path starts with `prefix.` (which rules it changes);
+/// the value is read as TOML (a number, `true`, a quoted or bare string).
+/// `example` is a path and value of these rules, for the error messages.
+fn with_changes(
+    name: &str,
+    text: &str,
+    set: &[String],
+    prefix: &str,
+    example: &str,
+) -> Result<toml::Value, AppError> {
+    let mut doc: toml::Value =
+        toml::from_str(text).map_err(|e| AppError::Refused(format!("{name}: {e}")))?;
+    let mut changes = Vec::new();
+    for s in set {
+        let Some((path, value)) = s.split_once('=') else {
+            return Err(AppError::Refused(format!(
+                "--set {s}: write PATH=VALUE, e.g. {prefix}.{example}"
+            )));
+        };
+        let Some(path) = path
+            .trim()
+            .strip_prefix(prefix)
+            .and_then(|p| p.strip_prefix('.'))
+        else {
+            return Err(AppError::Refused(format!(
+                "--set {s}: the path starts with the rules it changes: {prefix}.{}",
+                path.trim()
+            )));
+        };
+        let value = value.trim();
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        changes.push((path.to_string(), parsed));
+    }
+    empower_rules::apply_overrides(&mut doc, changes.iter().map(|(p, v)| (p.as_str(), v)))
+        .map_err(|e| AppError::Refused(format!("--set: {e}")))?;
+    Ok(doc)
+}
+
+/// The higher-performing rules with what-if changes: each `PATH=VALUE`
+/// sets a dotted path of them (`higher_performing.min_students=20`), as
+/// [`accountability_with`] does for the accountability rules.
+pub fn higher_performing_with(
+    state: &State,
+    file: Option<&Path>,
+    set: &[String],
+) -> Result<(HpRules, RulesProvenance), AppError> {
+    let (name, text) = match file {
+        Some(f) => (f.display().to_string(), read(f, "rules file")?),
+        None => state.higher_performing_file.clone(),
+    };
+    let provenance = RulesProvenance::new(&name, &text, file.is_some(), set);
+    if set.is_empty() {
+        return Ok((higher_performing(state, file)?, provenance));
+    }
+    let doc = with_changes(&name, &text, set, "higher_performing", "min_students=20")?;
+    let changed = toml::to_string(&doc).map_err(|e| AppError::Refused(e.to_string()))?;
+    let r = HpRules::from_toml(&changed, &format!("{name} (modified by --set)"))
+        .map_err(AppError::Refused)?;
+    r.check_measures(&state.catalogue)
+        .map_err(|e| AppError::Refused(format!("{name}: {e}")))?;
+    Ok((r, provenance))
 }
 
 /// Higher-performing rules: the user's file or the state's.

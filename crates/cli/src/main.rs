@@ -553,6 +553,21 @@ struct CellsInput {
     /// Higher-performing rules (default: the built-in Illinois 2005 criteria).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// What-if: set a dotted path of the higher-performing rules for this
+    /// run, e.g. higher_performing.min_students=20 (repeatable). The run
+    /// says "modified" and names the file and its hash.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+impl CellsInput {
+    /// The higher-performing rules of the run, said on standard error.
+    fn rules(&self, state: &State) -> Result<(empower_peers::HpRules, rules::RulesProvenance)> {
+        let (rules, provenance) =
+            rules::higher_performing_with(state, self.rules.as_deref(), &self.set)?;
+        eprintln!("{provenance}");
+        Ok((rules, provenance))
+    }
 }
 
 #[derive(clap::Args)]
@@ -1164,7 +1179,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             school,
             filter,
         } => {
-            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let (rules, provenance) = input.rules(state)?;
             let source = input.source.source();
             let school = school
                 .as_deref()
@@ -1185,6 +1200,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 Format::Csv => peers_cmd::main_csv(&report, &dir, &mut out)?,
                 Format::Json => {
                     let mut v = serde_json::to_value(&report)?;
+                    v["rules"] = serde_json::to_value(&provenance)?;
                     v["schools"] = serde_json::to_value(peers_cmd::names_of(
                         &dir,
                         report.subjects.iter().map(|s| &s.rcdts),
@@ -1205,7 +1221,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             format,
             rcdts,
         } => {
-            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let (rules, provenance) = input.rules(state)?;
             let id = parse_school(state, &rcdts)?;
             let m = model(state, &input.source.source(), &rules, warnings)?;
             let dir = empower_app::bundled_directory(state);
@@ -1216,6 +1232,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 &dir,
                 &id,
                 format,
+                &provenance,
                 warnings,
                 &mut out,
             )?;
@@ -1226,7 +1243,7 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             rcdts,
             filter,
         } => {
-            let rules = rules::higher_performing(state, input.rules.as_deref())?;
+            let (rules, provenance) = input.rules(state)?;
             let id = parse_school(state, &rcdts)?;
             let source = input.source.source();
             let m = model(state, &source, &rules, warnings)?;
@@ -1237,7 +1254,15 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
             let dir = empower_app::bundled_directory(state);
             list.retain(|s| filter.keeps(s.rcdts.as_str(), &entry(&dir, &s.rcdts)));
             peers_cmd::similar(
-                &m.report, &list, &rules, &dir, &id, format, warnings, &mut out,
+                &m.report,
+                &list,
+                &rules,
+                &dir,
+                &id,
+                format,
+                &provenance,
+                warnings,
+                &mut out,
             )?;
         }
         Command::Cells {

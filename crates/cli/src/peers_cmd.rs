@@ -312,6 +312,7 @@ pub fn gaps(
     dir: &Directory,
     id: &SchoolId,
     format: crate::Format,
+    provenance: &empower_app::rules::RulesProvenance,
     warnings: &crate::warnings::Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -388,7 +389,7 @@ pub fn gaps(
         crate::Format::Json => {
             serde_json::to_writer_pretty(
                 &mut *out,
-                &warnings.with_warnings(serde_json::json!({ "gaps": rows })),
+                &warnings.with_warnings(serde_json::json!({ "rules": provenance, "gaps": rows })),
             )?;
             writeln!(out)?;
             return Ok(());
@@ -502,6 +503,7 @@ pub fn similar(
     dir: &Directory,
     id: &SchoolId,
     format: crate::Format,
+    provenance: &empower_app::rules::RulesProvenance,
     warnings: &crate::warnings::Warnings,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -527,7 +529,9 @@ pub fn similar(
             .collect();
         serde_json::to_writer_pretty(
             &mut *out,
-            &warnings.with_warnings(serde_json::json!({"school": id, "similar": v})),
+            &warnings.with_warnings(
+                serde_json::json!({"rules": provenance, "school": id, "similar": v}),
+            ),
         )?;
         writeln!(out)?;
         return Ok(());

@@ -235,6 +235,9 @@ pub struct State {
     pub layouts: Vec<Layout>,
     pub rules: Vec<RulesFile>,
     pub higher_performing: HpRules,
+    /// The higher-performing rules file as written, and its path in the
+    /// states' data (for what-if changes and naming the file a run used).
+    pub higher_performing_file: (String, String),
     pub partners: Option<Partners>,
     pub improvement: Option<Improvement>,
     /// The Teaching Excellence Program's rules, one per fiscal year.
@@ -423,8 +426,10 @@ impl StateFiles {
             }
         }
         let hp_path = &manifest.higher_performing;
-        let higher_performing = HpRules::from_toml(self.file(state, hp_path, by)?, &name(hp_path))
-            .map_err(StateError::Invalid)?;
+        let hp_text = self.file(state, hp_path, by)?;
+        let higher_performing =
+            HpRules::from_toml(hp_text, &name(hp_path)).map_err(StateError::Invalid)?;
+        let higher_performing_file = (name(hp_path), hp_text.to_string());
         higher_performing
             .check_measures(&catalogue)
             .map_err(|e| StateError::Invalid(format!("{}: {e}", name(hp_path))))?;
@@ -507,6 +512,7 @@ impl StateFiles {
             layouts,
             rules,
             higher_performing,
+            higher_performing_file,
             partners,
             improvement,
             tep,

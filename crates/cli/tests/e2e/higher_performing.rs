@@ -101,7 +101,59 @@ fn real_data_cells_and_verdicts() {
         err.contains("dropped (empty on every row): selective_magnet"),
         "{err}"
     );
+    assert!(
+        err.contains("rules: states/illinois/higher-performing.toml (sha256 ")
+            && !err.contains("modified"),
+        "{err}"
+    );
     let (h, rows) = parse_csv(&text);
+    // What-if: a stricter individual rank names fewer schools, and the run
+    // says its rules were changed.
+    let identified = |rows: &[Vec<String>]| rows.iter().filter(|r| r[8] == "true").count();
+    let stricter = empower(
+        &[
+            "higher-performing",
+            "--cells",
+            cells.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--set",
+            "higher_performing.min_individual_rank=90",
+        ],
+        &[],
+    );
+    let (_, strict_rows) = parse_csv(&ok(&stricter));
+    assert!(
+        identified(&strict_rows) < identified(&rows) && identified(&strict_rows) > 0,
+        "{} identified at rank 90, {} at 50",
+        identified(&strict_rows),
+        identified(&rows)
+    );
+    assert!(
+        stderr(&stricter).contains("modified: --set higher_performing.min_individual_rank=90"),
+        "{}",
+        stderr(&stricter)
+    );
+    for (set, needle) in [
+        (
+            "min_individual_rank=90",
+            "the path starts with the rules it changes: higher_performing.min_individual_rank",
+        ),
+        ("higher_performing.no_such_rule=1", "no_such_rule"),
+    ] {
+        let run = empower(
+            &[
+                "higher-performing",
+                "--cells",
+                cells.to_str().unwrap(),
+                "--set",
+                set,
+            ],
+            &[],
+        );
+        assert!(!run.status.success(), "{set} was taken");
+        assert!(stderr(&run).contains(needle), "{set}: {}", stderr(&run));
+    }
     assert_eq!(
         h[..10],
         [
