@@ -1316,7 +1316,13 @@ fn run(cli: Cli, warnings: &mut Warnings) -> Result<()> {
                 }
             };
             let mut w = output_to(&output, &mut out)?;
-            empower_ingest::write_cells_csv(&rows, &rules.predictors, &mut w)?;
+            let dir = empower_app::bundled_directory(state);
+            empower_ingest::write_cells_csv(
+                &rows,
+                &rules.predictors,
+                &|id| peers_cmd::place(&dir, id),
+                &mut w,
+            )?;
             w.flush()?;
         }
         Command::Generate {

@@ -1,6 +1,7 @@
 //! The higher-performing commands: loading cells and rendering results.
 
 use anyhow::{bail, Context, Result};
+use empower_ingest::PLACE_COLUMNS;
 use empower_model::SchoolId;
 use empower_peers::{CellRow, HpReport, HpRules, SubjectResult};
 use std::io::Write;
@@ -85,7 +86,7 @@ pub fn names_of<'a>(
 
 /// Name, district, city and county of a school: the columns every list
 /// ends with (empty where the directory lacks the school).
-fn place(dir: &Directory, id: &SchoolId) -> [String; 4] {
+pub fn place(dir: &Directory, id: &SchoolId) -> [String; 4] {
     match dir.get(id) {
         Some(e) => [
             e.school_name.clone(),
@@ -96,8 +97,6 @@ fn place(dir: &Directory, id: &SchoolId) -> [String; 4] {
         None => Default::default(),
     }
 }
-
-const PLACE_COLUMNS: [&str; 4] = ["school_name", "district", "city", "county"];
 
 /// A school's name for a table, shortened to `width` characters.
 fn short_name(dir: &Directory, id: &SchoolId, width: usize) -> String {

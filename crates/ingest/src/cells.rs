@@ -6,12 +6,16 @@ use crate::read::parse_number;
 use crate::sniff::{not_csv_message, sniff_text};
 use empower_model::vocab::{not_one_of, shown};
 use empower_model::{CellKey, CellRow, PriorGroup};
-use empower_model::{Grade, Subject};
+use empower_model::{Grade, SchoolId, Subject};
 use indexmap::IndexMap;
 use std::io::Write;
 use std::path::Path;
 
 const REQUIRED: [&str; 6] = ["rcdts", "year", "grade", "subject", "n", "performance"];
+/// Where a school is, for the people reading a list of schools: written
+/// after every other column of a cells file, and passed over when one is
+/// read.
+pub const PLACE_COLUMNS: [&str; 4] = ["school_name", "district", "city", "county"];
 const OPTIONAL: [&str; 6] = [
     "proficient_pct",
     "ayp_met",
@@ -121,6 +125,7 @@ pub fn read_cells_from(
         .filter(|h| {
             !REQUIRED.contains(&h.as_str())
                 && !OPTIONAL.contains(&h.as_str())
+                && !PLACE_COLUMNS.contains(&h.as_str())
                 && !predictors.contains(h)
         })
         .cloned()
@@ -269,10 +274,12 @@ pub fn read_cells_from(
 }
 
 /// Writes cells in the column order the cells input expects; the
-/// `assessment` column only when a cell names one.
+/// `assessment` column only when a cell names one; last, where each school
+/// is (`place`: [`PLACE_COLUMNS`], empty where unknown).
 pub fn write_cells_csv<W: Write>(
     rows: &[CellRow],
     predictors: &[String],
+    place: &dyn Fn(&SchoolId) -> [String; 4],
     out: W,
 ) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
@@ -291,6 +298,7 @@ pub fn write_cells_csv<W: Write>(
     if assessments {
         header.push("assessment");
     }
+    header.extend(PLACE_COLUMNS);
     w.write_record(&header)?;
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows {
@@ -315,6 +323,7 @@ pub fn write_cells_csv<W: Write>(
         if assessments {
             rec.push(r.key.assessment.clone().unwrap_or_default());
         }
+        rec.extend(place(&r.rcdts));
         w.write_record(&rec)?;
     }
     w.flush()?;

@@ -17,7 +17,9 @@ mod students;
 mod xlsx;
 
 pub use canonical::{write_canonical_csv, CANONICAL_HEADER};
-pub use cells::{read_cells, read_cells_from, write_cells_csv, CellChecks, CellsFile};
+pub use cells::{
+    read_cells, read_cells_from, write_cells_csv, CellChecks, CellsFile, PLACE_COLUMNS,
+};
 pub use error::IngestError;
 pub use layout::{ColumnSpec, Layout, SheetSpec};
 pub use read::{

@@ -56,6 +56,14 @@ fn real_data_cells_and_verdicts() {
         }
     }
     assert!(rows.iter().all(|r| r[1] != "2020"));
+    // Each row ends with where its school is, for the people reading it.
+    assert_eq!(
+        h[h.len() - 4..],
+        ["school_name", "district", "city", "county"]
+    );
+    let seymour = rows.iter().find(|r| r[0] == "010010010262002").unwrap();
+    assert_eq!(seymour[seymour.len() - 1], "Adams", "{seymour:?}");
+    assert!(!seymour[seymour.len() - 4].is_empty(), "{seymour:?}");
     // Tests apart: a K-5 school's rates are the elementary test's, a 9-12
     // school's the high-school test's, and a 7-12 school (both) has none.
     let assessment = h.iter().position(|c| c == "assessment").unwrap();
@@ -97,6 +105,8 @@ fn real_data_cells_and_verdicts() {
     let text = ok(&run);
     let err = stderr(&run);
     assert!(err.contains("window: 2018, 2019, 2025"), "{err}");
+    // The place columns are read over, not reported as unused.
+    assert!(!err.contains("columns not used"), "{err}");
     assert!(
         err.contains("dropped (empty on every row): selective_magnet"),
         "{err}"
