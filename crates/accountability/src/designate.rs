@@ -208,6 +208,38 @@ impl Designations {
     }
 }
 
+/// `work` done on `items` in as many stretches as `threads`, one thread
+/// each, the results in the items' order.
+fn in_stretches<T: Send, R: Send>(
+    mut items: Vec<T>,
+    threads: usize,
+    work: impl Fn(Vec<T>) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let stretch = items.len().div_ceil(threads.max(1)).max(1);
+    if items.len() <= stretch {
+        return work(items);
+    }
+    let mut stretches = Vec::new();
+    while items.len() > stretch {
+        let rest = items.split_off(stretch);
+        stretches.push(std::mem::replace(&mut items, rest));
+    }
+    stretches.push(items);
+    let mut stretches = stretches.into_iter();
+    let first = stretches.next().unwrap_or_default();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = stretches
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        let mut out = work(first);
+        for h in others {
+            out.extend(h.join().expect("a designation thread panicked"));
+        }
+        out
+    })
+}
+
 /// The `ceil(share × n)`-th value of `sorted` (ascending), 1-based.
 fn bottom_cut(sorted: &[f64], share: f64) -> Option<f64> {
     if sorted.is_empty() {
@@ -300,8 +332,8 @@ impl Reader<'_> {
 
 /// [`designate_with`], reading indicators from `book` (made over the same
 /// `schools`) where it has them.
-pub(crate) fn designate_reading(
-    schools: &[SchoolData],
+pub(crate) fn designate_reading<'a>(
+    schools: &'a [SchoolData],
     rules: &AccountabilityRules,
     year: u16,
     detail: Detail,
@@ -317,9 +349,6 @@ pub(crate) fn designate_reading(
 
     // All-students indicators and index of every school in every band.
     let mut scored: Vec<Scored> = Vec::new();
-    // Each school's and group's indicators are worked out here, and
-    // named only where they are kept.
-    let mut scratch = Vec::new();
     // Per band in the rules' order (as `Scored::b` counts them): its
     // populations and where its readings come from.
     let mut pops: Vec<(Populations, Reader)> = Vec::new();
@@ -334,19 +363,24 @@ pub(crate) fn designate_reading(
             let (k, s) = members[i];
             reader.read(k, s, pos, ind, Group::All)
         });
-        for (k, s) in members {
-            let read = |pos, ind: &_| reader.read(k, s, pos, ind, Group::All);
-            outcomes_into(rules, band_rules, Group::All, &p, &read, &mut scratch);
-            let index = school_index(rules, band, &scratch);
-            scored.push(Scored {
-                k,
-                school: s,
-                b,
-                band,
-                indicators: named(rules, band, &p, &scratch),
-                index,
-            });
-        }
+        let score = |part: Vec<(usize, &'a SchoolData)>| -> Vec<Scored<'a>> {
+            let mut scratch = Vec::new();
+            part.into_iter()
+                .map(|(k, s)| {
+                    let read = |pos, ind: &_| reader.read(k, s, pos, ind, Group::All);
+                    outcomes_into(rules, band_rules, Group::All, &p, &read, &mut scratch);
+                    Scored {
+                        k,
+                        school: s,
+                        b,
+                        band,
+                        index: school_index(rules, band, &scratch),
+                        indicators: named(rules, band, &p, &scratch),
+                    }
+                })
+                .collect()
+        };
+        scored.extend(in_stretches(members, threads, score));
         pops.push((p, reader));
     }
 
@@ -438,29 +472,7 @@ pub(crate) fn designate_reading(
         let mut scratch = Vec::new();
         part.into_iter().map(|x| row_of(x, &mut scratch)).collect()
     };
-    let stretch = scored.len().div_ceil(threads.max(1)).max(1);
-    let mut parts: Vec<Vec<Scored>> = Vec::new();
-    let mut rest = scored;
-    while rest.len() > stretch {
-        let tail = rest.split_off(stretch);
-        parts.push(rest);
-        rest = tail;
-    }
-    parts.push(rest);
-    let mut rows: Vec<BandResult> = if parts.len() == 1 {
-        rows_of(parts.pop().unwrap_or_default())
-    } else {
-        std::thread::scope(|scope| {
-            let mut parts = parts.into_iter();
-            let first = parts.next().unwrap_or_default();
-            let others: Vec<_> = parts.map(|part| scope.spawn(|| rows_of(part))).collect();
-            let mut rows = rows_of(first);
-            for h in others {
-                rows.extend(h.join().expect("a designation thread panicked"));
-            }
-            rows
-        })
-    };
+    let mut rows = in_stretches(scored, threads, rows_of);
 
     // Schools in no band: one row with an empty band.
     for s in schools {

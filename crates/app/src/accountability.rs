@@ -152,7 +152,7 @@ pub fn designate_import(
 
 /// The measures the records have figures of for `year`.
 fn measures_present(records: &[Record], year: u16) -> BTreeSet<String> {
-    let mut present: HashSet<&str> = HashSet::new();
+    let mut present: rustc_hash::FxHashSet<&str> = Default::default();
     for r in records.iter().filter(|r| r.year == year) {
         present.insert(&r.measure);
     }

@@ -6,6 +6,8 @@ use crate::xlsx::{Limits, Workbook, XCell, XlsxError};
 use empower_model::vocab::shown;
 use empower_model::{Level, MeasureCatalogue, MeasureSpec, Record, SchoolId, Value};
 use serde::Serialize;
+// Fx hashing where a set is keyed by school and filled once per value.
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -195,7 +197,7 @@ pub fn import_parts<S: RecordSink>(
     }
     let mut import = Import::default();
     let mut answers = Vec::with_capacity(paths.len());
-    let mut seen_text: HashSet<(Option<SchoolId>, u16, Arc<str>)> = HashSet::new();
+    let mut seen_text: FxHashSet<(Option<SchoolId>, u16, Arc<str>)> = FxHashSet::default();
     for r in results {
         let (part, answer) = r.expect("every file was read")?;
         answers.push(answer);
@@ -431,7 +433,7 @@ struct ImportRun<'a> {
     /// its position numbers the measure in `seen_text`.
     measures: HashMap<String, (Arc<str>, u32)>,
     /// Text identity values already kept: (school, year, measure number).
-    seen_text: HashSet<(Option<SchoolId>, u16, u32)>,
+    seen_text: FxHashSet<(Option<SchoolId>, u16, u32)>,
     /// Takes the records it wants out of the run as they are read, a few
     /// thousand at a time (see [`import_parts`]).
     sink: Option<&'a mut dyn RecordSink>,
@@ -464,7 +466,7 @@ impl<'a> ImportRun<'a> {
             import: Import::default(),
             keep: None,
             measures: HashMap::new(),
-            seen_text: HashSet::new(),
+            seen_text: FxHashSet::default(),
             sink: None,
             sink_from: 0,
         }
@@ -1067,7 +1069,7 @@ impl ImportRun<'_> {
         let is_missing = |s: &str| missing_tokens.contains(s);
         let header_of = |i: usize| headers.get(i).map(String::as_str).unwrap_or("?");
         let mut count = 0usize;
-        let mut first_row: HashMap<(Option<SchoolId>, u16), usize> = HashMap::new();
+        let mut first_row: FxHashMap<(Option<SchoolId>, u16), usize> = FxHashMap::default();
         let mut table = TableSchools {
             file: path.to_path_buf(),
             sheet: sheet.map(str::to_string),
