@@ -79,22 +79,22 @@ impl SchoolData {
         value: f64,
         n: Option<f64>,
     ) -> &mut Self {
-        match self.values.get_mut(measure) {
-            Some(slot) => Self::put(slot, group, subject, Observation { value, n }),
-            None => {
-                self.values.insert(
-                    Arc::from(measure),
-                    vec![(group, subject, Observation { value, n })],
-                );
-            }
-        }
+        self.set_keyed(
+            measure,
+            || Arc::from(measure),
+            group,
+            subject,
+            Observation { value, n },
+        );
         self
     }
 
-    /// [`SchoolData::set`] with a name the import shares.
-    fn set_shared(
+    /// Sets a value of `measure`, whose key in the table, if it has none
+    /// yet, is `key()`: the import's shared name, or a new one.
+    fn set_keyed(
         &mut self,
-        measure: &Arc<str>,
+        measure: &str,
+        key: impl FnOnce() -> Arc<str>,
         group: Group,
         subject: Option<Subject>,
         obs: Observation,
@@ -102,8 +102,7 @@ impl SchoolData {
         match self.values.get_mut(measure) {
             Some(slot) => Self::put(slot, group, subject, obs),
             None => {
-                self.values
-                    .insert(Arc::clone(measure), vec![(group, subject, obs)]);
+                self.values.insert(key(), vec![(group, subject, obs)]);
             }
         }
     }
@@ -285,8 +284,9 @@ impl SchoolsPart {
             }
             (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
             (Value::Number(x), _) => {
-                s.set_shared(
+                s.set_keyed(
                     &r.measure,
+                    || Arc::clone(&r.measure),
                     r.group,
                     r.subject,
                     Observation { value: *x, n: r.n },

@@ -200,7 +200,10 @@ pub fn higher_performing_with(
 ) -> Result<(HpRules, RulesProvenance), AppError> {
     let (name, text) = match file {
         Some(f) => (f.display().to_string(), read(f, "rules file")?),
-        None => state.higher_performing_file.clone(),
+        None => {
+            let f = &state.higher_performing_file;
+            (f.path.clone(), f.text.clone())
+        }
     };
     let provenance = RulesProvenance::new(&name, &text, file.is_some(), set);
     if set.is_empty() {

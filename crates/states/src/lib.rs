@@ -226,6 +226,14 @@ pub struct RulesFile {
     pub rules: AccountabilityRules,
 }
 
+/// A file of the state's data as written, and its path in the states'
+/// data.
+#[derive(Clone, Debug)]
+pub struct FileText {
+    pub path: String,
+    pub text: String,
+}
+
 /// One state, loaded and checked.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -235,9 +243,9 @@ pub struct State {
     pub layouts: Vec<Layout>,
     pub rules: Vec<RulesFile>,
     pub higher_performing: HpRules,
-    /// The higher-performing rules file as written, and its path in the
-    /// states' data (for what-if changes and naming the file a run used).
-    pub higher_performing_file: (String, String),
+    /// The higher-performing rules file as written (for what-if changes
+    /// and naming the file a run used).
+    pub higher_performing_file: FileText,
     pub partners: Option<Partners>,
     pub improvement: Option<Improvement>,
     /// The Teaching Excellence Program's rules, one per fiscal year.
@@ -429,7 +437,10 @@ impl StateFiles {
         let hp_text = self.file(state, hp_path, by)?;
         let higher_performing =
             HpRules::from_toml(hp_text, &name(hp_path)).map_err(StateError::Invalid)?;
-        let higher_performing_file = (name(hp_path), hp_text.to_string());
+        let higher_performing_file = FileText {
+            path: name(hp_path),
+            text: hp_text.to_string(),
+        };
         higher_performing
             .check_measures(&catalogue)
             .map_err(|e| StateError::Invalid(format!("{}: {e}", name(hp_path))))?;
