@@ -1,8 +1,9 @@
 //! Cuts and designations for every school and band of one year.
 
 use crate::index::{
-    group_standing, named, outcomes_into, populations, read, school_index, BandReadings,
-    GroupResult, IndicatorResult, Outcome, Populations, Reading, ReadingBook,
+    group_slot, group_standing, named, outcomes_into, populations, read, read_groups, school_index,
+    BandReadings, GroupReadings, GroupResult, IndicatorResult, Outcome, Populations, Reading,
+    ReadingBook,
 };
 use crate::input::SchoolData;
 use empower_model::{Band, Designation, Group, SchoolId};
@@ -310,6 +311,15 @@ pub fn designate_with(
     designate_reading(schools, rules, year, detail, None, threads)
 }
 
+/// What working out a school-band's groups reuses from one school to
+/// the next: the outcomes of a group's indicators, and the readings of
+/// every group by indicator (when not from a book).
+#[derive(Default)]
+struct RowScratch {
+    outcomes: Vec<Outcome>,
+    readings: Vec<GroupReadings>,
+}
+
 /// The band's readings from `book` where it has them all, else from
 /// the schools' data.
 struct Reader<'a>(Option<BandReadings<'a>>);
@@ -425,7 +435,7 @@ pub(crate) fn designate_reading<'a>(
 
     // Each school-band's groups and designation: most of the work, shared
     // out in stretches of `scored` between `threads` threads.
-    let row_of = |x: Scored, scratch: &mut Vec<Outcome>| -> BandResult {
+    let row_of = |x: Scored, scratch: &mut RowScratch| -> BandResult {
         let s = x.school;
         let c = &cuts[x.b];
         let title1 = is_title1(s);
@@ -452,14 +462,28 @@ pub(crate) fn designate_reading<'a>(
             let (p, reader) = &pops[x.b];
             let band_rules = &rules.bands[x.b];
             let keep = detail.keeps(&row.rcdts);
+            // Without a book, every group's readings at once.
+            let RowScratch { outcomes, readings } = scratch;
+            readings.clear();
+            if reader.0.is_none() {
+                readings.extend(
+                    band_rules
+                        .indicators
+                        .values()
+                        .map(|ind| read_groups(s, ind)),
+                );
+            }
             row.groups = rules
                 .groups
                 .eligible
                 .iter()
                 .map(|&g| {
-                    let read = |pos, ind: &_| reader.read(x.k, s, pos, ind, g);
-                    outcomes_into(rules, band_rules, g, p, &read, scratch);
-                    group_standing(rules, x.band, band_rules, g, p, scratch, keep)
+                    let read = |pos: usize, ind: &_| match readings.get(pos) {
+                        Some(r) => r[group_slot(g)],
+                        None => reader.read(x.k, s, pos, ind, g),
+                    };
+                    outcomes_into(rules, band_rules, g, p, &read, outcomes);
+                    group_standing(rules, x.band, band_rules, g, p, outcomes, keep)
                 })
                 .collect();
             let (designation, reasons) = decide(rules, c, index, title1, grad, &row.groups);
@@ -469,7 +493,7 @@ pub(crate) fn designate_reading<'a>(
         row
     };
     let rows_of = |part: Vec<Scored>| -> Vec<BandResult> {
-        let mut scratch = Vec::new();
+        let mut scratch = RowScratch::default();
         part.into_iter().map(|x| row_of(x, &mut scratch)).collect()
     };
     let mut rows = in_stretches(scored, threads, rows_of);

@@ -144,12 +144,109 @@ pub(crate) struct Reading {
 /// The indicator's reading of the group in the school's data (`None`: no
 /// measure of it present).
 pub(crate) fn read(s: &SchoolData, ind: &IndicatorRules, group: Group) -> Option<Reading> {
-    let (value, used) = indicator_value(s, ind, group)?;
-    Some(Reading {
-        value,
-        used,
-        n: ind.n.as_ref().and_then(|c| count_for(s, c, group)),
+    readings_of(s, ind, Some(group))[group_slot(group)]
+}
+
+/// An indicator's readings of every group of a school, by group slot.
+pub(crate) type GroupReadings = [Option<Reading>; Group::ALL.len()];
+
+/// [`read`] of every group at once: a school's groups are designated
+/// together, and this looks each measure up once instead of once per
+/// group.
+pub(crate) fn read_groups(s: &SchoolData, ind: &IndicatorRules) -> GroupReadings {
+    readings_of(s, ind, None)
+}
+
+/// The readings of `only` that group, or of every group: the mean of the
+/// indicator's measures present for the group (summed in the measures'
+/// order), which of them were present (bit i: the i-th measure), and the
+/// count of students behind it.
+fn readings_of(s: &SchoolData, ind: &IndicatorRules, only: Option<Group>) -> GroupReadings {
+    const N: usize = Group::ALL.len();
+    let mut sum = [0.0f64; N];
+    let mut used = [0u64; N];
+    let mut count = [0u32; N];
+    for (i, m) in ind.measures.iter().enumerate() {
+        for (g, subject, o) in s.entries(m) {
+            if only.is_some_and(|only| only != *g)
+                || *subject != ind.subject
+                || (ind.zero_is_missing && o.value == 0.0)
+            {
+                continue;
+            }
+            let k = group_slot(*g);
+            sum[k] += o.value;
+            used[k] |= 1 << i;
+            count[k] += 1;
+        }
+    }
+    let n = ind
+        .n
+        .as_ref()
+        .map(|c| counts_of(s, c, only))
+        .unwrap_or([None; N]);
+    std::array::from_fn(|k| {
+        (count[k] > 0).then(|| Reading {
+            value: sum[k] / count[k] as f64,
+            used: used[k],
+            n: n[k],
+        })
     })
+}
+
+/// The count of students behind `only` that group's values, or every
+/// group's, by group slot.
+fn counts_of(
+    s: &SchoolData,
+    source: &CountSource,
+    only: Option<Group>,
+) -> [Option<f64>; Group::ALL.len()] {
+    let mut out = [None; Group::ALL.len()];
+    let matching = |measure: &str, subject: Option<Subject>| {
+        s.entries(measure)
+            .iter()
+            .filter(move |(g, sub, _)| *sub == subject && only.is_none_or(|only| only == *g))
+            .map(|(g, _, o)| (*g, o.value))
+    };
+    match source {
+        CountSource::Measure { measure, subject } => {
+            for (g, v) in matching(measure, *subject) {
+                out[group_slot(g)] = Some(v);
+            }
+        }
+        // Enrolment × the group's share (all students: the whole).
+        CountSource::EnrollmentShare {
+            divisor,
+            total,
+            share,
+        } => {
+            let Some(total) = s.value(total, Group::All, None) else {
+                return out;
+            };
+            if only.is_none_or(|only| only == Group::All) {
+                out[group_slot(Group::All)] = Some(total / divisor);
+            }
+            for (g, v) in matching(share, None).filter(|(g, _)| *g != Group::All) {
+                out[group_slot(g)] = Some(total * (v / 100.0) / divisor);
+            }
+        }
+        CountSource::GradeShare {
+            measure,
+            subject,
+            grades,
+            of,
+        } => {
+            let served = |list: &[u8]| s.grades.iter().filter(|g| list.contains(g)).count();
+            let tested = served(of);
+            if tested > 0 {
+                let share = served(grades) as f64;
+                for (g, count) in matching(measure, *subject) {
+                    out[group_slot(g)] = Some(count * share / tested as f64);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Readings made once for many runs over the same schools: the
@@ -191,7 +288,7 @@ impl ReadingSpec {
 }
 
 /// A group's place in a school's stretch of a table.
-fn group_slot(group: Group) -> usize {
+pub(crate) fn group_slot(group: Group) -> usize {
     group as usize
 }
 
@@ -208,10 +305,8 @@ impl ReadingBook {
             if self.tables.iter().any(|(spec, _)| spec.reads(ind)) {
                 continue;
             }
-            let table = schools
-                .iter()
-                .flat_map(|s| Group::ALL.iter().map(move |&g| read(s, ind, g)))
-                .collect();
+            // A school's stretch holds its groups in slot order.
+            let table = schools.iter().flat_map(|s| read_groups(s, ind)).collect();
             self.tables.push((ReadingSpec::of(ind), table));
         }
     }
@@ -244,55 +339,6 @@ impl BandReadings<'_> {
     /// school of the book's list and `group`.
     pub(crate) fn get(&self, position: usize, school: usize, group: Group) -> Option<Reading> {
         self.tables[position][school * Group::ALL.len() + group_slot(group)]
-    }
-}
-
-/// Mean of the indicator's measures present for the group, and which of
-/// them were present (bit i: the i-th measure).
-fn indicator_value(s: &SchoolData, ind: &IndicatorRules, group: Group) -> Option<(f64, u64)> {
-    let mut sum = 0.0;
-    let mut used = 0u64;
-    let mut count = 0;
-    for (i, m) in ind.measures.iter().enumerate() {
-        if let Some(v) = s.value(m, group, ind.subject) {
-            if ind.zero_is_missing && v == 0.0 {
-                continue;
-            }
-            sum += v;
-            used |= 1 << i;
-            count += 1;
-        }
-    }
-    (count > 0).then(|| (sum / count as f64, used))
-}
-
-fn count_for(s: &SchoolData, source: &CountSource, group: Group) -> Option<f64> {
-    match source {
-        CountSource::Measure { measure, subject } => s.value(measure, group, *subject),
-        CountSource::EnrollmentShare {
-            divisor,
-            total,
-            share,
-        } => {
-            let total = s.value(total, Group::All, None)?;
-            let share = if group == Group::All {
-                1.0
-            } else {
-                s.value(share, group, None)? / 100.0
-            };
-            Some(total * share / divisor)
-        }
-        CountSource::GradeShare {
-            measure,
-            subject,
-            grades,
-            of,
-        } => {
-            let count = s.value(measure, group, *subject)?;
-            let served = |list: &[u8]| s.grades.iter().filter(|g| list.contains(g)).count();
-            let tested = served(of);
-            (tested > 0).then(|| count * served(grades) as f64 / tested as f64)
-        }
     }
 }
 
@@ -573,6 +619,99 @@ mod tests {
     fn group_slots_follow_the_list_of_groups() {
         for (k, g) in Group::ALL.iter().enumerate() {
             assert_eq!(group_slot(*g), k, "{g:?}");
+        }
+    }
+
+    /// A reading as `spec/accountability.md` defines it, one group at a
+    /// time, value by value: the oracle of the test below.
+    fn reading_by_definition(s: &SchoolData, ind: &IndicatorRules, g: Group) -> Option<Reading> {
+        let present: Vec<(usize, f64)> = ind
+            .measures
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((i, s.value(m, g, ind.subject)?)))
+            .filter(|(_, v)| !(ind.zero_is_missing && *v == 0.0))
+            .collect();
+        if present.is_empty() {
+            return None;
+        }
+        let sum = present.iter().fold(0.0, |sum, (_, v)| sum + v);
+        let n = match ind.n.as_ref() {
+            None => None,
+            Some(CountSource::Measure { measure, subject }) => s.value(measure, g, *subject),
+            Some(CountSource::EnrollmentShare {
+                divisor,
+                total,
+                share,
+            }) => {
+                let share = match g {
+                    Group::All => Some(1.0),
+                    _ => s.value(share, g, None).map(|p| p / 100.0),
+                };
+                s.value(total, Group::All, None)
+                    .zip(share)
+                    .map(|(t, p)| t * p / divisor)
+            }
+            Some(CountSource::GradeShare {
+                measure,
+                subject,
+                grades,
+                of,
+            }) => {
+                let in_list = |list: &[u8]| s.grades.iter().filter(|x| list.contains(x)).count();
+                s.value(measure, g, *subject)
+                    .filter(|_| in_list(of) > 0)
+                    .map(|c| c * in_list(grades) as f64 / in_list(of) as f64)
+            }
+        };
+        Some(Reading {
+            value: sum / present.len() as f64,
+            used: present.iter().fold(0, |bits, (i, _)| bits | 1 << i),
+            n,
+        })
+    }
+
+    proptest::proptest! {
+        /// Every group's readings at once, and one group's, are the
+        /// readings by definition: for each indicator of the Illinois
+        /// rules (all three ways of counting students), on schools with
+        /// any mix of values, zeros, subjects and grades.
+        #[test]
+        fn reading_every_group_at_once_reads_the_same(
+            values in proptest::collection::vec(
+                (0usize..32, 0usize..15, 0usize..4, 0u8..4, 0.0f64..500.0),
+                0..120,
+            ),
+            grades in proptest::collection::vec(0u8..13, 0..8),
+        ) {
+            let rules = AccountabilityRules::from_toml(
+                include_str!("../../../states/illinois/accountability/2018.toml"),
+                "2018.toml",
+            )
+            .unwrap();
+            let indicators: Vec<&IndicatorRules> = rules
+                .bands
+                .values()
+                .flat_map(|b| b.indicators.values())
+                .collect();
+            let mut measures: Vec<String> = rules.measures_read().into_iter().map(String::from).collect();
+            measures.sort();
+            let subjects = [None, Some(Subject::Ela), Some(Subject::Math), Some(Subject::Science)];
+            let id = empower_model::SchoolId::parse("010010010260001").unwrap();
+            let mut s = SchoolData::new(id, "A school", grades);
+            for (m, g, sub, zero, v) in values {
+                // A quarter of the values are exactly zero (no cohort).
+                let v = if zero == 0 { 0.0 } else { v };
+                s.set(&measures[m % measures.len()], Group::ALL[g], subjects[sub], v, None);
+            }
+            for ind in indicators {
+                let all = read_groups(&s, ind);
+                for g in Group::ALL {
+                    let expected = reading_by_definition(&s, ind, g);
+                    proptest::prop_assert_eq!(all[group_slot(g)], expected, "{:?} {:?}", ind.label, g);
+                    proptest::prop_assert_eq!(read(&s, ind, g), expected, "{:?} {:?}", ind.label, g);
+                }
+            }
         }
     }
 

@@ -90,15 +90,19 @@ impl SchoolData {
     }
 
     /// Sets a value of `measure`, whose key in the table, if it has none
-    /// yet, is `key()`: the import's shared name, or a new one.
-    fn set_keyed(
+    /// yet, is `key()`: the import's shared name, or a new one. Looked up
+    /// by the shared name itself, the key is found without comparing
+    /// names when it is the same name (as a file's records share it).
+    fn set_keyed<Q: std::hash::Hash + Eq + ?Sized>(
         &mut self,
-        measure: &str,
+        measure: &Q,
         key: impl FnOnce() -> Arc<str>,
         group: Group,
         subject: Option<Subject>,
         obs: Observation,
-    ) {
+    ) where
+        Arc<str>: std::borrow::Borrow<Q>,
+    {
         match self.values.get_mut(measure) {
             Some(slot) => Self::put(slot, group, subject, obs),
             None => {
@@ -129,6 +133,11 @@ impl SchoolData {
             .iter()
             .find(|(g, s, _)| *g == group && *s == subject)
             .map(|(_, _, o)| *o)
+    }
+
+    /// Every group's and subject's value of `measure` (none: empty).
+    pub(crate) fn entries(&self, measure: &str) -> &[(Group, Option<Subject>, Observation)] {
+        self.values.get(measure).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn value(&self, measure: &str, group: Group, subject: Option<Subject>) -> Option<f64> {
@@ -212,6 +221,8 @@ impl SchoolData {
         if later.title1_status.is_some() {
             self.title1_status = later.title1_status;
         }
+        // At most one growth of the table for all the new measures.
+        self.values.reserve(later.values.len());
         for (measure, values) in later.values {
             // Files mostly hold different measures: a measure new to this
             // school moves over whole.
@@ -285,7 +296,7 @@ impl SchoolsPart {
             (Value::Text(t), m) if m == identity.title1 => s.title1_status = Some(t.clone()),
             (Value::Number(x), _) => {
                 s.set_keyed(
-                    &r.measure,
+                    &r.measure, // the Arc, not the str: see `set_keyed`
                     || Arc::clone(&r.measure),
                     r.group,
                     r.subject,

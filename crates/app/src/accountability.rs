@@ -60,6 +60,7 @@ pub fn designate(
             identity: &identity,
             schools: acc::SchoolsPart::default(),
             present: BTreeSet::new(),
+            present_names: Default::default(),
         },
     )?;
     let mut present = measures_present(&import.records, year);
@@ -84,17 +85,21 @@ struct FiguresBySchool<'a> {
     identity: &'a acc::Identity,
     schools: acc::SchoolsPart,
     present: BTreeSet<String>,
+    /// The measures in `present`, by the address of the file's shared
+    /// name (one per measure for the whole file): a record's measure is
+    /// known without comparing its name.
+    present_names: rustc_hash::FxHashSet<usize>,
 }
 
 impl empower_ingest::RecordSink for FiguresBySchool<'_> {
     fn take(&mut self, records: &mut Vec<Record>, from: usize) {
-        let mut last: Option<&str> = None;
         for r in records[from..].iter().filter(|r| r.year == self.year) {
-            // Records of a column come together: look the name up once.
-            if last != Some(&*r.measure) && !self.present.contains(&*r.measure) {
+            if self
+                .present_names
+                .insert(std::sync::Arc::as_ptr(&r.measure) as *const u8 as usize)
+            {
                 self.present.insert(r.measure.to_string());
             }
-            last = Some(&r.measure);
         }
         // Figures go into the schools; texts stay, moved up in order.
         let mut kept = from;

@@ -630,28 +630,61 @@ enum ExportFormat {
 /// mimalloc's `mi_option_purge_delay` (`mimalloc.h`, v2 and v3: option 15): how
 /// long freed memory is held for reuse before it goes back to the system.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// mimalloc's `mi_option_destroy_on_exit` (v2 and v3: option 22); above 1,
+/// the process's end skips mimalloc's own clean-up.
+const MI_OPTION_DESTROY_ON_EXIT: libmimalloc_sys::mi_option_t = 22;
+
+/// How the allocator and the kernel treat this process's memory. A command
+/// runs once and ends: memory its threads free goes back at once instead
+/// of later, and in small pages rather than the 2 MB ones mimalloc asks
+/// the system for (each touched byte of which counts whole): together
+/// they take the peak of `designate` from about 110 MB to 48 MB. Set
+/// before anything is allocated, as the first pages are touched while
+/// the arguments are parsed. At the end, the system takes the memory
+/// back whole: mimalloc's clean-up of every page is skipped. The server,
+/// serving many small requests, and a calibration, designating again and
+/// again, reuse what they free: they go back to the defaults
+/// ([`MemoryUse::long_running`]). `MIMALLOC_PURGE_DELAY` in the
+/// environment wins over this.
+struct MemoryUse {
+    purge_delay: std::os::raw::c_long,
+}
+
+impl MemoryUse {
+    fn one_shot() -> Self {
+        // SAFETY: mimalloc's options are plain integers, read when used;
+        // no thread has started yet. The prctl takes integers only.
+        unsafe {
+            let purge_delay = libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY);
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+            }
+            libmimalloc_sys::mi_option_set(MI_OPTION_DESTROY_ON_EXIT, 2);
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+            MemoryUse { purge_delay }
+        }
+    }
+
+    fn long_running(self) {
+        // SAFETY: as in `one_shot`, before any thread is started.
+        unsafe {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, self.purge_delay);
+            libmimalloc_sys::mi_option_set(MI_OPTION_DESTROY_ON_EXIT, 0);
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+        }
+    }
+}
 
 fn main() {
+    let memory = MemoryUse::one_shot();
     let cli = Cli::parse();
-    if !matches!(
+    if matches!(
         cli.command,
         Command::Serve { .. } | Command::Calibrate { .. }
     ) {
-        // A command runs once and ends: memory its threads free goes back
-        // at once instead of later, and in small pages rather than the
-        // 2 MB ones mimalloc asks the system for (each touched byte of
-        // which counts whole): together they take the peak of `designate`
-        // from about 110 MB to 48 MB. The server, serving many small
-        // requests, and a calibration, designating again and again, reuse
-        // what they free: they keep the defaults.
-        // SAFETY: sets one of mimalloc's options, a plain integer, before
-        // any thread is started.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-        #[cfg(target_os = "linux")]
-        // SAFETY: a prctl that takes integers only.
-        unsafe {
-            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-        }
+        memory.long_running();
     }
     let mut warnings = Warnings::default();
     let result = run(cli, &mut warnings);

@@ -7,7 +7,7 @@ use empower_model::vocab::shown;
 use empower_model::{Level, MeasureCatalogue, MeasureSpec, Record, SchoolId, Value};
 use serde::Serialize;
 // Fx hashing where a set is keyed by school and filled once per value.
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -167,6 +167,9 @@ pub fn import_parts<S: RecordSink>(
             let mut run = ImportRun::new(layouts, catalogue, year, one);
             run.keep = options.keep;
             run.sink = Some(&mut sink);
+            // Room for a chunk and the texts that stay (memory only
+            // touched when used): no copy of a growing buffer per file.
+            run.import.records.reserve(4 * SINK_CHUNK);
             let result = run
                 .read_path(&paths[i])
                 .map(|()| (run.import, run.sink_from));
@@ -197,18 +200,25 @@ pub fn import_parts<S: RecordSink>(
     }
     let mut import = Import::default();
     let mut answers = Vec::with_capacity(paths.len());
-    let mut seen_text: FxHashSet<(Option<SchoolId>, u16, Arc<str>)> = FxHashSet::default();
+    let mut seen_text: TextsKept<Arc<str>> = TextsKept::default();
+    // Room for every file's records at once: no copy of a growing buffer.
+    let records: usize = results
+        .iter()
+        .flatten()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|(part, _)| part.records.len())
+        .sum();
+    import.records.reserve(records);
     for r in results {
         let (part, answer) = r.expect("every file was read")?;
         answers.push(answer);
         // One run keeps a column map's text values once per school and
         // year across files; canonical rows are kept as they are.
         let dedup = !part.sheets.iter().any(|s| s.layout == CANONICAL_LAYOUT);
-        import.records.reserve(part.records.len());
         for rec in part.records {
             if dedup
                 && matches!(rec.value, Value::Text(_))
-                && !seen_text.insert((rec.entity.clone(), rec.year, Arc::clone(&rec.measure)))
+                && !seen_text.first(&rec.entity, rec.year, &rec.measure)
             {
                 continue;
             }
@@ -386,10 +396,8 @@ fn coverage_warnings(tables: &[TableSchools]) -> Vec<Warning> {
                 if std::ptr::eq(*o, *t) {
                     continue;
                 }
-                let lacking: Vec<&SchoolId> = o.schools[&year]
-                    .iter()
-                    .filter(|id| !own.contains(*id))
-                    .collect();
+                // Both sorted: one walk along the two.
+                let lacking: Vec<&SchoolId> = o.schools[&year].difference(own).collect();
                 if !lacking.is_empty() {
                     from.push(&o.name);
                     missing.extend(lacking);
@@ -432,8 +440,8 @@ struct ImportRun<'a> {
     /// One shared name per measure, however many rows and tables hold it;
     /// its position numbers the measure in `seen_text`.
     measures: HashMap<String, (Arc<str>, u32)>,
-    /// Text identity values already kept: (school, year, measure number).
-    seen_text: FxHashSet<(Option<SchoolId>, u16, u32)>,
+    /// Text identity values already kept, by measure number.
+    seen_text: TextsKept<u32>,
     /// Takes the records it wants out of the run as they are read, a few
     /// thousand at a time (see [`import_parts`]).
     sink: Option<&'a mut dyn RecordSink>,
@@ -446,6 +454,52 @@ struct ImportRun<'a> {
 /// it sums up at once) and leaves the rest, which the import keeps.
 pub trait RecordSink: Send {
     fn take(&mut self, records: &mut Vec<Record>, from: usize);
+}
+
+/// The text identity values kept so far (name, city...): which measures
+/// each school has one of, per year. A row's texts come together, so the
+/// school of the last one is remembered: one lookup per row, not per
+/// value (tens of thousands of values are checked this way).
+#[derive(Debug)]
+struct TextsKept<M> {
+    position: FxHashMap<(Option<SchoolId>, u16), usize>,
+    kept: Vec<Vec<M>>,
+    last: Option<(Option<SchoolId>, u16, usize)>,
+}
+
+impl<M> Default for TextsKept<M> {
+    fn default() -> Self {
+        TextsKept {
+            position: FxHashMap::default(),
+            kept: Vec::new(),
+            last: None,
+        }
+    }
+}
+
+impl<M: PartialEq + Clone> TextsKept<M> {
+    /// Notes that the school has a text of `measure` for `year`: false
+    /// when it had one already.
+    fn first(&mut self, entity: &Option<SchoolId>, year: u16, measure: &M) -> bool {
+        let k = match &self.last {
+            Some((e, y, k)) if e == entity && *y == year => *k,
+            _ => {
+                let next = self.kept.len();
+                let k = *self.position.entry((entity.clone(), year)).or_insert(next);
+                if k == next {
+                    self.kept.push(Vec::new());
+                }
+                self.last = Some((entity.clone(), year, k));
+                k
+            }
+        };
+        let measures = &mut self.kept[k];
+        if measures.contains(measure) {
+            return false;
+        }
+        measures.push(measure.clone());
+        true
+    }
 }
 
 /// Records handed to the sink at a time.
@@ -466,7 +520,7 @@ impl<'a> ImportRun<'a> {
             import: Import::default(),
             keep: None,
             measures: HashMap::new(),
-            seen_text: FxHashSet::default(),
+            seen_text: TextsKept::default(),
             sink: None,
             sink_from: 0,
         }
@@ -573,7 +627,8 @@ impl<'a> ImportRun<'a> {
             match r {
                 // The csv crate reads a quote left open at the end of the
                 // file as one long last value: that is a truncated file.
-                Ok(rec) if rec.iter().any(|f| f.contains(['\n', '\r'])) => {
+                // One pass over the row's bytes: a line break is rare.
+                Ok(rec) if rec.as_slice().bytes().any(|b| b == b'\n' || b == b'\r') => {
                     let col = rec.iter().position(|f| f.contains(['\n', '\r'])).unwrap_or(0);
                     Err(IngestError {
                         row: Some(i + 2),
@@ -1076,12 +1131,15 @@ impl ImportRun<'_> {
             name: format!("`{}`", spec.name),
             schools: BTreeMap::new(),
         };
+        // The schools of each year in row order (mostly sorted already),
+        // made sets at the end in one go rather than a row at a time.
+        let mut schools_by_year: BTreeMap<u16, Vec<SchoolId>> = BTreeMap::new();
         for r in rows {
             let (line, cells) = r?;
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+            let cell = |i: usize| cells.get(i).map(trim_cell).unwrap_or("");
             let level = match level_index {
                 Some(i) => {
                     let v = cell(i);
@@ -1157,11 +1215,10 @@ impl ImportRun<'_> {
                 .into());
             }
             if let (Level::School, Some(id)) = (level, &entity) {
-                table
-                    .schools
+                schools_by_year
                     .entry(row_year)
                     .or_default()
-                    .insert(id.clone());
+                    .push(id.clone());
             }
             for c in &resolved {
                 let raw = cell(c.index);
@@ -1177,7 +1234,7 @@ impl ImportRun<'_> {
                         .measure_spec
                         .check_text(&c.spec.measure, t)
                         .map_err(|m| err(Some(line), Some(&c.spec.header), m))?;
-                    if !c.kept || !seen_text.insert((entity.clone(), row_year, c.number)) {
+                    if !c.kept || !seen_text.first(&entity, row_year, &c.number) {
                         continue;
                     }
                     Value::Text(t.to_string())
@@ -1247,6 +1304,10 @@ impl ImportRun<'_> {
             )
             .into());
         }
+        table.schools = schools_by_year
+            .into_iter()
+            .map(|(year, ids)| (year, ids.into_iter().collect()))
+            .collect();
         import.tables.push(table);
         import.sheets.push(SheetRead {
             file: path.to_path_buf(),
@@ -1281,9 +1342,18 @@ fn quote_list(items: &[&str]) -> String {
     s.join(", ")
 }
 
+/// `str::trim`, without its Unicode scan when both ends are printable
+/// ASCII, as they are in nearly every cell of a report card.
+fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Numbers as report cards print them: `95.5`, `95.5%`, `1,234`, `$40,711`.
 pub(crate) fn parse_number(raw: &str) -> Option<f64> {
-    let t = raw.trim();
+    let t = trim_cell(raw);
     let t = t.strip_suffix('%').unwrap_or(t).trim_end();
     let t = t.strip_prefix('$').unwrap_or(t);
     let v: f64 = if t.contains(',') {
