@@ -176,21 +176,7 @@ impl SchoolData {
     /// an earlier one's, and an identity text comes from the last part
     /// that has it.
     pub fn from_parts(parts: Vec<SchoolsPart>) -> Vec<SchoolData> {
-        let mut parts = parts.into_iter();
-        let Some(mut all) = parts.next() else {
-            return Vec::new();
-        };
-        for part in parts {
-            for s in part.schools {
-                match all.position.get(s.rcdts()) {
-                    Some(&k) => all.schools[k].take_from(s),
-                    None => {
-                        all.position.insert(s.rcdts().clone(), all.schools.len());
-                        all.schools.push(s);
-                    }
-                }
-            }
-        }
+        let all = SchoolsPart::merged(parts);
         // A school known only from a supplementary list (a Title I list of
         // another year) is not in this year's report card.
         let mut schools = all.schools;
@@ -252,6 +238,27 @@ pub struct SchoolsPart {
 }
 
 impl SchoolsPart {
+    /// The parts as one, a later part's values replacing an earlier
+    /// one's (see [`SchoolData::from_parts`]).
+    pub fn merged(parts: Vec<SchoolsPart>) -> SchoolsPart {
+        let mut parts = parts.into_iter();
+        let Some(mut all) = parts.next() else {
+            return SchoolsPart::default();
+        };
+        for part in parts {
+            for s in part.schools {
+                match all.position.get(s.rcdts()) {
+                    Some(&k) => all.schools[k].take_from(s),
+                    None => {
+                        all.position.insert(s.rcdts().clone(), all.schools.len());
+                        all.schools.push(s);
+                    }
+                }
+            }
+        }
+        all
+    }
+
     /// Groups a year's school records (all grades) by school; later
     /// records replace earlier ones.
     pub fn of_records<'a>(

@@ -43,9 +43,10 @@ pub fn designate(
     let keep = designation_measures(state, rules);
     let identity = state.identity(rules);
     // Each file's figures are grouped by school on the thread that read
-    // it, as they are read: only the identity texts (few, and kept once
-    // per school across files) are put together as records.
-    let (mut import, parts) = empower_ingest::import_parts(
+    // it, as they are read, and the files' schools are put together while
+    // the files' identity texts (few, and kept once per school across
+    // files) are.
+    let (mut import, (figures, mut present)) = empower_ingest::import_parts(
         inputs.files,
         inputs.layouts,
         &state.catalogue,
@@ -62,18 +63,22 @@ pub fn designate(
             present: BTreeSet::new(),
             present_names: Default::default(),
         },
+        |files: Vec<FiguresBySchool>| {
+            let mut present = BTreeSet::new();
+            let mut parts = Vec::with_capacity(files.len());
+            for f in files {
+                parts.push(f.schools);
+                present.extend(f.present);
+            }
+            (acc::SchoolsPart::merged(parts), present)
+        },
     )?;
-    let mut present = measures_present(&import.records, year);
-    let mut schools = vec![acc::SchoolsPart::of_records(
-        &import.records,
-        year,
-        &identity,
-    )];
-    for part in parts {
-        schools.push(part.schools);
-        present.extend(part.present);
-    }
-    let schools = acc::SchoolData::from_parts(schools);
+    present.extend(measures_present(&import.records, year));
+    // The texts give names, grades and designations, the files' figures
+    // the values: neither has what the other gives, so which comes first
+    // does not matter.
+    let texts = acc::SchoolsPart::of_records(&import.records, year, &identity);
+    let schools = acc::SchoolData::from_parts(vec![figures, texts]);
     import.records.shrink_to_fit();
     designate_schools(rules, import, schools, &present, inputs, year, detail)
 }

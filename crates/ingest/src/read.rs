@@ -113,10 +113,12 @@ pub fn import_files(
 /// as they are read, on the reading thread (e.g. to sum them up without
 /// holding them all); what the sinks leave is put together in the files'
 /// order as one run would have read it (a text identity value kept once
-/// per school and year, the first file's). The sinks come back in the
-/// files' order, each after its file's last records. An error is the
-/// first failing file's.
-pub fn import_parts<S: RecordSink>(
+/// per school and year, the first file's). The sinks go to `with_sinks`
+/// in the files' order, each after its file's last records, on a thread
+/// of its own while the records are put together: what it makes of them
+/// comes back with the import. An error is the first failing file's.
+#[allow(clippy::too_many_arguments)]
+pub fn import_parts<S: RecordSink, T: Send>(
     paths: &[PathBuf],
     layouts: &[Layout],
     catalogue: &MeasureCatalogue,
@@ -124,7 +126,8 @@ pub fn import_parts<S: RecordSink>(
     options: ImportOptions,
     progress: &dyn Progress,
     new_sink: &(dyn Fn() -> S + Sync),
-) -> Result<(Import, Vec<S>), IngestError> {
+    with_sinks: impl FnOnce(Vec<S>) -> T + Send,
+) -> Result<(Import, T), IngestError> {
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     let sizes: Vec<u64> = paths
         .iter()
@@ -198,20 +201,32 @@ pub fn import_parts<S: RecordSink>(
             results[i] = Some(r);
         }
     }
+    let mut parts = Vec::with_capacity(paths.len());
+    let mut sinks = Vec::with_capacity(paths.len());
+    for r in results {
+        let (part, sink) = r.expect("every file was read")?;
+        parts.push(part);
+        sinks.push(sink);
+    }
+    std::thread::scope(|scope| {
+        let made = scope.spawn(move || with_sinks(sinks));
+        let import = put_together(parts);
+        let made = made
+            .join()
+            .expect("the thread of the import's sinks panicked");
+        Ok((import?, made))
+    })
+}
+
+/// The files' imports as one, in the files' order.
+fn put_together(parts: Vec<Import>) -> Result<Import, IngestError> {
     let mut import = Import::default();
-    let mut answers = Vec::with_capacity(paths.len());
     let mut seen_text: TextsKept<Arc<str>> = TextsKept::default();
     // Room for every file's records at once: no copy of a growing buffer.
-    let records: usize = results
-        .iter()
-        .flatten()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|(part, _)| part.records.len())
-        .sum();
-    import.records.reserve(records);
-    for r in results {
-        let (part, answer) = r.expect("every file was read")?;
-        answers.push(answer);
+    import
+        .records
+        .reserve(parts.iter().map(|p| p.records.len()).sum());
+    for part in parts {
         // One run keeps a column map's text values once per school and
         // year across files; canonical rows are kept as they are.
         let dedup = !part.sheets.iter().any(|s| s.layout == CANONICAL_LAYOUT);
@@ -241,7 +256,7 @@ pub fn import_parts<S: RecordSink>(
     }
     let coverage = coverage_warnings(&import.tables);
     import.warnings.extend(coverage);
-    Ok((import, answers))
+    Ok(import)
 }
 
 /// A sink that leaves every record to the import.
@@ -325,10 +340,11 @@ pub fn import_measures(
     progress: &dyn Progress,
 ) -> Result<Import, IngestError> {
     if options.threads > 1 && paths.len() > 1 {
-        return import_parts(paths, layouts, catalogue, year, options, progress, &|| {
-            KeepAll
-        })
-        .map(|(import, _)| import);
+        let keep_all = &|| KeepAll;
+        return import_parts(
+            paths, layouts, catalogue, year, options, progress, keep_all, drop,
+        )
+        .map(|(import, ())| import);
     }
     let mut run = ImportRun::new(layouts, catalogue, year, progress);
     run.keep = options.keep;
