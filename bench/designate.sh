@@ -2,8 +2,9 @@
 # Designation speed (issue 16): the whole `empower designate` process on
 # the four 2018 files, `explain` of one school and `--format json`, beside
 # the floor (reading the same files: the bytes, and parsing them as CSV),
-# in one run. Wall clock and peak memory come from /usr/bin/time -v (whole
-# process); each command runs RUNS times and the median is printed.
+# in one run. Each command runs RUNS times, the binaries' runs in turn,
+# and the median whole-process wall time is printed with its run's peak
+# memory (/usr/bin/time -v).
 # BASE=<git commit> also builds that commit (in target/bench/base) and
 # times it in the same run, and checks that both write the same CSV.
 #
@@ -25,20 +26,51 @@ FILES=("$D/isbe_rc2018_general.csv" "$D/isbe_rc2018_ela_math.csv" "$D/isbe_rc201
 SIZE=$(du -ch "${FILES[@]}" | tail -1 | cut -f1)
 cat "${FILES[@]}" > /dev/null # warm the page cache
 
-measure() { # name, command...: RUNS runs, the median wall and its peak RSS
-  local name=$1; shift
-  local walls=()
-  for i in $(seq 1 "$RUNS"); do
-    /usr/bin/time -v "$@" 2> "$DIR/$name.$i.time" > /dev/null || { cat "$DIR/$name.$i.time" >&2; exit 1; }
-    walls+=("$(grep 'Elapsed (wall clock)' "$DIR/$name.$i.time" | awk -F': ' '{print $NF}' |
-      awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $i")
-  done
+# Wall clock to the millisecond from `date` around the process (GNU
+# time prints hundredths), peak memory from /usr/bin/time -v.
+time_one() { # file, command...: one run
+  local out=$1; shift
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -v "$@" 2> "$out.time" > /dev/null || { cat "$out.time" >&2; exit 1; }
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000 ))" > "$out.wall"
+}
+
+report() { # name, file prefix: the median wall of its runs and that run's peak RSS
+  local name=$1 prefix=$2
   local median
-  median=$(printf '%s\n' "${walls[@]}" | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print}')
+  median=$(for i in $(seq 1 "$RUNS"); do echo "$(cat "$prefix.$i.wall") $i"; done |
+    sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print}')
   local wall=${median% *} run=${median#* }
   local rss
-  rss=$(grep 'Maximum resident set size' "$DIR/$name.$run.time" | awk '{printf "%.0f", $NF / 1024}')
-  printf '  %-48s %8.3f s wall  %6s MB peak RSS\n' "$name" "$wall" "$rss"
+  rss=$(grep 'Maximum resident set size' "$prefix.$run.time" | awk '{printf "%.0f", $NF / 1024}')
+  printf '  %-48s %8.3f s wall  %6s MB peak RSS\n' "$name" "$(echo "$wall" | awk '{print $1 / 1e6}')" "$rss"
+}
+
+measure() { # name, command...: RUNS runs, the median wall and its peak RSS
+  local name=$1; shift
+  local key
+  key=$(echo "$name" | tr -c 'a-z0-9' '_')
+  for i in $(seq 1 "$RUNS"); do time_one "$DIR/$key.$i" "$@"; done
+  report "$name" "$DIR/$key"
+}
+
+# The same command of every binary, run by run in turn: a machine that
+# speeds up or slows down during the bench weighs on each alike.
+measure_each() { # label, arguments after the binary...
+  local label=$1; shift
+  local pair tag bin
+  for i in $(seq 1 "$RUNS"); do
+    for pair in "${BINARIES[@]}"; do
+      tag=${pair%%=*} bin=${pair#*=}
+      time_one "$DIR/$tag.$(echo "$label" | tr -c 'a-z0-9' '_').$i" "$bin" "$@"
+    done
+  done
+  for pair in "${BINARIES[@]}"; do
+    tag=${pair%%=*}
+    report "$tag: empower $label" "$DIR/$tag.$(echo "$label" | tr -c 'a-z0-9' '_')"
+  done
 }
 
 echo "2018 report card, 4 files ($SIZE of CSV), $(nproc) cores, median of $RUNS runs"
@@ -74,15 +106,9 @@ if [ -n "${BASE:-}" ]; then
     exit 1
   fi
 fi
-for pair in "${BINARIES[@]}"; do
-  tag=${pair%%=*} bin=${pair#*=}
-  measure "$tag: empower designate --format csv" "$bin" designate --year 2018 --format csv "${FILES[@]}"
-  measure "$tag: empower designate --format json" "$bin" designate --year 2018 --format json "${FILES[@]}"
-  measure "$tag: empower explain (one school)" "$bin" explain --year 2018 010010010260001 "${FILES[@]}"
-done
+measure_each "designate --format csv" designate --year 2018 --format csv "${FILES[@]}"
+measure_each "designate --format json" designate --year 2018 --format json "${FILES[@]}"
+measure_each "explain (one school)" explain --year 2018 010010010260001 "${FILES[@]}"
 if [ "${CALIBRATE:-0}" = 1 ]; then
-  for pair in "${BINARIES[@]}"; do
-    tag=${pair%%=*} bin=${pair#*=}
-    RUNS=1 measure "$tag: empower calibrate (full 2018 grid)" "$bin" calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml "${FILES[@]}"
-  done
+  RUNS=1 measure_each "calibrate (full 2018 grid)" calibrate --year 2018 --grid states/illinois/calibration/grid-2018.toml "${FILES[@]}"
 fi
