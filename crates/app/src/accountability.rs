@@ -91,18 +91,19 @@ struct FiguresBySchool<'a> {
     schools: acc::SchoolsPart,
     present: BTreeSet<String>,
     /// The measures in `present`, by the address of the file's shared
-    /// name (one per measure for the whole file): a record's measure is
-    /// known without comparing its name.
-    present_names: rustc_hash::FxHashSet<usize>,
+    /// name: a record's measure is known without comparing its name. The
+    /// names are held here, so that no address is freed and given to
+    /// another name while the file is read.
+    present_names: rustc_hash::FxHashMap<usize, std::sync::Arc<str>>,
 }
 
 impl empower_ingest::RecordSink for FiguresBySchool<'_> {
     fn take(&mut self, records: &mut Vec<Record>, from: usize) {
         for r in records[from..].iter().filter(|r| r.year == self.year) {
-            if self
-                .present_names
-                .insert(std::sync::Arc::as_ptr(&r.measure) as *const u8 as usize)
+            let address = std::sync::Arc::as_ptr(&r.measure) as *const u8 as usize;
+            if let std::collections::hash_map::Entry::Vacant(e) = self.present_names.entry(address)
             {
+                e.insert(std::sync::Arc::clone(&r.measure));
                 self.present.insert(r.measure.to_string());
             }
         }

@@ -6,7 +6,7 @@ use crate::xlsx::{Limits, Workbook, XCell, XlsxError};
 use empower_model::vocab::shown;
 use empower_model::{Level, MeasureCatalogue, MeasureSpec, Record, SchoolId, Value};
 use serde::Serialize;
-// Fx hashing where a set is keyed by school and filled once per value.
+// Fx hashing for the sets keyed by school, filled once per row.
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
